@@ -1,0 +1,363 @@
+// The N-API binding: the only place where skiff's TypeScript reaches the kernel directly.
+// Node is multithreaded, so the clone child here runs nothing but async-signal-safe syscalls
+// (fcntl, read, execveat) before it becomes skiff-init, a plain single-threaded program.
+#include <napi.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "common/fd.h"
+#include "common/json.h"
+#include "common/proto.h"
+
+using skiff::UniqueFd;
+
+namespace {
+
+std::string errText(int err) {
+  const char* n = strerrorname_np(err);
+  std::string text = strerror(err);
+  for (auto& c : text) c = (char)tolower((unsigned char)c);
+  return std::string(n ? n : "errno " + std::to_string(err)) + " (" + text + ")";
+}
+
+Napi::Error sysError(Napi::Env env, const std::string& step, const std::string& what, int err) {
+  Napi::Error e = Napi::Error::New(env, what + ": " + errText(err));
+  e.Set("step", Napi::String::New(env, step));
+  e.Set("errno", Napi::Number::New(env, err));
+  return e;
+}
+
+// A sealed in-memory copy of skiff-init. Executing the memfd means the init's /proc/<pid>/exe
+// points at an anonymous, write-sealed file: a container cannot overwrite the host binary
+// through it (CVE-2019-5736).
+int sealedInit(const std::string& path, std::string& err) {
+  static int cached = -1;
+  static std::string cachedPath;
+  if (cached >= 0 && cachedPath == path) return cached;
+  UniqueFd src(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!src.ok()) {
+    err = "open " + path + ": " + errText(errno);
+    return -1;
+  }
+  struct stat st;
+  if (fstat(src.get(), &st) < 0) {
+    err = "stat " + path + ": " + errText(errno);
+    return -1;
+  }
+  UniqueFd mem((int)syscall(SYS_memfd_create, "skiff-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!mem.ok()) {
+    err = "memfd_create: " + errText(errno);
+    return -1;
+  }
+  off_t left = st.st_size;
+  while (left > 0) {
+    ssize_t n = copy_file_range(src.get(), nullptr, mem.get(), nullptr, (size_t)left, 0);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      // copy_file_range may refuse across filesystems on old kernels; fall back to sendfile.
+      n = sendfile(mem.get(), src.get(), nullptr, (size_t)left);
+      if (n <= 0) {
+        err = "copy " + path + " into memfd: " + errText(n < 0 ? errno : EIO);
+        return -1;
+      }
+    }
+    left -= n;
+  }
+  if (fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    err = "seal memfd: " + errText(errno);
+    return -1;
+  }
+  cached = mem.release();
+  cachedPath = path;
+  return cached;
+}
+
+bool writeFile(const std::string& path, const std::string& data, int& err) {
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.ok() || !skiff::writeAll(fd.get(), data.data(), data.size())) {
+    err = errno;
+    return false;
+  }
+  return true;
+}
+
+void reap(pid_t pid) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+std::string describeStatus(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("was killed by signal ") + strsignal(WTERMSIG(status));
+  return "ended";
+}
+
+struct SpawnArgs {
+  std::string initPath, plan, pidnsPath, uidMap, gidMap;
+  uint64_t cloneFlags = 0;
+  int cgroupFd = -1;
+  std::vector<std::string> cgroupProcs;
+  std::vector<int> keepFds;
+};
+
+// spawn({initPath, plan, cloneFlags, cgroupFd, pidnsPath, uidMap, gidMap, cgroupProcs, keepFds})
+//   → pid, once skiff-init reported "ready"; throws with the init's message otherwise.
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  SpawnArgs a;
+  a.initPath = o.Get("initPath").As<Napi::String>();
+  a.plan = o.Get("plan").As<Napi::String>();
+  a.cloneFlags = (uint64_t)o.Get("cloneFlags").As<Napi::Number>().Int64Value();
+  if (o.Has("cgroupFd") && o.Get("cgroupFd").IsNumber()) a.cgroupFd = o.Get("cgroupFd").As<Napi::Number>();
+  if (o.Has("pidnsPath") && o.Get("pidnsPath").IsString()) a.pidnsPath = o.Get("pidnsPath").As<Napi::String>();
+  if (o.Has("uidMap") && o.Get("uidMap").IsString()) a.uidMap = o.Get("uidMap").As<Napi::String>();
+  if (o.Has("gidMap") && o.Get("gidMap").IsString()) a.gidMap = o.Get("gidMap").As<Napi::String>();
+  if (o.Has("cgroupProcs")) {
+    Napi::Array arr = o.Get("cgroupProcs").As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) a.cgroupProcs.push_back(arr.Get(i).As<Napi::String>());
+  }
+  if (o.Has("keepFds")) {
+    Napi::Array arr = o.Get("keepFds").As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) a.keepFds.push_back(arr.Get(i).As<Napi::Number>().Int32Value());
+  }
+
+  std::string err;
+  int initFd = sealedInit(a.initPath, err);
+  if (initFd < 0) throw Napi::Error::New(env, err);
+
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) throw sysError(env, "spawn", "socketpair", errno);
+  UniqueFd parentEnd(sp[0]), childEnd(sp[1]);
+
+  // Joining a pid namespace by path only changes pid_for_children of the calling thread: do it
+  // right around the clone and switch back.
+  UniqueFd ownPidns;
+  if (!a.pidnsPath.empty()) {
+    ownPidns.reset(open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
+    UniqueFd target(open(a.pidnsPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ownPidns.ok() || !target.ok()) throw sysError(env, "namespace", "open pid namespace " + a.pidnsPath, errno);
+    if (setns(target.get(), CLONE_NEWPID) < 0) throw sysError(env, "namespace", "join pid namespace " + a.pidnsPath, errno);
+  }
+
+  // Everything the child touches is prepared here: it must not allocate.
+  std::string fdArg = std::to_string(childEnd.get());
+  char arg0[] = "skiff-init";
+  char* childArgv[] = {arg0, const_cast<char*>(fdArg.c_str()), nullptr};
+  char* childEnv[] = {nullptr};
+  std::vector<int> keep = a.keepFds;
+  keep.push_back(childEnd.get());
+  int childFd = childEnd.get();
+
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  struct clone_args ca = {};
+  ca.flags = a.cloneFlags | (a.cgroupFd >= 0 ? CLONE_INTO_CGROUP : 0);
+  ca.exit_signal = SIGCHLD;
+  ca.cgroup = a.cgroupFd >= 0 ? (uint64_t)a.cgroupFd : 0;
+  long pid = syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid == 0) {
+    for (int fd : keep) {
+      int fl = fcntl(fd, F_GETFD);
+      if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) _exit(126);
+    }
+    char go = 0;
+    ssize_t r;
+    do r = read(childFd, &go, 1);
+    while (r < 0 && errno == EINTR);
+    if (r != 1 || go != 'g') _exit(125);
+    syscall(SYS_execveat, initFd, "", childArgv, childEnv, AT_EMPTY_PATH);
+    _exit(127);
+  }
+  int cloneErr = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (ownPidns.ok() && setns(ownPidns.get(), CLONE_NEWPID) < 0) {
+    // Should never happen; continuing would put every later child in the container's pid ns.
+    if (pid > 0) {
+      kill((pid_t)pid, SIGKILL);
+      reap((pid_t)pid);
+    }
+    throw sysError(env, "namespace", "return to skiff's own pid namespace", errno);
+  }
+  if (pid < 0) throw sysError(env, "clone", "clone3 (new namespaces and cgroup)", cloneErr);
+  childEnd.reset();
+
+  auto abort = [&](const std::string& step, const std::string& what, int e) -> Napi::Error {
+    kill((pid_t)pid, SIGKILL);
+    reap((pid_t)pid);
+    return sysError(env, step, what, e);
+  };
+  int e = 0;
+  std::string procDir = "/proc/" + std::to_string(pid);
+  if (!a.uidMap.empty() && !writeFile(procDir + "/uid_map", a.uidMap, e)) throw abort("userns", "write uid_map", e);
+  if (!a.gidMap.empty() && !writeFile(procDir + "/gid_map", a.gidMap, e)) throw abort("userns", "write gid_map", e);
+  std::string pidText = std::to_string(pid);
+  for (auto& procs : a.cgroupProcs)
+    if (!writeFile(procs, pidText, e)) throw abort("cgroup", "add the init to " + procs, e);
+
+  // If the init dies before reading everything, the reply below is EOF and its status says why.
+  (void)(skiff::writeAll(parentEnd.get(), "g", 1) && skiff::sendFrame(parentEnd.get(), a.plan));
+
+  std::string reply;
+  int r = skiff::recvFrame(parentEnd.get(), reply);
+  skiff::Json msg;
+  std::string perr;
+  if (r == 1 && skiff::Json::parse(reply, msg, perr) && msg["type"].string() == "ready") {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("pid", Napi::Number::New(env, (double)pid));
+    return out;
+  }
+  int status = 0;
+  while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (r == 1 && msg["type"].string() == "error") {
+    Napi::Error ex = Napi::Error::New(env, msg["message"].string());
+    ex.Set("step", Napi::String::New(env, msg["step"].string()));
+    ex.Set("errno", Napi::Number::New(env, (double)msg["errno"].integer()));
+    throw ex;
+  }
+  throw Napi::Error::New(env, "container init " + describeStatus(status) + " before it was ready");
+}
+
+// startFifo(path, pid): opens the exec fifo for reading, which releases the init blocked on it,
+// and waits for its byte. Fails if the init is gone (no writer will ever come).
+Napi::Value StartFifo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  pid_t pid = info[1].As<Napi::Number>().Int32Value();
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.ok()) throw sysError(env, "start", "open exec fifo " + path, errno);
+  for (;;) {
+    struct pollfd p = {fd.get(), POLLIN, 0};
+    int n = poll(&p, 1, 100);
+    if (n < 0 && errno != EINTR) throw sysError(env, "start", "poll exec fifo", errno);
+    if (n > 0 && (p.revents & POLLIN)) {
+      char b;
+      ssize_t r = read(fd.get(), &b, 1);
+      if (r == 1) return env.Undefined();
+      if (r < 0 && errno != EAGAIN && errno != EINTR) throw sysError(env, "start", "read exec fifo", errno);
+    }
+    if (n == 0 && kill(pid, 0) < 0 && errno == ESRCH)
+      throw Napi::Error::New(env, "cannot start a container whose init has exited: container not running");
+  }
+}
+
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    int r;
+    do r = waitpid(pid_, &status_, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) err_ = errno;
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_) {
+      deferred_.Reject(sysError(env, "wait", "waitpid " + std::to_string(pid_), err_).Value());
+      return;
+    }
+    Napi::Object o = Napi::Object::New(env);
+    if (WIFEXITED(status_)) o.Set("code", WEXITSTATUS(status_));
+    else o.Set("code", env.Null());
+    if (WIFSIGNALED(status_)) o.Set("signal", WTERMSIG(status_));
+    else o.Set("signal", env.Null());
+    deferred_.Resolve(o);
+  }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+// waitPid(pid) → Promise<{code, signal}>, off the main thread so signals keep being forwarded.
+Napi::Value WaitPid(const Napi::CallbackInfo& info) {
+  auto* w = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// openCgroupDir(path) → fd (O_PATH|O_DIRECTORY|O_CLOEXEC), for CLONE_INTO_CGROUP.
+Napi::Value OpenDir(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>();
+  int fd = open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw sysError(info.Env(), "cgroup", "open " + path, errno);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// mkfifo(path, mode): the exec fifo of a container (Node has no mkfifo).
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>();
+  mode_t mode = info[1].As<Napi::Number>().Uint32Value();
+  if (mkfifo(path.c_str(), mode) < 0) throw sysError(info.Env(), "create", "mkfifo " + path, errno);
+  // mkfifo honours the umask; the init may run as any user and must be able to open it for writing.
+  if (chmod(path.c_str(), mode) < 0) throw sysError(info.Env(), "create", "chmod " + path, errno);
+  return info.Env().Undefined();
+}
+
+// openPath(path) → an O_PATH fd, which the init keeps across pivot_root to reach the exec fifo.
+Napi::Value OpenPath(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>();
+  int fd = open(path.c_str(), O_PATH | O_CLOEXEC);
+  if (fd < 0) throw sysError(info.Env(), "create", "open " + path, errno);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// connectUnix(path) → fd of a connected SOCK_STREAM unix socket (the console socket).
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) throw Napi::Error::New(env, "console socket path too long: " + path);
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.ok()) throw sysError(env, "console", "socket", errno);
+  if (connect(fd.get(), (struct sockaddr*)&addr, sizeof addr) < 0)
+    throw sysError(env, "console", "connect to console socket " + path, errno);
+  return Napi::Number::New(env, fd.release());
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  close(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("startFifo", Napi::Function::New(env, StartFifo));
+  exports.Set("waitPid", Napi::Function::New(env, WaitPid));
+  exports.Set("openDir", Napi::Function::New(env, OpenDir));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("openPath", Napi::Function::New(env, OpenPath));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  return exports;
+}
+
+NODE_API_MODULE(skiff, Init)

@@ -1,0 +1,107 @@
+// skiff-init: the container side of `skiff create` and `skiff exec`. It starts as the raw clone
+// child re-executed from a sealed memfd, reads the launch plan from the sync socket (argv[1]),
+// builds the container around itself, reports "ready", waits for `skiff start` on the exec fifo
+// and finally becomes the container's process with execve.
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../common/json.h"
+#include "../common/proto.h"
+#include "namespaces.h"
+#include "process.h"
+#include "report.h"
+#include "resolve.h"
+#include "rootfs.h"
+
+using namespace skiff;
+
+namespace {
+
+// Node ignores SIGPIPE and SIGXFSZ; ignored dispositions survive execve, so undo them here.
+void resetSignals() {
+  struct sigaction sa = {};
+  sa.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++) sigaction(s, &sa, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+void closeOtherFds(int keepBelow) {
+  // Only stdio and the preserved fds reach the container (CVE-2024-21626). CLOEXEC rather than
+  // close: the sync socket and the fifo are still needed until execve.
+  if (syscall(SYS_close_range, (unsigned)keepBelow, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  for (int fd = keepBelow; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+void waitForStart(int fifo) {
+  if (fifo < 0) return;
+  // Blocks until `skiff start` opens the fifo for reading.
+  int fd;
+  do fd = open(fdPath(fifo).c_str(), O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) fail("start", "open exec fifo", errno);
+  if (write(fd, "0", 1) != 1) fail("start", "write exec fifo", errno);
+  close(fd);
+  close(fifo);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    static const char msg[] = "skiff-init is started by skiff; it is not meant to be run by hand\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    return 2;
+  }
+  int sync = atoi(argv[1]);
+  setReportFd(sync);
+  // Not dumpable: /proc/<pid>/exe of this process must not be reachable from the container.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  resetSignals();
+  umask(0);
+
+  std::string body, err;
+  if (recvFrame(sync, body) != 1) fail("plan", "read launch plan", errno ? errno : EPIPE);
+  Json plan;
+  if (!Json::parse(body, plan, err)) failMsg("plan", "malformed launch plan: " + err);
+  const Json& proc = plan["process"];
+  const Json& fds = plan["fds"];
+  int fifo = (int)fds["fifo"].integer(-1);
+  int consoleSocket = (int)fds["console"].integer(-1);
+  int preserve = (int)fds["preserve"].integer(0);
+
+  enterNamespaces(plan);
+  setHostnames(plan);
+  if (plan["mode"].string() == "create") {
+    prepareRootfs(plan);
+    setupConsole(proc, consoleSocket);
+    writeSysctls(plan);
+    finishRootfs(plan);
+  } else {
+    setupConsole(proc, consoleSocket);
+  }
+  applyRlimits(proc);
+  applyOomScoreAdj(proc);
+  dropBoundingSet(proc);
+  switchUser(proc);
+  applyCapabilities(proc);
+  enterCwd(proc);
+  std::string exe = resolveExecutable(proc);
+  if (proc["noNewPrivileges"].boolean() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    fail("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", errno);
+  closeOtherFds(3 + preserve);
+  sendReady();
+  setReportFd(-1);
+  close(sync);
+  waitForStart(fifo);
+  execProcess(exe, proc);
+}

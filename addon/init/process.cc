@@ -1,0 +1,218 @@
+#include "process.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+#include <vector>
+
+#include "report.h"
+#include "resolve.h"
+
+namespace skiff {
+
+void setupConsole(const Json& proc, int consoleSocket) {
+  if (!proc["terminal"].boolean()) return;
+  if (consoleSocket < 0) failMsg("console", "process.terminal is true but no --console-socket was given");
+  // The pty is allocated from the container's own devpts instance, so the container sees it.
+  UniqueFd master(open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master.ok()) fail("console", "open /dev/pts/ptmx", errno);
+  int unlock = 0;
+  if (ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) fail("console", "unlock pty", errno);
+  int n = -1;
+  if (ioctl(master.get(), TIOCGPTN, &n) < 0) fail("console", "get pty number", errno);
+  UniqueFd slave(ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave.ok()) fail("console", "open pty peer", errno);
+  std::string name = "/dev/pts/" + std::to_string(n);
+  const Json& size = proc["consoleSize"];
+  if (!size.isNull()) {
+    struct winsize ws = {};
+    ws.ws_row = (unsigned short)size["height"].u64();
+    ws.ws_col = (unsigned short)size["width"].u64();
+    if (ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) fail("console", "set window size of " + name, errno);
+  }
+  if (fchown(slave.get(), (uid_t)proc["user"]["uid"].u64(), (gid_t)-1) < 0) fail("console", "chown " + name, errno);
+
+  struct msghdr msg = {};
+  struct iovec iov = {const_cast<char*>(name.data()), name.size()};
+  char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  int mfd = master.get();
+  memcpy(CMSG_DATA(c), &mfd, sizeof(int));
+  ssize_t sent;
+  do sent = sendmsg(consoleSocket, &msg, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+  if (sent < 0) fail("console", "send the pty master over the console socket", errno);
+  master.reset();
+  close(consoleSocket);
+
+  // /dev/console is the terminal too, as runc and crun do it.
+  if (access("/dev/console", F_OK) < 0) {
+    int f = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (f >= 0) close(f);
+  }
+  UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd console(openInRoot(root.get(), "/dev/console", O_PATH, true));
+  if (console.ok() && mount(fdPath(slave.get()).c_str(), fdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+    fail("console", "bind " + name + " on /dev/console", errno);
+
+  if (setsid() < 0) fail("console", "setsid", errno);
+  if (ioctl(slave.get(), TIOCSCTTY, 0) < 0) fail("console", "make " + name + " the controlling terminal", errno);
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2(slave.get(), fd) < 0) fail("console", "dup2 pty", errno);
+}
+
+void applyRlimits(const Json& proc) {
+  for (auto& r : proc["rlimits"].arr) {
+    struct rlimit rl;
+    rl.rlim_cur = r["soft"].num < 0 ? RLIM_INFINITY : (rlim_t)r["soft"].u64();
+    rl.rlim_max = r["hard"].num < 0 ? RLIM_INFINITY : (rlim_t)r["hard"].u64();
+    if (setrlimit((int)r["resource"].integer(), &rl) < 0) fail("rlimit", "setrlimit " + r["type"].string(), errno);
+  }
+}
+
+void applyOomScoreAdj(const Json& proc) {
+  const Json& adj = proc["oomScoreAdj"];
+  if (adj.isNull()) return;
+  UniqueFd fd(open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+  std::string v = std::to_string(adj.integer());
+  if (!fd.ok() || write(fd.get(), v.data(), v.size()) < 0) fail("oom_score_adj", "write /proc/self/oom_score_adj", errno);
+}
+
+static bool hasCaps(const Json& proc) { return !proc["caps"].isNull(); }
+
+void dropBoundingSet(const Json& proc) {
+  if (!hasCaps(proc)) return;
+  uint64_t keep = proc["caps"]["bounding"].u64();
+  for (int cap = 0; cap < 64; cap++) {
+    int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (r < 0) break;  // past the kernel's last capability
+    if (r == 1 && !(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+      fail("capabilities", "drop capability " + std::to_string(cap) + " from the bounding set", errno);
+  }
+}
+
+void switchUser(const Json& proc) {
+  const Json& user = proc["user"];
+  uid_t uid = (uid_t)user["uid"].u64();
+  gid_t gid = (gid_t)user["gid"].u64();
+  std::vector<gid_t> groups;
+  for (auto& g : user["additionalGids"].arr) groups.push_back((gid_t)g.u64());
+  // Keep the permitted set across setuid; capset below chooses what stays.
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("user", "keep capabilities", errno);
+  if (setgroups(groups.size(), groups.data()) < 0) {
+    // With setgroups denied in a user namespace, an empty list is the only possible answer.
+    if (!(errno == EPERM && groups.empty())) fail("user", "setgroups", errno);
+  }
+  if (syscall(SYS_setresgid, gid, gid, gid) < 0) fail("user", "setgid " + std::to_string(gid), errno);
+  if (syscall(SYS_setresuid, uid, uid, uid) < 0) fail("user", "setuid " + std::to_string(uid), errno);
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail("user", "clear keep-capabilities", errno);
+  const Json& umaskV = user["umask"];
+  umask(umaskV.isNull() ? 022 : (mode_t)umaskV.u64());
+}
+
+void applyCapabilities(const Json& proc) {
+  if (!hasCaps(proc)) return;
+  const Json& caps = proc["caps"];
+  uint64_t eff = caps["effective"].u64(), perm = caps["permitted"].u64(), inh = caps["inheritable"].u64();
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  data[0].effective = (uint32_t)eff;
+  data[1].effective = (uint32_t)(eff >> 32);
+  data[0].permitted = (uint32_t)perm;
+  data[1].permitted = (uint32_t)(perm >> 32);
+  data[0].inheritable = (uint32_t)inh;
+  data[1].inheritable = (uint32_t)(inh >> 32);
+  if (syscall(SYS_capset, &hdr, data) < 0) fail("capabilities", "capset", errno);
+  uint64_t amb = caps["ambient"].u64();
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    fail("capabilities", "clear ambient capabilities", errno);
+  for (int cap = 0; cap < 64; cap++)
+    if ((amb & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      fail("capabilities", "raise ambient capability " + std::to_string(cap), errno);
+}
+
+void enterCwd(const Json& proc) {
+  const std::string& cwd = proc["cwd"].string();
+  if (chdir(cwd.c_str()) < 0) fail("cwd", "chdir to cwd (\"" + cwd + "\") set in config.json", errno);
+}
+
+static std::string envValue(const Json& proc, const char* key) {
+  size_t n = strlen(key);
+  for (auto& e : proc["env"].arr)
+    if (e.str.size() > n && e.str.compare(0, n, key) == 0 && e.str[n] == '=') return e.str.substr(n + 1);
+  return "";
+}
+
+static bool executable(const std::string& p, int& err) {
+  struct stat st;
+  if (stat(p.c_str(), &st) < 0) {
+    err = errno;
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    err = EACCES;
+    return false;
+  }
+  if (access(p.c_str(), X_OK) < 0) {
+    err = errno;
+    return false;
+  }
+  return true;
+}
+
+std::string resolveExecutable(const Json& proc) {
+  const auto& args = proc["args"].arr;
+  if (args.empty()) failMsg("exec", "process.args must not be empty");
+  const std::string& name = args[0].string();
+  int err = 0;
+  if (name.find('/') != std::string::npos) {
+    if (executable(name, err)) return name;
+    fail("exec", "exec: \"" + name + "\": stat " + name, err);
+  }
+  std::string path = envValue(proc, "PATH");
+  if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int firstErr = 0;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    std::string cand = dir + "/" + name;
+    if (executable(cand, err)) return cand;
+    if (err == EACCES && !firstErr) firstErr = err;
+    start = end + 1;
+  }
+  if (firstErr) fail("exec", "exec: \"" + name + "\"", firstErr);
+  failMsg("exec", "exec: \"" + name + "\": executable file not found in $PATH");
+}
+
+void execProcess(const std::string& path, const Json& proc) {
+  std::vector<char*> argv, envp;
+  for (auto& a : proc["args"].arr) argv.push_back(const_cast<char*>(a.str.c_str()));
+  argv.push_back(nullptr);
+  for (auto& e : proc["env"].arr) envp.push_back(const_cast<char*>(e.str.c_str()));
+  envp.push_back(nullptr);
+  execve(path.c_str(), argv.data(), envp.data());
+  fail("exec", "exec " + path, errno);
+}
+
+}  // namespace skiff

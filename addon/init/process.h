@@ -1,0 +1,20 @@
+// The container process's own attributes: terminal, limits, identity, capabilities, and the
+// executable it will become.
+#pragma once
+#include <string>
+
+#include "../common/json.h"
+
+namespace skiff {
+
+void setupConsole(const Json& proc, int consoleSocket);
+void applyRlimits(const Json& proc);
+void applyOomScoreAdj(const Json& proc);
+void dropBoundingSet(const Json& proc);
+void switchUser(const Json& proc);
+void applyCapabilities(const Json& proc);
+void enterCwd(const Json& proc);
+std::string resolveExecutable(const Json& proc);
+[[noreturn]] void execProcess(const std::string& path, const Json& proc);
+
+}  // namespace skiff

@@ -1,0 +1,52 @@
+#include "report.h"
+
+#include <cstring>
+#include <unistd.h>
+
+#include "../common/json.h"
+#include "../common/proto.h"
+
+namespace skiff {
+namespace {
+int gReportFd = -1;
+}
+
+void setReportFd(int fd) { gReportFd = fd; }
+int reportFd() { return gReportFd; }
+
+std::string errnoName(int err) {
+  const char* n = strerrorname_np(err);
+  std::string s = n ? n : ("errno " + std::to_string(err));
+  // Callers (podman, CRI-O) match on strerror's words, e.g. "no such file or directory".
+  std::string text = strerror(err);
+  for (auto& c : text) c = (char)tolower((unsigned char)c);
+  return s + " (" + text + ")";
+}
+
+static void send(const std::string& body) {
+  if (gReportFd >= 0) sendFrame(gReportFd, body);
+}
+
+void failMsg(const char* step, const std::string& message) {
+  send("{\"type\":\"error\",\"step\":" + jsonQuote(step) + ",\"errno\":0,\"message\":" + jsonQuote(message) + "}");
+  if (gReportFd < 0) {
+    std::string line = "skiff-init: " + message + "\n";
+    (void)!write(2, line.data(), line.size());
+  }
+  _exit(1);
+}
+
+void fail(const char* step, const std::string& what, int err) {
+  std::string message = what + ": " + errnoName(err);
+  send("{\"type\":\"error\",\"step\":" + jsonQuote(step) + ",\"errno\":" + std::to_string(err) +
+       ",\"message\":" + jsonQuote(message) + "}");
+  if (gReportFd < 0) {
+    std::string line = "skiff-init: " + message + "\n";
+    (void)!write(2, line.data(), line.size());
+  }
+  _exit(1);
+}
+
+void sendReady() { send("{\"type\":\"ready\"}"); }
+
+}  // namespace skiff

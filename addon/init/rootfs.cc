@@ -1,0 +1,257 @@
+#include "rootfs.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "resolve.h"
+
+namespace skiff {
+namespace {
+
+// Flags a user namespace "locks" on a mount: a remount must repeat them or fail with EPERM.
+unsigned long lockedFlags(const std::string& target) {
+  struct statvfs sv;
+  if (statvfs(target.c_str(), &sv) < 0) return 0;
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  return f;
+}
+
+void remountBind(const std::string& target, unsigned long flags, const std::string& what) {
+  unsigned long base = MS_BIND | MS_REMOUNT;
+  if (mount(nullptr, target.c_str(), nullptr, base | flags, nullptr) == 0) return;
+  int err = errno;
+  // Under a user namespace the kernel requires the locked flags to be kept; retry with them.
+  unsigned long locked = lockedFlags(target) & ~MS_RDONLY;
+  if (err == EPERM && mount(nullptr, target.c_str(), nullptr, base | flags | locked, nullptr) == 0) return;
+  fail("mount", "remount " + what, err);
+}
+
+void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
+  const std::string& dest = m["destination"].string();
+  const std::string& type = m["type"].string();
+  const std::string& source = m["source"].string();
+  const std::string& data = m["data"].string();
+  unsigned long flags = (unsigned long)m["flags"].u64();
+  bool bind = m["bind"].boolean();
+  std::string shown = rootfs + dest;
+
+  if (type == "remount") {
+    UniqueFd fd(openInRoot(rootfd, dest, O_PATH));
+    if (!fd.ok()) fail("mount", "open " + shown, errno);
+    if (mount(nullptr, fdPath(fd.get()).c_str(), nullptr, flags, nullptr) < 0) fail("mount", "remount " + shown, errno);
+    return;
+  }
+  Kind kind = Kind::Dir;
+  if (bind) {
+    struct stat st;
+    if (stat(source.c_str(), &st) < 0) fail("mount", "bind " + source + " on " + shown + ": stat " + source, errno);
+    if (!S_ISDIR(st.st_mode)) kind = Kind::File;
+  }
+  UniqueFd fd = ensureInRoot(rootfd, dest, kind, "mount");
+  if (type == "proc" || type == "sysfs") {
+    // procfs and sysfs only go on a real directory: a symlink there (even one that resolves inside
+    // the root) is how CVE-2019-19921-style attacks redirect them.
+    UniqueFd strict(openInRoot(rootfd, dest, O_PATH | O_DIRECTORY, true));
+    if (!strict.ok())
+      fail("mount", "mount " + type + " on " + shown + ": the destination must be a directory, not a symlink", errno);
+    fd = std::move(strict);
+  }
+  std::string target = fdPath(fd.get());
+
+  if (bind) {
+    if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND | (flags & MS_REC), nullptr) < 0)
+      fail("mount", "bind " + source + " on " + shown, errno);
+    unsigned long rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    if (rest) {
+      UniqueFd again(openInRoot(rootfd, dest, O_PATH));
+      if (!again.ok()) fail("mount", "reopen " + shown, errno);
+      remountBind(fdPath(again.get()), rest, shown);
+    }
+  } else {
+    const char* src = source.empty() ? type.c_str() : source.c_str();
+    if (mount(src, target.c_str(), type.c_str(), flags, data.empty() ? nullptr : data.c_str()) < 0)
+      fail("mount", "mount " + type + " on " + shown, errno);
+  }
+
+  const Json& prop = m["propagation"];
+  uint64_t attrSet = m["attrSet"].u64(), attrClr = m["attrClr"].u64();
+  if (prop.arr.empty() && !attrSet && !attrClr) return;
+  UniqueFd mounted(openInRoot(rootfd, dest, O_PATH));
+  if (!mounted.ok()) fail("mount", "reopen " + shown, errno);
+  for (auto& p : prop.arr) {
+    if (mount(nullptr, fdPath(mounted.get()).c_str(), nullptr, (unsigned long)p.u64(), nullptr) < 0)
+      fail("mount", "set propagation of " + shown, errno);
+  }
+  if (attrSet || attrClr) {
+    struct mount_attr attr = {};
+    attr.attr_set = attrSet;
+    attr.attr_clr = attrClr;
+    if (syscall(SYS_mount_setattr, mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+      fail("mount", "set recursive attributes of " + shown, errno);
+  }
+}
+
+void createDevice(int rootfd, const std::string& rootfs, const Json& d, bool bindDevices) {
+  const std::string& path = d["path"].string();
+  std::string shown = rootfs + path;
+  if (bindDevices) {
+    // mknod is not allowed in a user namespace: bind the host's node instead, as runc does.
+    UniqueFd fd = ensureInRoot(rootfd, path, Kind::File, "device");
+    if (mount(path.c_str(), fdPath(fd.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+      fail("device", "bind " + path + " on " + shown, errno);
+    return;
+  }
+  size_t slash = path.rfind('/');
+  std::string parent = slash == 0 ? "/" : path.substr(0, slash);
+  std::string base = path.substr(slash + 1);
+  UniqueFd dir = ensureInRoot(rootfd, parent, Kind::Dir, "device");
+  mode_t mode = (mode_t)d["mode"].u64();
+  const std::string& t = d["type"].string();
+  mode_t ft = t == "b" ? S_IFBLK : t == "p" ? S_IFIFO : S_IFCHR;
+  dev_t dev = makedev((unsigned)d["major"].u64(), (unsigned)d["minor"].u64());
+  if (mknodat(dir.get(), base.c_str(), (mode & 07777) | ft, dev) < 0) {
+    if (errno != EEXIST) fail("device", "mknod " + shown, errno);
+    // Something is already there (a file in the image): replace it, never write through it.
+    if (unlinkat(dir.get(), base.c_str(), 0) < 0) fail("device", "replace " + shown, errno);
+    if (mknodat(dir.get(), base.c_str(), (mode & 07777) | ft, dev) < 0) fail("device", "mknod " + shown, errno);
+  }
+  if (fchownat(dir.get(), base.c_str(), (uid_t)d["uid"].u64(), (gid_t)d["gid"].u64(), AT_SYMLINK_NOFOLLOW) < 0)
+    fail("device", "chown " + shown, errno);
+}
+
+void devSymlinks(int rootfd, const std::string& rootfs, bool withCore) {
+  static const char* links[][2] = {{"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+                                   {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+                                   {"ptmx", "pts/ptmx"},          {"core", "/proc/kcore"}};
+  UniqueFd dev = ensureInRoot(rootfd, "/dev", Kind::Dir, "device");
+  for (auto& l : links) {
+    if (!withCore && std::string(l[0]) == "core") continue;
+    if (symlinkat(l[1], dev.get(), l[0]) < 0 && errno != EEXIST)
+      fail("device", "symlink " + rootfs + "/dev/" + l[0], errno);
+  }
+}
+
+void pivotInto(const std::string& rootfs, bool noPivot) {
+  if (noPivot) {
+    if (chdir(rootfs.c_str()) < 0) fail("pivot_root", "chdir " + rootfs, errno);
+    if (mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) fail("pivot_root", "move " + rootfs + " to /", errno);
+    if (chroot(".") < 0) fail("pivot_root", "chroot " + rootfs, errno);
+    if (chdir("/") < 0) fail("pivot_root", "chdir /", errno);
+    return;
+  }
+  UniqueFd oldRoot(open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  UniqueFd newRoot(open(rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!oldRoot.ok() || !newRoot.ok()) fail("pivot_root", "open " + rootfs, errno);
+  if (fchdir(newRoot.get()) < 0) fail("pivot_root", "chdir " + rootfs, errno);
+  // pivot_root(".", ".") stacks the old root under the new one; unmounting "." then drops it
+  // without needing a directory for it inside the rootfs.
+  if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root", "pivot_root " + rootfs, errno);
+  if (fchdir(oldRoot.get()) < 0) fail("pivot_root", "chdir old root", errno);
+  if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail("pivot_root", "make old root rslave", errno);
+  if (umount2(".", MNT_DETACH) < 0) fail("pivot_root", "unmount old root", errno);
+  if (chdir("/") < 0) fail("pivot_root", "chdir /", errno);
+}
+
+}  // namespace
+
+void prepareRootfs(const Json& plan) {
+  const std::string& rootfs = plan["rootfs"].string();
+  // Stop mount events flowing back to the host before touching anything.
+  unsigned long prop = (unsigned long)plan["rootPropagation"].u64(MS_SLAVE | MS_REC);
+  if (mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail("mount", "set propagation of /", errno);
+  // pivot_root needs the new root to be a mount point.
+  if (mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    fail("mount", "bind rootfs " + rootfs, errno);
+  UniqueFd rootfd(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootfd.ok()) fail("mount", "open rootfs " + rootfs, errno);
+
+  for (auto& m : plan["mounts"].arr) applyMount(rootfd.get(), rootfs, m);
+
+  // runc creates a missing cwd; so does skiff (inside the root, like every other path).
+  const std::string& cwd = plan["process"]["cwd"].string();
+  if (!cwd.empty()) ensureInRoot(rootfd.get(), cwd, Kind::Dir, "cwd");
+
+  bool bindDevices = plan["bindDevices"].boolean();
+  for (auto& d : plan["devices"].arr) createDevice(rootfd.get(), rootfs, d, bindDevices);
+  if (plan["devSymlinks"].boolean()) devSymlinks(rootfd.get(), rootfs, plan["devCore"].boolean());
+
+  pivotInto(rootfs, plan["noPivot"].boolean());
+}
+
+void writeSysctls(const Json& plan) {
+  for (auto& kv : plan["sysctl"].obj) {
+    std::string path = "/proc/sys/" + kv.first;
+    for (size_t i = 10; i < path.size(); i++)
+      if (path[i] == '.') path[i] = '/';
+    UniqueFd proc(open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!proc.ok()) fail("sysctl", "open /proc/sys", errno);
+    UniqueFd fd(openInRoot(proc.get(), path.substr(10), O_WRONLY | O_TRUNC, true));
+    if (!fd.ok()) fail("sysctl", "open " + path, errno);
+    const std::string& v = kv.second.string();
+    if (write(fd.get(), v.data(), v.size()) != (ssize_t)v.size()) fail("sysctl", "write " + path, errno);
+  }
+}
+
+void finishRootfs(const Json& plan) {
+  UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.ok()) fail("mount", "open /", errno);
+
+  if (!plan["maskedPaths"].arr.empty()) {
+    // Mask with the /dev/null this init created; check it really is the null device, so a
+    // container that swapped it for something else cannot turn masking into a write-through.
+    UniqueFd null(openInRoot(root.get(), "/dev/null", O_PATH, true));
+    struct stat st;
+    if (!null.ok() || fstat(null.get(), &st) < 0) fail("mask", "open /dev/null", errno);
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) failMsg("mask", "/dev/null is not the null device (1:3)");
+    for (auto& p : plan["maskedPaths"].arr) {
+      const std::string& path = p.string();
+      UniqueFd fd(openInRoot(root.get(), path, O_PATH, true));
+      if (!fd.ok()) {
+        if (errno == ENOENT || errno == ELOOP) continue;
+        fail("mask", "open " + path, errno);
+      }
+      if (fstat(fd.get(), &st) < 0) fail("mask", "stat " + path, errno);
+      std::string target = fdPath(fd.get());
+      int rc = S_ISDIR(st.st_mode)
+                   ? mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, "size=0,mode=0755")
+                   : mount(fdPath(null.get()).c_str(), target.c_str(), nullptr, MS_BIND, nullptr);
+      if (rc < 0) fail("mask", "mask " + path, errno);
+    }
+  }
+
+  for (auto& p : plan["readonlyPaths"].arr) {
+    const std::string& path = p.string();
+    UniqueFd fd(openInRoot(root.get(), path, O_PATH, true));
+    if (!fd.ok()) {
+      if (errno == ENOENT || errno == ELOOP) continue;
+      fail("readonly", "open " + path, errno);
+    }
+    if (mount(fdPath(fd.get()).c_str(), fdPath(fd.get()).c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+      fail("readonly", "bind " + path, errno);
+    UniqueFd again(openInRoot(root.get(), path, O_PATH, true));
+    if (!again.ok()) fail("readonly", "reopen " + path, errno);
+    remountBind(fdPath(again.get()), MS_RDONLY | MS_REC | (lockedFlags(fdPath(again.get())) & ~MS_RDONLY), path);
+  }
+
+  if (plan["readonlyRoot"].boolean()) remountBind("/", MS_RDONLY, "/ read-only");
+
+  unsigned long after = (unsigned long)plan["rootPropagationAfter"].u64();
+  if (after && mount(nullptr, "/", nullptr, after, nullptr) < 0) fail("mount", "set propagation of the new /", errno);
+}
+
+}  // namespace skiff

@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "skiff",
+      "sources": ["addon/binding.cc", "addon/common/json.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "_GNU_SOURCE"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    },
+    {
+      "target_name": "skiff-init",
+      "type": "executable",
+      "sources": [
+        "addon/init/main.cc", "addon/init/report.cc", "addon/init/resolve.cc", "addon/init/rootfs.cc",
+        "addon/init/process.cc", "addon/init/namespaces.cc", "addon/common/json.cc"
+      ],
+      "defines": ["_GNU_SOURCE"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-Os", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffunction-sections", "-fdata-sections"],
+      "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+    }
+  ]
+}

@@ -1,0 +1,16 @@
+#!/bin/bash
+# Builds everything: validators (ajv standalone), the addon and skiff-init (node-gyp), the CLI
+# bundle (esbuild), a strict type check, the probe payload and the test rootfs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+node scripts/build-validators.mjs
+[ -f build/Makefile ] || npx node-gyp configure >/dev/null
+npx node-gyp build -j 2 >/dev/null 2>build/node-gyp.log || { cat build/node-gyp.log >&2; exit 1; }
+npx esbuild src/cli.ts --bundle --platform=node --target=node20 --format=cjs --outfile=dist/skiff.js \
+  --log-level=warning --legal-comments=none
+npx tsc --noEmit -p .
+bash scripts/build-probe.sh >/dev/null
+bash scripts/make-rootfs.sh >/dev/null
+echo "build: ok (dist/skiff.js, build/Release/skiff.node, build/Release/skiff-init, build/probe, build/rootfs)"

@@ -1,0 +1,148 @@
+// Where a container's cgroups live, and their life: create, place (by the addon at clone time),
+// list processes, freeze, remove. The resource files are written by resources.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { SkiffError } from '../errors';
+import { hierarchy, ownCgroups } from './hierarchy';
+
+export interface CgroupPaths {
+  mode: 'unified' | 'hybrid' | 'legacy';
+  /** cgroup2 directory (the whole tree on unified hosts, …/unified on hybrid ones). */
+  unified?: string;
+  /** v1 directories keyed by controller list ("memory", "cpu,cpuacct", "name=systemd"). */
+  v1: Record<string, string>;
+}
+
+function within(mountpoint: string, mountRoot: string, cgroup: string): string {
+  // A namespaced mount shows the hierarchy from mountRoot down; strip it from absolute paths.
+  let rel = cgroup;
+  if (mountRoot !== '/' && (rel === mountRoot || rel.startsWith(mountRoot + '/'))) rel = rel.slice(mountRoot.length);
+  const full = path.join(mountpoint, rel);
+  // The container's cgroup is killed, frozen and removed with it: never a hierarchy's root.
+  if (!full.startsWith(mountpoint + '/')) throw new SkiffError(`linux.cgroupsPath "${cgroup}" resolves to ${full}, which is not a cgroup of its own`);
+  return full;
+}
+
+/**
+ * Resolves linux.cgroupsPath like runc's cgroupfs driver: absolute paths from the hierarchy's root,
+ * relative ones (and the default, the container id) below skiff's own cgroup.
+ */
+export function resolveCgroupPaths(cgroupsPath: string | undefined, id: string): CgroupPaths {
+  const h = hierarchy();
+  const wanted = cgroupsPath && cgroupsPath.length > 0 ? cgroupsPath : id;
+  const own = path.isAbsolute(wanted) ? undefined : ownCgroups();
+  const under = (key: string): string => (own ? path.join(own.get(key) ?? '/', wanted) : path.normalize(wanted));
+  const out: CgroupPaths = { mode: h.mode, v1: {} };
+  if (h.unified) out.unified = within(h.unified.mountpoint, h.unified.root, under(''));
+  for (const v of h.v1) {
+    const key = v.controllers.join(',');
+    out.v1[key] = within(v.mountpoint, v.root, under(key));
+  }
+  return out;
+}
+
+export function allDirs(p: CgroupPaths): string[] {
+  return [...(p.unified ? [p.unified] : []), ...Object.values(p.v1)];
+}
+
+/** Creates the directories; v1 cpuset cgroups need cpus and mems before they accept a task. */
+export function createCgroups(p: CgroupPaths): void {
+  for (const [key, dir] of Object.entries(p.v1)) {
+    mkdirs(dir);
+    if (key.split(',').includes('cpuset')) inheritCpuset(dir);
+  }
+  if (p.unified) mkdirs(p.unified);
+}
+
+function mkdirs(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+}
+
+function inheritCpuset(dir: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    const chain: string[] = [];
+    let d = dir;
+    while (readTrim(path.join(d, file)) === '') {
+      chain.push(d);
+      d = path.dirname(d);
+    }
+    const value = readTrim(path.join(d, file));
+    for (const c of chain.reverse()) fs.writeFileSync(path.join(c, file), value ?? '');
+  }
+}
+
+function readTrim(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** cgroup.procs of every v1 hierarchy: the addon writes the init's pid there before it runs. */
+export function v1ProcsFiles(p: CgroupPaths): string[] {
+  return Object.values(p.v1).map((d) => path.join(d, 'cgroup.procs'));
+}
+
+/** Pids in the container's cgroup (the cgroup2 view when there is one, else a v1 hierarchy). */
+export function cgroupPids(p: CgroupPaths): number[] {
+  const dirs = p.mode === 'unified' && p.unified ? [p.unified] : [p.v1['pids'] ?? p.v1['freezer'] ?? p.v1['memory'] ?? Object.values(p.v1)[0]!];
+  const pids = new Set<number>();
+  for (const dir of dirs) collectPids(dir, pids);
+  return [...pids];
+}
+
+function collectPids(dir: string, out: Set<number>): void {
+  let entries: fs.Dirent[];
+  try {
+    for (const l of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (l) out.add(Number(l));
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) collectPids(path.join(dir, e.name), out);
+}
+
+/** Removes the container's cgroups, children first, retrying while exiting tasks still hold them. */
+export async function removeCgroups(p: CgroupPaths): Promise<string[]> {
+  const problems: string[] = [];
+  for (const dir of allDirs(p)) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        removeTree(dir);
+        break;
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'ENOENT') break;
+        if (e.code === 'EBUSY' && attempt < 50) {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        problems.push(`remove cgroup ${dir}: ${e.code ?? e.message}`);
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
+function removeTree(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const e of entries) if (e.isDirectory()) removeTree(path.join(dir, e.name));
+  fs.rmdirSync(dir);
+}
+
+/** Freezer state: v2 cgroup.freeze, else the v1 freezer hierarchy. */
+export function isFrozen(p: CgroupPaths): boolean {
+  if (p.mode === 'unified' && p.unified) return readTrim(path.join(p.unified, 'cgroup.freeze')) === '1';
+  const fz = p.v1['freezer'];
+  if (fz) return readTrim(path.join(fz, 'freezer.state')) === 'FROZEN';
+  return false;
+}

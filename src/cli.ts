@@ -1,0 +1,122 @@
+// skiff's command line: runc's global flags and commands. Each command's module is loaded only
+// when that command runs, so `skiff state` does not pay for the validator or the addon.
+import { Command, CommanderError, Option } from 'commander';
+
+import { SkiffError, messageOf } from './errors';
+import { Globals } from './globals';
+import { configureLog, logError, timing, type LogFormat } from './log';
+import { DEFAULT_ROOT } from './state/store';
+import { SKIFF_VERSION, SPEC_VERSION } from './version';
+
+function intArg(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new SkiffError(`invalid value for ${name}: "${v}" (expected a non-negative integer)`);
+    return Number(v);
+  };
+}
+
+interface CreateFlags {
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  pivot?: boolean;
+  newKeyring?: boolean;
+  preserveFds?: number;
+  detach?: boolean;
+}
+
+function createOptions(id: string, f: CreateFlags) {
+  return {
+    id,
+    bundle: f.bundle,
+    pidFile: f.pidFile,
+    consoleSocket: f.consoleSocket,
+    noPivot: f.pivot === false,
+    noNewKeyring: f.newKeyring === false,
+    preserveFds: f.preserveFds,
+    detach: f.detach,
+  };
+}
+
+function withCreateFlags(cmd: Command): Command {
+  return cmd
+    .option('-b, --bundle <dir>', 'path to the bundle directory (default: the current directory)')
+    .option('--pid-file <file>', 'write the container init\'s pid to this file')
+    .option('--console-socket <path>', 'unix socket that receives the pty master when process.terminal is true')
+    .option('--no-pivot', 'do not use pivot_root (MS_MOVE + chroot instead; for a rootfs on ramfs)')
+    .option('--no-new-keyring', 'keep the caller\'s session keyring instead of a new one')
+    .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the container', intArg('--preserve-fds'), 0);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('skiff');
+  let globals = new Globals();
+  program
+    .usage('[global options] command [command options] [arguments...]')
+    .description('skiff: an OCI container runtime (runc-compatible)')
+    .version(`skiff version ${SKIFF_VERSION}\nspec: ${SPEC_VERSION}`, '-v, --version', 'print the version')
+    .option('--root <dir>', 'directory for container state', DEFAULT_ROOT)
+    .option('--log <file>', 'append log lines (and errors) to this file')
+    .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'))
+    .option('--debug', 'log debug lines, with a timing of each step')
+    .option('--systemd-cgroup', 'use the systemd cgroup driver (not supported yet: reports an error)')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => logError(s.replace(/^error: /, '').trimEnd()) })
+    .hook('preAction', () => {
+      const o = program.opts<{ root: string; log?: string; logFormat: LogFormat; debug?: boolean; systemdCgroup?: boolean }>();
+      globals = new Globals(o.root, o.log, o.logFormat, !!o.debug, !!o.systemdCgroup);
+      configureLog({ file: o.log, format: o.logFormat, debug: !!o.debug });
+      timing('arguments parsed');
+    });
+
+  withCreateFlags(program.command('create').description('create a container (its process waits for "start")').argument('<id>'))
+    .action((id: string, f: CreateFlags) => require('./commands/create').create(globals, createOptions(id, f)));
+
+  program.command('start').description('run the process of a created container').argument('<id>')
+    .action((id: string) => require('./commands/start').start(globals, id));
+
+  program.command('state').description('print the state of a container as JSON').argument('<id>')
+    .action((id: string) => require('./commands/state').state(globals, id));
+
+  program.command('kill').description('send a signal (default SIGTERM) to the container\'s init').argument('<id>').argument('[signal]')
+    .option('-a, --all', 'send the signal to every process of the container')
+    .action((id: string, sig: string | undefined, f: { all?: boolean }) => require('./commands/kill').kill(globals, id, sig, f));
+
+  program.command('delete').description('delete a stopped container and everything it holds').argument('<id>')
+    .option('-f, --force', 'kill the container first if it is still running; no error if it does not exist')
+    .action(async (id: string, f: { force?: boolean }) => require('./commands/delete').del(globals, id, f));
+
+  withCreateFlags(program.command('run').description('create and start a container; wait for it unless --detach').argument('<id>'))
+    .option('-d, --detach', 'return once the container has started')
+    .action(async (id: string, f: CreateFlags) => {
+      exitCode = await require('./commands/run').run(globals, createOptions(id, f));
+    });
+
+  program.command('list').alias('ps-all').description('list containers').addOption(new Option('-f, --format <format>', 'table or json').default('table'))
+    .option('-q, --quiet', 'print only the container ids')
+    .action((f: { format?: string; quiet?: boolean }) => require('./commands/list').list(globals, f));
+
+  program.command('spec').description('write a default config.json into the bundle directory')
+    .option('-b, --bundle <dir>', 'bundle directory (default: the current directory)')
+    .action((f: { bundle?: string }) => require('./commands/spec').spec(f));
+
+  program.command('features').description('print what this runtime supports (features.md JSON)')
+    .action(() => require('./commands/features').features());
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are "errors" to commander; usage errors were already printed.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return err.exitCode || 1;
+    }
+    const o = program.opts<{ log?: string; logFormat: LogFormat }>();
+    configureLog({ file: o.log, format: o.logFormat });
+    logError(messageOf(err));
+    return err instanceof SkiffError ? err.exitCode : 1;
+  }
+  return exitCode;
+}

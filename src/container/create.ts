@@ -1,0 +1,166 @@
+// The create operation (runtime.md "create"), shared by `create` and `run`.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { allDirs, createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
+import { SkiffError, messageOf } from '../errors';
+import { buildPlan } from '../linux/plan';
+import { UNSUPPORTED_HOOKS } from './hooks';
+import { log, timing } from '../log';
+import { native, type NativeError } from '../native';
+import { initPath } from '../paths';
+import type { Spec } from '../spec/types';
+import type { ContainerState } from '../state/container-state';
+import { procStat } from '../state/status';
+import { Store, checkId, writeFileAtomic } from '../state/store';
+
+export interface CreateOptions {
+  id: string;
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  systemdCgroup?: boolean;
+}
+
+function ownerName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '');
+  }
+}
+
+function loadSpec(bundle: string, systemdCgroup: boolean): Spec {
+  // The validator is only loaded by the commands that read a config.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { loadConfig } = require('../spec/validate') as typeof import('../spec/validate');
+  return loadConfig(bundle, { requireProcess: true, systemdCgroup }) as Spec;
+}
+
+function resolveRootfs(bundle: string, spec: Spec): string {
+  const root = path.resolve(bundle, spec.root?.path ?? 'rootfs');
+  let real: string;
+  try {
+    real = fs.realpathSync(root);
+  } catch {
+    throw new SkiffError(`rootfs (root.path in config.json) ${root}: no such file or directory`);
+  }
+  if (!fs.statSync(real).isDirectory()) throw new SkiffError(`rootfs (root.path in config.json) ${root}: not a directory`);
+  return real;
+}
+
+export function createContainer(store: Store, opts: CreateOptions): ContainerState {
+  const id = checkId(opts.id);
+  const bundle = path.resolve(opts.bundle ?? '.');
+  if (!fs.existsSync(bundle)) throw new SkiffError(`bundle ${bundle}: no such file or directory`);
+  const spec = loadSpec(bundle, !!opts.systemdCgroup);
+  timing('config loaded and validated');
+  if (opts.systemdCgroup) throw new SkiffError('--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)');
+  for (const kind of UNSUPPORTED_HOOKS)
+    if (spec.hooks?.[kind]?.length) throw new SkiffError(`config.json: /hooks/${kind}: ${kind} hooks are not supported yet (supported: poststart, poststop)`);
+  const rootfs = resolveRootfs(bundle, spec);
+  const proc = spec.process!;
+  if (proc.terminal && !opts.consoleSocket)
+    throw new SkiffError('process.terminal is true: a console socket is required (--console-socket)');
+  const preserve = opts.preserveFds ?? 0;
+  for (let fd = 3; fd < 3 + preserve; fd++) {
+    try {
+      fs.fstatSync(fd);
+    } catch {
+      throw new SkiffError(`--preserve-fds=${preserve}: fd ${fd} is not open`);
+    }
+  }
+
+  const dir = store.claim(id);
+  const state: ContainerState = {
+    ociVersion: spec.ociVersion,
+    id,
+    pid: 0,
+    initStartTime: '',
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: ownerName(),
+    annotations: spec.annotations,
+    cgroup: { mode: 'unified', v1: {} },
+    hooks: spec.hooks,
+    privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
+    phase: 'creating',
+  };
+  const fds: number[] = [];
+  let cgroup: CgroupPaths | undefined;
+  try {
+    store.write(state);
+    cgroup = resolveCgroupPaths(spec.linux?.cgroupsPath, id);
+    state.cgroup = cgroup;
+    store.write(state);
+    createCgroups(cgroup);
+    const n = native();
+    const fifo = path.join(dir, 'exec.fifo');
+    n.mkfifo(fifo, 0o622);
+    const fifoFd = n.openPath(fifo);
+    fds.push(fifoFd);
+    let consoleFd = -1;
+    if (opts.consoleSocket && proc.terminal) {
+      consoleFd = n.connectUnix(path.resolve(opts.consoleSocket));
+      fds.push(consoleFd);
+    }
+    const plan = buildPlan({ spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, fds: { fifo: fifoFd, console: consoleFd, preserve } });
+    timing('launch plan built');
+    let cgroupFd: number | undefined;
+    if (cgroup.unified) {
+      cgroupFd = n.openDir(cgroup.unified);
+      fds.push(cgroupFd);
+    }
+    const keepFds = [fifoFd, ...(consoleFd >= 0 ? [consoleFd] : [])];
+    for (let fd = 3; fd < 3 + preserve; fd++) keepFds.push(fd);
+    const { pid } = n.spawn({
+      initPath: initPath(),
+      plan: JSON.stringify(plan.init),
+      cloneFlags: plan.namespaces.cloneFlags,
+      cgroupFd,
+      pidnsPath: plan.namespaces.pidnsPath,
+      uidMap: plan.uidMap,
+      gidMap: plan.gidMap,
+      cgroupProcs: v1ProcsFiles(cgroup),
+      keepFds,
+    });
+    timing('container init ready');
+    state.pid = pid;
+    state.initStartTime = procStat(pid)?.startTime ?? '';
+    state.phase = 'created';
+    store.write(state);
+    if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(pid));
+    timing('state written');
+    return state;
+  } catch (err) {
+    // A failed create leaves nothing behind: no process (the addon reaped it), no cgroup, no state.
+    if (state.pid > 0) {
+      try {
+        process.kill(state.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (cgroup) {
+      void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
+      for (const d of allDirs(cgroup)) {
+        try {
+          fs.rmdirSync(d);
+        } catch {
+          // removeCgroups above retries what is still busy
+        }
+      }
+    }
+    store.remove(id);
+    const e = err as NativeError;
+    if (err instanceof SkiffError) throw err;
+    throw new SkiffError(e.step ? messageOf(err) : `create ${id}: ${messageOf(err)}`);
+  } finally {
+    for (const fd of fds) native().closeFd(fd);
+  }
+}

@@ -1,0 +1,32 @@
+// Hooks (config.md "POSIX-platform Hooks"): run with the container's state on stdin.
+import { spawnSync } from 'node:child_process';
+
+import type { Hook, Hooks } from '../spec/types';
+
+export type HookKind = keyof Hooks;
+
+/** Runs the hooks of one kind in order; returns the first failure's description. */
+export function runHooks(kind: HookKind, hooks: Hook[] | undefined, state: object): string | undefined {
+  for (const h of hooks ?? []) {
+    const [argv0, ...rest] = h.args && h.args.length ? h.args : [h.path];
+    const r = spawnSync(h.path, rest, {
+      argv0,
+      input: JSON.stringify(state),
+      env: Object.fromEntries((h.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=') < 0 ? kv.length : kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+      timeout: h.timeout ? h.timeout * 1000 : undefined,
+      killSignal: 'SIGKILL',
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    const stderr = r.stderr ? r.stderr.toString().trim().split('\n').slice(-1)[0] : '';
+    if (r.error) {
+      const code = (r.error as NodeJS.ErrnoException).code;
+      if (code === 'ETIMEDOUT') return `${kind} hook ${h.path} timed out after ${h.timeout} s`;
+      return `${kind} hook ${h.path}: ${code === 'ENOENT' ? 'no such file or directory' : r.error.message}`;
+    }
+    if (r.status !== 0) return `${kind} hook ${h.path} failed: ${r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`}${stderr ? `: ${stderr}` : ''}`;
+  }
+  return undefined;
+}
+
+/** Hooks that need a sync point inside the container's setup; not implemented yet. */
+export const UNSUPPORTED_HOOKS: HookKind[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer'];

@@ -1,0 +1,173 @@
+// config.json → the launch plan skiff-init executes. Pure translation: no syscalls here, so every
+// rule can be unit-tested without root.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { CgroupPaths } from '../cgroups/manager';
+import type { IdMapping, Mount, Process, Spec } from '../spec/types';
+import { capabilityMask } from './capabilities';
+import { planDevices } from './devices';
+import { MS, parseMountOptions, propagationFlag } from './mount-options';
+import { planNamespaces, type NamespacePlan } from './namespaces';
+import { RLIMITS, rlimitValue } from './rlimits';
+
+export interface PlanMount {
+  destination: string;
+  source: string;
+  type: string;
+  flags: number;
+  data: string;
+  bind: boolean;
+  propagation: number[];
+  attrSet: number;
+  attrClr: number;
+}
+
+export interface PlanInput {
+  spec: Spec;
+  bundle: string;
+  rootfs: string;
+  cgroup: CgroupPaths;
+  noPivot: boolean;
+  fds: { fifo: number; console: number; preserve: number };
+}
+
+export interface LaunchPlan {
+  namespaces: NamespacePlan;
+  uidMap?: string;
+  gidMap?: string;
+  /** What skiff-init reads (serialised to JSON). */
+  init: Record<string, unknown>;
+}
+
+export function idMap(maps: readonly IdMapping[] | undefined): string | undefined {
+  if (!maps || maps.length === 0) return undefined;
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+export function planProcess(proc: Process, where = 'process'): Record<string, unknown> {
+  const caps = proc.capabilities;
+  return {
+    args: proc.args ?? [],
+    env: proc.env ?? [],
+    cwd: proc.cwd,
+    terminal: !!proc.terminal,
+    consoleSize: proc.consoleSize ?? null,
+    user: {
+      uid: proc.user.uid,
+      gid: proc.user.gid,
+      additionalGids: proc.user.additionalGids ?? [],
+      umask: proc.user.umask ?? null,
+    },
+    rlimits: (proc.rlimits ?? []).map((r) => {
+      const resource = RLIMITS[r.type];
+      if (resource === undefined) throw new Error(`${where}.rlimits: unknown rlimit type "${r.type}"`);
+      return { type: r.type, resource, soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) };
+    }),
+    oomScoreAdj: proc.oomScoreAdj ?? null,
+    noNewPrivileges: !!proc.noNewPrivileges,
+    caps: caps
+      ? {
+          bounding: capabilityMask(caps.bounding, `${where}.capabilities.bounding`),
+          effective: capabilityMask(caps.effective, `${where}.capabilities.effective`),
+          permitted: capabilityMask(caps.permitted, `${where}.capabilities.permitted`),
+          inheritable: capabilityMask(caps.inheritable, `${where}.capabilities.inheritable`),
+          ambient: capabilityMask(caps.ambient, `${where}.capabilities.ambient`),
+        }
+      : null,
+  };
+}
+
+function isBind(m: Mount): boolean {
+  return m.type === 'bind' || !!m.options?.some((o) => o === 'bind' || o === 'rbind');
+}
+
+function planMount(m: Mount, bundle: string): PlanMount {
+  const o = parseMountOptions(m.options);
+  const bind = isBind(m);
+  let source = m.source ?? '';
+  if (bind && source && !path.isAbsolute(source)) source = path.resolve(bundle, source);
+  return {
+    destination: path.posix.normalize(m.destination),
+    source,
+    type: bind ? '' : m.type ?? '',
+    flags: bind ? o.flags | MS.BIND : o.flags,
+    data: o.data,
+    bind,
+    propagation: o.propagation,
+    attrSet: o.attrSet,
+    attrClr: o.attrClr,
+  };
+}
+
+/**
+ * A "cgroup" mount. On cgroup2 it is a cgroup2 mount. On v1 and hybrid hosts it is what runc
+ * builds: a tmpfs holding one bind of the container's own directory per hierarchy.
+ */
+function planCgroupMount(m: Mount, cgroup: CgroupPaths, newCgroupns: boolean): PlanMount[] {
+  const o = parseMountOptions(m.options);
+  const base = { bind: false, propagation: [], attrSet: 0, attrClr: 0 };
+  const dest = path.posix.normalize(m.destination);
+  if (cgroup.mode === 'unified') {
+    if (newCgroupns) return [{ ...base, destination: dest, source: 'cgroup', type: 'cgroup2', flags: o.flags, data: o.data }];
+    return [{ ...base, destination: dest, source: cgroup.unified!, type: '', flags: o.flags | MS.BIND | MS.REC, data: '', bind: true }];
+  }
+  const ro = o.flags & MS.RDONLY;
+  const out: PlanMount[] = [
+    { ...base, destination: dest, source: 'tmpfs', type: 'tmpfs', flags: (o.flags & ~MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755' },
+  ];
+  const binds: [string, string][] = Object.entries(cgroup.v1).map(([key, dir]) => [key.replace(/^name=/, ''), dir]);
+  if (cgroup.unified) binds.push(['unified', cgroup.unified]);
+  for (const [name, dir] of binds)
+    out.push({ ...base, destination: `${dest}/${name}`, source: dir, type: '', flags: MS.BIND | MS.NOSUID | MS.NODEV | MS.NOEXEC | ro, data: '', bind: true });
+  if (ro) out.push({ ...base, destination: dest, source: '', type: 'remount', flags: MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: '' });
+  return out;
+}
+
+export function buildPlan(input: PlanInput): LaunchPlan {
+  const { spec, bundle, rootfs, cgroup } = input;
+  const linux = spec.linux ?? {};
+  if (!spec.process) throw new Error('config.json: /process: is required to create a container');
+  const ns = planNamespaces(linux.namespaces);
+  if (!ns.has.has('mount')) throw new Error('config.json: /linux/namespaces: a mount namespace is required');
+
+  const mounts: PlanMount[] = [];
+  let devIsBind = false;
+  for (const m of spec.mounts ?? []) {
+    if (m.type === 'cgroup') mounts.push(...planCgroupMount(m, cgroup, ns.has.has('cgroup')));
+    else mounts.push(planMount(m, bundle));
+    if (path.posix.normalize(m.destination) === '/dev' && isBind(m)) devIsBind = true;
+  }
+
+  const given = propagationFlag(linux.rootfsPropagation);
+  // pivot_root refuses a shared parent: start from rslave and apply a shared request afterwards.
+  const shared = given !== undefined && (given & MS.SHARED) !== 0;
+  const proc = planProcess(spec.process);
+
+  const init = {
+    mode: 'create',
+    rootfs,
+    readonlyRoot: !!spec.root?.readonly,
+    rootPropagation: given !== undefined && !shared ? given : MS.SLAVE | MS.REC,
+    rootPropagationAfter: shared ? given : 0,
+    noPivot: input.noPivot,
+    join: ns.join,
+    unshareFlags: ns.unshareFlags,
+    newCgroupns: ns.newCgroupns,
+    newTimens: ns.newTimens,
+    timeOffsets: Object.entries(linux.timeOffsets ?? {}).map(([clock, o]) => ({ clock, secs: o.secs ?? 0, nanosecs: o.nanosecs ?? 0 })),
+    hostname: spec.hostname ?? null,
+    domainname: spec.domainname ?? null,
+    mounts,
+    devices: devIsBind ? [] : planDevices(linux.devices),
+    bindDevices: ns.has.has('user'),
+    devSymlinks: !devIsBind,
+    devCore: !devIsBind && fs.existsSync('/proc/kcore'),
+    maskedPaths: linux.maskedPaths ?? [],
+    readonlyPaths: linux.readonlyPaths ?? [],
+    sysctl: linux.sysctl ?? {},
+    process: proc,
+    fds: input.fds,
+  };
+  return { namespaces: ns, uidMap: idMap(linux.uidMappings), gidMap: idMap(linux.gidMappings), init };
+}

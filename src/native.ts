@@ -1,0 +1,52 @@
+// The typed face of the addon: the only module through which TypeScript reaches the kernel.
+import { addonPath } from './paths';
+
+export interface SpawnRequest {
+  initPath: string;
+  /** The launch plan for skiff-init, as JSON. */
+  plan: string;
+  /** CLONE_NEW* flags for the namespaces made by clone3 itself. */
+  cloneFlags: number;
+  /** A cgroup2 directory fd: the init is born in it (CLONE_INTO_CGROUP). */
+  cgroupFd?: number;
+  /** A pid namespace to be born in (joined around the clone). */
+  pidnsPath?: string;
+  uidMap?: string;
+  gidMap?: string;
+  /** cgroup.procs files (v1 hierarchies) the init is added to before it runs. */
+  cgroupProcs?: string[];
+  /** fds that must survive into skiff-init (exec fifo, console socket, preserved fds). */
+  keepFds?: number[];
+}
+
+export interface WaitStatus { code: number | null; signal: number | null }
+
+interface Binding {
+  spawn(req: SpawnRequest): { pid: number };
+  startFifo(path: string, pid: number): void;
+  waitPid(pid: number): Promise<WaitStatus>;
+  openDir(path: string): number;
+  mkfifo(path: string, mode: number): void;
+  openPath(path: string): number;
+  connectUnix(path: string): number;
+  closeFd(fd: number): void;
+}
+
+let binding: Binding | undefined;
+
+/** Loaded on first use: commands that need no syscall (state, list, spec) never pay for it. */
+export function native(): Binding {
+  if (!binding) {
+    const mod = { exports: {} as Binding };
+    try {
+      process.dlopen(mod, addonPath());
+    } catch (err) {
+      throw new Error(`cannot load skiff's native addon (${addonPath()}): run "npm run build" first`);
+    }
+    binding = mod.exports;
+  }
+  return binding;
+}
+
+/** Native errors carry the failing step and errno beside the message. */
+export interface NativeError extends Error { step?: string; errno?: number }

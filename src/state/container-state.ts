@@ -1,0 +1,23 @@
+import type { CgroupPaths } from '../cgroups/manager';
+import type { Hooks } from '../spec/types';
+
+/** What skiff keeps in <root>/<id>/state.json. The OCI state (what `state` prints) is derived. */
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  /** 0 while creating. */
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat at create time: tells a live init from a reused pid. */
+  initStartTime: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  cgroup: CgroupPaths;
+  hooks?: Hooks;
+  /** With its own pid namespace, killing the init kills every process of the container. */
+  privatePidns: boolean;
+  /** "creating" until the init reported ready. */
+  phase: 'creating' | 'created';
+}

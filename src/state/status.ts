@@ -1,0 +1,50 @@
+// A container's status is computed, never trusted from disk: the init's pid plus its start time
+// says whether it still lives; the exec fifo says whether `start` has happened.
+import * as fs from 'node:fs';
+
+import { isFrozen } from '../cgroups/manager';
+import type { OciState, Status } from '../spec/types';
+import type { ContainerState } from './container-state';
+
+/** Field 22 (starttime) and field 3 (state) of /proc/<pid>/stat; undefined if gone. */
+export function procStat(pid: number): { startTime: string; state: string } | undefined {
+  if (!(pid > 0)) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // comm may contain spaces and parentheses: fields resume after the last ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: rest[0]!, startTime: rest[19]! };
+}
+
+/** True while the init is the process skiff started (not a zombie, not a reused pid). */
+export function initAlive(s: ContainerState): boolean {
+  const st = procStat(s.pid);
+  return !!st && st.startTime === s.initStartTime && st.state !== 'Z' && st.state !== 'X';
+}
+
+export function statusOf(s: ContainerState, fifoPath: string): Status {
+  if (s.phase === 'creating' || !s.pid) return initAlive(s) || !s.pid ? 'creating' : 'stopped';
+  if (!initAlive(s)) return 'stopped';
+  if (fs.existsSync(fifoPath)) return 'created';
+  if (isFrozen(s.cgroup)) return 'paused';
+  return 'running';
+}
+
+/** The state document of runtime.md ("state" operation), plus runc's extra fields. */
+export function ociState(s: ContainerState, status: Status): OciState & Record<string, unknown> {
+  return {
+    ociVersion: s.ociVersion,
+    id: s.id,
+    pid: status === 'stopped' ? 0 : s.pid,
+    status,
+    bundle: s.bundle,
+    rootfs: s.rootfs,
+    created: s.created,
+    owner: s.owner,
+    ...(s.annotations && Object.keys(s.annotations).length ? { annotations: s.annotations } : {}),
+  };
+}
