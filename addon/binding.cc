@@ -163,7 +163,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   char arg0[] = "skiff-init";
   char* childArgv[] = {arg0, const_cast<char*>(fdArg.c_str()), nullptr};
   char* childEnv[] = {nullptr};
-  std::vector<int> keep = a.keepFds;
+  // Node marks its stdio close-on-exec: the container inherits it, so clear that in the child.
+  std::vector<int> keep = {0, 1, 2};
+  keep.insert(keep.end(), a.keepFds.begin(), a.keepFds.end());
   keep.push_back(childEnd.get());
   int childFd = childEnd.get();
 
@@ -178,7 +180,11 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (pid == 0) {
     for (int fd : keep) {
       int fl = fcntl(fd, F_GETFD);
-      if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) _exit(126);
+      if (fl < 0) {
+        if (fd <= 2) continue;  // a caller may start skiff with stdio closed
+        _exit(126);
+      }
+      if (fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) _exit(126);
     }
     char go = 0;
     ssize_t r;

@@ -1,0 +1,17 @@
+#!/bin/bash
+# The whole test suite: build, bundle the tests, run them with node's test runner (as root: the
+# integration tests run real containers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+rm -rf build/test
+files=$(find test -name '*.test.ts' | sort)
+for f in $files; do
+  out="build/test/${f#test/}"
+  npx esbuild "$f" --bundle --platform=node --target=node20 --format=cjs --log-level=warning --outfile="${out%.ts}.js"
+done
+if [ "$(id -u)" != 0 ]; then
+  echo "test: the integration tests need root (namespaces, mounts, cgroups)" >&2
+  exit 1
+fi
+exec node --test --test-concurrency=1 --test-reporter=spec $(find build/test -name '*.test.js' | sort) "$@"
