@@ -144,8 +144,8 @@ export function checkProcessRules(proc: unknown, base: string): Problem[] {
   if (isObj(proc.scheduler) && isStr(proc.scheduler.policy)) {
     const s = proc.scheduler;
     const policy = s.policy as string;
-    if (isNum(s.nice) && (s.nice < -20 || s.nice > 19)) {
-      problems.push({ path: at(base, 'scheduler', 'nice'), message: `must be between -20 and 19 (got ${s.nice})` });
+    if ((policy === 'SCHED_OTHER' || policy === 'SCHED_BATCH') && isNum(s.nice) && (s.nice < -20 || s.nice > 19)) {
+      problems.push({ path: at(base, 'scheduler', 'nice'), message: `must be between -20 and 19 with policy ${policy} (got ${s.nice})` });
     }
     if (isNum(s.priority) && s.priority !== 0 && policy !== 'SCHED_FIFO' && policy !== 'SCHED_RR') {
       problems.push({
@@ -233,9 +233,9 @@ export function checkRules(doc: any, opts: RuleOptions = {}): Problem[] {
     if (hasGid && !hasUid) push(`${p}/uidMappings`, 'is required when gidMappings is set');
     // "idmap ... If there are no uidMappings and gidMappings specified and the container isn't
     // using user namespaces, an error MUST be returned." (same for ridmap)
-    const opts2 = list(m.options);
+    const mountOptions = list(m.options);
     for (const o of ['idmap', 'ridmap']) {
-      const idx = opts2.indexOf(o);
+      const idx = mountOptions.indexOf(o);
       if (idx >= 0 && !hasUid && !hasGid && !ns.has('user')) {
         push(`${p}/options/${idx}`, `${q(o)} needs uidMappings and gidMappings on the mount, or a user namespace`);
       }
@@ -313,7 +313,7 @@ function checkLinux(
   // its own namespace of that kind, otherwise it would change the host.
   if (isObj(linux.sysctl)) {
     for (const key of Object.keys(linux.sysctl)) {
-      const name = key.replace(/\//g, '.');
+      const name = sysctlDotted(key);
       const p = at('/linux/sysctl', key);
       if (IPC_SYSCTLS.has(name) || name.startsWith('fs.mqueue.')) {
         if (!ns.has('ipc')) push(p, `needs an IPC namespace (${addNamespaceHint('ipc')})`);
@@ -353,6 +353,16 @@ function checkLinux(
     list(linux[k]).forEach((v, i) => {
       if (isStr(v) && !isAbs(v)) push(at('/linux', k, i), `must be an absolute path (got ${q(v)})`);
     });
+    // runc: "unable to restrict sys entries without a private MNT namespace".
+    if (nonEmpty(linux[k]) && !ns.has('mount')) push(`/linux/${k}`, `needs a mount namespace (${addNamespaceHint('mount')})`);
+  }
+
+  // runc: invalid intelRdt.ClosID ("." or ".." or containing "/"); "/" alone is the default CLOS (config-linux.md).
+  if (isObj(linux.intelRdt) && isStr(linux.intelRdt.closID)) {
+    const id = linux.intelRdt.closID;
+    if (id !== '/' && (id === '.' || id === '..' || id.includes('/'))) {
+      push('/linux/intelRdt/closID', `must be a directory name in the resctrl filesystem, or "/" for the default CLOS (got ${q(id)})`);
+    }
   }
 
   // config-linux.md: devices "path (string, REQUIRED) - full path to device inside container."
@@ -378,6 +388,16 @@ function checkLinux(
 
   if (isObj(linux.resources)) checkResources(linux.resources, push);
   if (isObj(linux.seccomp)) checkSeccomp(linux.seccomp, push);
+}
+
+/**
+ * sysctl(8) also accepts "/" as the separator: "net/ipv4/conf/eno2.100.rp_filter" is
+ * "net.ipv4.conf.eno2/100.rp_filter". Converts to the dotted form (as runc does).
+ */
+function sysctlDotted(key: string): string {
+  const first = key.search(/[./]/);
+  if (first < 0 || key[first] === '.') return key;
+  return key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
 }
 
 /** dev_valid_name() in the kernel: 1..15 bytes, not "." or "..", no "/", ":" or whitespace. */

@@ -25,10 +25,33 @@ export const CGROUP_PREFIX = `/skiff-test-${RUN_ID}`;
 
 export interface Result { code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
+let outSeq = 0;
+
+/**
+ * Runs a command with stdout/stderr going to files, not pipes: a container inherits skiff's stdio
+ * (as with runc), so a pipe would stay open, and a reader waiting for EOF would wait as long as
+ * the container lives.
+ */
 export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): Result {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, ...opts });
-  if (r.error) throw r.error;
-  return { code: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0), signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  const base = path.join(os.tmpdir(), `skiff-io-${process.pid}-${++outSeq}`);
+  const outFd = fs.openSync(`${base}.out`, 'w+');
+  const errFd = fs.openSync(`${base}.err`, 'w+');
+  try {
+    const stdin = opts.input !== undefined ? 'pipe' : 'ignore';
+    const r = spawnSync(cmd, args, { timeout: 60_000, ...opts, stdio: [stdin, outFd, errFd] });
+    if (r.error) throw r.error;
+    return {
+      code: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0),
+      signal: r.signal,
+      stdout: fs.readFileSync(`${base}.out`, 'utf8'),
+      stderr: fs.readFileSync(`${base}.err`, 'utf8'),
+    };
+  } finally {
+    fs.closeSync(outFd);
+    fs.closeSync(errFd);
+    fs.rmSync(`${base}.out`, { force: true });
+    fs.rmSync(`${base}.err`, { force: true });
+  }
 }
 
 export function skiff(args: string[], opts: SpawnSyncOptions & { root?: string } = {}): Result {
