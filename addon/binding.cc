@@ -190,7 +190,12 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     ssize_t r;
     do r = read(childFd, &go, 1);
     while (r < 0 && errno == EINTR);
-    if (r != 1 || go != 'g') _exit(125);
+    if (r != 1 || (go != 'g' && go != 'u')) _exit(125);
+    if (go == 'u') {
+      // In a new user namespace the maps are written now: become its root, or execve would
+      // drop every capability (the kernel grants them on exec to uid 0 of the namespace).
+      if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0) _exit(124);
+    }
     syscall(SYS_execveat, initFd, "", childArgv, childEnv, AT_EMPTY_PATH);
     _exit(127);
   }
@@ -221,7 +226,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (!writeFile(procs, pidText, e)) throw abort("cgroup", "add the init to " + procs, e);
 
   // If the init dies before reading everything, the reply below is EOF and its status says why.
-  (void)(skiff::writeAll(parentEnd.get(), "g", 1) && skiff::sendFrame(parentEnd.get(), a.plan));
+  const char* go = (a.cloneFlags & CLONE_NEWUSER) && !a.uidMap.empty() ? "u" : "g";
+  (void)(skiff::writeAll(parentEnd.get(), go, 1) && skiff::sendFrame(parentEnd.get(), a.plan));
 
   std::string reply;
   int r = skiff::recvFrame(parentEnd.get(), reply);
