@@ -105,6 +105,13 @@ export async function main(argv: string[]): Promise<number> {
   program.command('features').description('print what this runtime supports (features.md JSON)')
     .action(() => require('./commands/features').features());
 
+  program.command('check').description('say whether a bundle would run, and why not, without running it')
+    .option('-b, --bundle <dir>', 'bundle directory (default: the current directory)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((f: { bundle?: string; format?: string }) => {
+      exitCode = require('./commands/check').check(globals, f);
+    });
+
   try {
     await program.parseAsync(argv);
   } catch (err) {

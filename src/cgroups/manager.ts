@@ -18,7 +18,7 @@ function within(mountpoint: string, mountRoot: string, cgroup: string): string {
   // A namespaced mount shows the hierarchy from mountRoot down; strip it from absolute paths.
   let rel = cgroup;
   if (mountRoot !== '/' && (rel === mountRoot || rel.startsWith(mountRoot + '/'))) rel = rel.slice(mountRoot.length);
-  const full = path.join(mountpoint, rel);
+  const full = path.join(mountpoint, rel).replace(/\/+$/, '');
   // The container's cgroup is killed, frozen and removed with it: never a hierarchy's root.
   if (!full.startsWith(mountpoint + '/')) throw new SkiffError(`linux.cgroupsPath "${cgroup}" resolves to ${full}, which is not a cgroup of its own`);
   return full;

@@ -7,13 +7,14 @@ import { ResourceError, THROTTLES, rdmaLines, type BlockIO, type CgroupWrite } f
 /** runc's ConvertCPUSharesToCgroupV2Value: [2, 262144] → [1, 10000]; 0 stays unset. */
 export function sharesToWeight(shares: number): number {
   if (shares === 0) return 0;
-  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
+  // (runc computes in uint64; below the kernel's minimum of 2 that would wrap: clamp instead.)
+  return 1 + Math.floor((Math.max(shares - 2, 0) * 9999) / 262142);
 }
 
 /** runc's ConvertBlkIOToIOWeightValue: [10, 1000] → [1, 10000]; 0 stays unset. */
 export function blkioWeightToIoWeight(weight: number): number {
   if (weight === 0) return 0;
-  return 1 + Math.floor(((weight - 10) * 9999) / 990);
+  return 1 + Math.floor((Math.max(weight - 10, 0) * 9999) / 990);
 }
 
 /** runc's ConvertMemorySwapToCgroupV2Value: v1's memory+swap total → v2's swap alone. */

@@ -181,7 +181,9 @@ function mode(st: fs.Stats): string {
 }
 
 function via(hops: string[]): string {
-  return hops.length ? ` (via ${hops.join(', ')})` : '';
+  if (hops.length === 0) return '';
+  const shown = hops.length > 4 ? [...hops.slice(0, 3), `... ${hops.length - 3} more symlinks`] : hops;
+  return ` (via ${shown.join(', ')})`;
 }
 
 /** Why a resolved candidate cannot be executed, or undefined when it can. */
@@ -222,11 +224,13 @@ function argsFinding(doc: Obj, tree: ContainerTree, cwd: string): Finding | unde
   const name = proc.args[0];
   const pointer = '/process/args/0';
   const ids = userIds(doc);
-  const found = (l: Lookup & { kind: 'found' }, how: string): Finding => {
+  const found = (l: Lookup & { kind: 'found' }, how: string, candidate: string): Finding => {
     const why = notExecutable(l, ids);
+    const shown = path.posix.normalize(candidate.startsWith('/') ? candidate : `${cwd}/${candidate}`);
+    const resolved = shown === l.path ? '' : ` (resolves to ${l.path})`;
     return why
       ? { path: pointer, verdict: 'error', message: `${q(name)}: ${why}${via(l.hops)}` }
-      : { path: pointer, verdict: 'ok', message: `${q(name)} ${how} ${l.path}${via(l.hops)}, an executable file` };
+      : { path: pointer, verdict: 'ok', message: `${q(name)} ${how} ${shown}${resolved}, an executable file` };
   };
   const onMount = (l: Lookup & { kind: 'mount' }): Finding => ({
     path: pointer,
@@ -236,24 +240,33 @@ function argsFinding(doc: Obj, tree: ContainerTree, cwd: string): Finding | unde
 
   if (name.includes('/')) {
     const l = lookup(tree, name, cwd);
-    if (l.kind === 'found') return found(l, 'is');
+    if (l.kind === 'found') return found(l, 'is', name);
     if (l.kind === 'mount') return onMount(l);
     return { path: pointer, verdict: 'error', message: `${q(name)} not found in the rootfs: ${describeMiss(l)}` };
   }
   const given = envValue(proc.env, 'PATH');
   const searchPath = given === undefined || given === '' ? DEFAULT_PATH : given;
   let firstDenied: Finding | undefined;
+  let firstDangling: string | undefined;
   for (const dir of searchPath.split(':')) {
-    const l = lookup(tree, `${dir === '' ? '.' : dir}/${name}`, cwd);
+    const candidate = `${dir === '' ? '.' : dir}/${name}`;
+    const l = lookup(tree, candidate, cwd);
     if (l.kind === 'mount') return onMount(l);
-    if (l.kind !== 'found') continue;
-    const f = found(l, 'found at');
+    if (l.kind !== 'found') {
+      // A candidate that exists as a symlink leading nowhere inside the rootfs is worth naming.
+      if (l.hops.some((h) => h.startsWith(path.posix.normalize(`${candidate.startsWith('/') ? '' : cwd + '/'}${candidate}`) + ' -> '))) {
+        firstDangling ??= describeMiss(l);
+      }
+      continue;
+    }
+    const f = found(l, 'found at', candidate);
     if (f.verdict === 'ok') return f;
     firstDenied ??= f;
   }
   if (firstDenied) return firstDenied;
   const shown = given === undefined || given === '' ? `PATH unset, so ${DEFAULT_PATH}` : `PATH=${searchPath}`;
-  return { path: pointer, verdict: 'error', message: `${q(name)} not found in the rootfs (${shown})` };
+  const dangling = firstDangling ? `; ${firstDangling}` : '';
+  return { path: pointer, verdict: 'error', message: `${q(name)} not found in the rootfs (${shown})${dangling}` };
 }
 
 function cwdFinding(doc: Obj, tree: ContainerTree): Finding | undefined {
@@ -351,9 +364,7 @@ export function checkBundle(bundleDir: string, opts: { systemdCgroup?: boolean }
   // What the bundle and host checks find about a part that is already invalid adds nothing.
   const known = problems.map((p) => p.path);
   for (const f of [...bundleFindings(doc, bundle), ...hostFindings(doc, opts)]) {
-    if (f.path === 'host' || !known.some((k) => under(f.path, k) || (f.verdict !== 'ok' && under(k, f.path) && k !== ''))) {
-      findings.push(f);
-    }
+    if (f.path === 'host' || !known.some((k) => under(f.path, k))) findings.push(f);
   }
   return report();
 }

@@ -37,8 +37,10 @@ function ownerName(): string {
 function loadSpec(bundle: string, systemdCgroup: boolean): Spec {
   // The validator is only loaded by the commands that read a config.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { loadConfig } = require('../spec/validate') as typeof import('../spec/validate');
-  return loadConfig(bundle, { requireProcess: true, systemdCgroup }) as Spec;
+  const { loadConfig, configWarnings, formatProblems } = require('../spec/validate') as typeof import('../spec/validate');
+  const doc = loadConfig(bundle, { requireProcess: true, systemdCgroup });
+  for (const w of formatProblems('config.json', configWarnings(doc))) log('warning', w);
+  return doc as Spec;
 }
 
 function resolveRootfs(bundle: string, spec: Spec): string {
