@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   } else {
     setupConsole(proc, consoleSocket);
   }
+  std::string home = homeDirectory(proc);
   applyRlimits(proc);
   applyOomScoreAdj(proc);
   dropBoundingSet(proc);
@@ -103,5 +104,5 @@ int main(int argc, char** argv) {
   setReportFd(-1);
   close(sync);
   waitForStart(fifo);
-  execProcess(exe, proc);
+  execProcess(exe, proc, home);
 }

@@ -205,11 +205,51 @@ std::string resolveExecutable(const Json& proc) {
   failMsg("exec", "exec: \"" + name + "\": executable file not found in $PATH");
 }
 
-void execProcess(const std::string& path, const Json& proc) {
+std::string homeDirectory(const Json& proc) {
+  std::string home = "/";
+  uid_t uid = (uid_t)proc["user"]["uid"].u64();
+  // The container's /etc/passwd is the image's: untrusted. Only a regular file, read without
+  // blocking (a FIFO there must not hang the init), at most 4 MiB of it.
+  UniqueFd fd(open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  struct stat st;
+  if (!fd.ok() || fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode)) return home;
+  std::string text;
+  char buf[65536];
+  while (text.size() < (4u << 20)) {
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, (size_t)n);
+  }
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    std::vector<std::string> f;
+    size_t a = 0;
+    for (;;) {
+      size_t b = line.find(':', a);
+      f.push_back(line.substr(a, b == std::string::npos ? std::string::npos : b - a));
+      if (b == std::string::npos || f.size() == 7) break;
+      a = b + 1;
+    }
+    if (f.size() < 6 || f[2].empty() || f[2].find_first_not_of("0123456789") != std::string::npos) continue;
+    if (strtoul(f[2].c_str(), nullptr, 10) == uid && f[2].size() < 11) return f[5].empty() ? home : f[5];
+  }
+  return home;
+}
+
+void execProcess(const std::string& path, const Json& proc, const std::string& home) {
   std::vector<char*> argv, envp;
   for (auto& a : proc["args"].arr) argv.push_back(const_cast<char*>(a.str.c_str()));
   argv.push_back(nullptr);
   for (auto& e : proc["env"].arr) envp.push_back(const_cast<char*>(e.str.c_str()));
+  // runc and crun add HOME from the image's passwd when the config does not set it.
+  std::string homeEnv = "HOME=" + home;
+  bool hasHome = false;
+  for (auto& e : proc["env"].arr) hasHome = hasHome || e.str.compare(0, 5, "HOME=") == 0;
+  if (!hasHome) envp.push_back(const_cast<char*>(homeEnv.c_str()));
   envp.push_back(nullptr);
   execve(path.c_str(), argv.data(), envp.data());
   fail("exec", "exec " + path, errno);

@@ -15,6 +15,8 @@ void switchUser(const Json& proc);
 void applyCapabilities(const Json& proc);
 void enterCwd(const Json& proc);
 std::string resolveExecutable(const Json& proc);
-[[noreturn]] void execProcess(const std::string& path, const Json& proc);
+// HOME for the process's user from the container's /etc/passwd ("/" when absent).
+std::string homeDirectory(const Json& proc);
+[[noreturn]] void execProcess(const std::string& path, const Json& proc, const std::string& home);
 
 }  // namespace skiff

@@ -66,15 +66,14 @@ export function planProcess(proc: Process, where = 'process'): Record<string, un
     }),
     oomScoreAdj: proc.oomScoreAdj ?? null,
     noNewPrivileges: !!proc.noNewPrivileges,
-    caps: caps
-      ? {
-          bounding: capabilityMask(caps.bounding, `${where}.capabilities.bounding`),
-          effective: capabilityMask(caps.effective, `${where}.capabilities.effective`),
-          permitted: capabilityMask(caps.permitted, `${where}.capabilities.permitted`),
-          inheritable: capabilityMask(caps.inheritable, `${where}.capabilities.inheritable`),
-          ambient: capabilityMask(caps.ambient, `${where}.capabilities.ambient`),
-        }
-      : null,
+    // No capabilities object means no capabilities at all (runc agrees), not "keep root's".
+    caps: {
+      bounding: capabilityMask(caps?.bounding, `${where}.capabilities.bounding`),
+      effective: capabilityMask(caps?.effective, `${where}.capabilities.effective`),
+      permitted: capabilityMask(caps?.permitted, `${where}.capabilities.permitted`),
+      inheritable: capabilityMask(caps?.inheritable, `${where}.capabilities.inheritable`),
+      ambient: capabilityMask(caps?.ambient, `${where}.capabilities.ambient`),
+    },
   };
 }
 
