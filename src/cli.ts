@@ -88,6 +88,34 @@ export async function main(argv: string[]): Promise<number> {
     .option('-f, --force', 'kill the container first if it is still running; no error if it does not exist')
     .action(async (id: string, f: { force?: boolean }) => require('./commands/delete').del(globals, id, f));
 
+  program.command('pause').description('suspend every process of the container').argument('<id>')
+    .action((id: string) => require('./commands/pause').pause(globals, id));
+
+  program.command('resume').description('resume the processes of a paused container').argument('<id>')
+    .action((id: string) => require('./commands/resume').resume(globals, id));
+
+  program.command('update').description('update the resource limits of a container').argument('<id>')
+    .option('-r, --resources <file>', 'JSON linux.resources from a file, or "-" for stdin (the other flags are then ignored)')
+    .option('--memory <bytes>', 'memory limit (units: k, m, g; -1: unlimited)').option('--memory-swap <bytes>', 'memory + swap limit; -1: unlimited swap')
+    .option('--memory-reservation <bytes>', 'memory soft limit').addOption(new Option('--kernel-memory <bytes>').hideHelp())
+    .addOption(new Option('--kernel-memory-tcp <bytes>').hideHelp())
+    .option('--cpu-share <n>', 'CPU shares (relative weight)').addOption(new Option('--cpu-shares <n>').hideHelp())
+    .option('--cpu-period <us>', 'CPU CFS period').option('--cpu-quota <us>', 'CPU CFS quota per period (-1: none)')
+    .option('--cpu-burst <us>', 'CPU CFS burst').option('--cpu-rt-period <us>', 'CPU realtime period (v1)')
+    .option('--cpu-rt-runtime <us>', 'CPU realtime runtime (v1)').option('--cpuset-cpus <list>', 'CPUs to use')
+    .option('--cpuset-mems <list>', 'memory nodes to use').option('--cpu-idle <0|1>', 'SCHED_IDLE for the cgroup')
+    .option('--pids-limit <n>', 'maximum number of pids (-1: unlimited)').option('--blkio-weight <n>', 'block IO weight (10-1000)')
+    .option('--l3-cache-schema <schema>', 'Intel RDT L3 cache schema (not supported)').option('--mem-bw-schema <schema>', 'Intel RDT memory bandwidth schema (not supported)')
+    .action((id: string, f: object) => require('./commands/update').update(globals, id, f));
+
+  program.command('ps').description('list the processes of a container (host pids)').argument('<id>').argument('[ps-args...]', 'arguments for ps (default: -ef)')
+    .addOption(new Option('-f, --format <format>', 'table or json').default('table')).passThroughOptions()
+    .action((id: string, psArgs: string[], f: { format?: string }) => require('./commands/ps').ps(globals, id, psArgs, f));
+
+  program.command('events').description('print container stats and OOM events as JSON lines').argument('<id>')
+    .option('--stats', 'print the stats once and exit').option('--interval <duration>', 'stats interval', '5s')
+    .action(async (id: string, f: { stats?: boolean; interval?: string }) => require('./commands/events').events(globals, id, f));
+
   withCreateFlags(program.command('run').description('create and start a container; wait for it unless --detach').argument('<id>'))
     .option('-d, --detach', 'return once the container has started')
     .action(async (id: string, f: CreateFlags) => {

@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
 
   enterNamespaces(plan);
   setHostnames(plan);
+  joinSessionKeyring(plan);
   if (plan["mode"].string() == "create") {
     prepareRootfs(plan);
     setupConsole(proc, consoleSocket);

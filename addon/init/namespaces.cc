@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/fd.h"
@@ -36,6 +38,14 @@ void enterNamespaces(const Json& plan) {
     UniqueFd child(open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
     if (!child.ok() || setns(child.get(), CLONE_NEWTIME) < 0) fail("namespace", "enter the new time namespace", errno);
   }
+}
+
+void joinSessionKeyring(const Json& plan) {
+  const Json& name = plan["keyring"];
+  if (name.isNull()) return;
+  // A keyring of its own, so the container cannot read the caller's session keys.
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.str.c_str()) < 0 && errno != ENOSYS)
+    fail("keyring", "join a new session keyring", errno);
 }
 
 void setHostnames(const Json& plan) {

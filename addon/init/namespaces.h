@@ -8,5 +8,6 @@ namespace skiff {
 // (its offsets are written before anything enters it).
 void enterNamespaces(const Json& plan);
 void setHostnames(const Json& plan);
+void joinSessionKeyring(const Json& plan);
 
 }  // namespace skiff

@@ -38,7 +38,7 @@ export class CgroupWriteError extends SkiffError {
 export function writeCgroupFile(file: string, value: string): void {
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC | fs.constants.O_CLOEXEC);
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
   } catch (err) {
     throw new CgroupWriteError(file, value, (err as NodeJS.ErrnoException).code ?? 'EIO');
   }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { applyResources } from '../cgroups/apply';
 import { allDirs, createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
 import { buildPlan } from '../linux/plan';
@@ -101,6 +102,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     state.cgroup = cgroup;
     store.write(state);
     createCgroups(cgroup);
+    applyResources(cgroup, spec.linux?.resources, { linuxDevices: spec.linux?.devices });
     const n = native();
     const fifo = path.join(dir, 'exec.fifo');
     n.mkfifo(fifo, 0o622);
@@ -111,7 +113,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       consoleFd = n.connectUnix(path.resolve(opts.consoleSocket));
       fds.push(consoleFd);
     }
-    const plan = buildPlan({ spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, fds: { fifo: fifoFd, console: consoleFd, preserve } });
+    const plan = buildPlan({ spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, keyring: opts.noNewKeyring ? undefined : id, fds: { fifo: fifoFd, console: consoleFd, preserve } });
     timing('launch plan built');
     let cgroupFd: number | undefined;
     if (cgroup.unified) {

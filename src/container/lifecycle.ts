@@ -1,6 +1,7 @@
 // start, kill and delete (runtime.md), shared by their commands and by `run`.
 import * as fs from 'node:fs';
 
+import { signalAll, thawIfFrozen } from '../cgroups/freezer';
 import { cgroupPids, removeCgroups } from '../cgroups/manager';
 import { SkiffError } from '../errors';
 import { log } from '../log';
@@ -50,12 +51,12 @@ export function killContainer(store: Store, id: string, sig: number, all: boolea
     if (!all) throw new SkiffError(`cannot kill container "${id}": container not running`);
   }
   if (all) {
-    let any = false;
-    for (const pid of cgroupPids(s.cgroup)) any = signalPid(pid, sig) || any;
+    const any = signalAll(s.cgroup, sig) > 0;
     if (!any && status === 'stopped') throw new SkiffError(`cannot kill container "${id}": container not running`);
     return;
   }
   if (!initAlive(s) || !signalPid(s.pid, sig)) throw new SkiffError(`cannot kill container "${id}": no such process`);
+  if (sig === 9) thawIfFrozen(s.cgroup);
 }
 
 async function waitGone(s: ContainerState, ms: number): Promise<boolean> {
@@ -86,6 +87,7 @@ export async function deleteContainer(store: Store, id: string, force: boolean):
   }
   // Without a pid namespace of its own the container's other processes outlive the init.
   if (!s.privatePidns) for (const pid of cgroupPids(s.cgroup)) signalPid(pid, 9);
+  thawIfFrozen(s.cgroup); // a paused container: SIGKILL lands once thawed
   if (!(await waitGone(s, 10_000))) throw new SkiffError(`cannot delete container "${id}": its init (pid ${s.pid}) did not die`);
   const problems = await removeCgroups(s.cgroup);
   for (const p of problems) log('warning', p);

@@ -29,6 +29,8 @@ export interface PlanInput {
   rootfs: string;
   cgroup: CgroupPaths;
   noPivot: boolean;
+  /** A new session keyring of this name (runc names it after the container); none with --no-new-keyring. */
+  keyring?: string;
   fds: { fifo: number; console: number; preserve: number };
 }
 
@@ -150,6 +152,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     rootPropagation: given !== undefined && !shared ? given : MS.SLAVE | MS.REC,
     rootPropagationAfter: shared ? given : 0,
     noPivot: input.noPivot,
+    keyring: input.keyring ?? null,
     join: ns.join,
     unshareFlags: ns.unshareFlags,
     newCgroupns: ns.newCgroupns,

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { assertGone, cleanupAll, makeBundle, skiff, tempDir, type Bundle, type Result } from '../helpers/skiff';
+import { ROOTFS, assertGone, cleanupAll, makeBundle, skiff, tempDir, type Bundle, type Result } from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -38,7 +38,8 @@ function threeMistakes(): Bundle {
     c.linux.namespaces.push({ type: 'bogus' });
   });
 }
-const THREE_PATHS = ['/process/cwd', '/linux/resources/memory/limit', `/linux/namespaces/6/type`];
+// In document order (makeBundle's config lists linux.namespaces before linux.resources).
+const THREE_PATHS = ['/process/cwd', '/linux/namespaces/6/type', '/linux/resources/memory/limit'];
 
 describe('skiff check', () => {
   test('a good bundle would run: exit 0, findings for the rootfs, the executable and the host', () => {
@@ -78,7 +79,7 @@ describe('skiff check', () => {
     const errors = errorLines(r);
     assert.equal(errors.length, 3, r.stdout);
     for (const [i, p] of THREE_PATHS.entries()) assert.ok(errors[i]!.startsWith(`error   ${p}: `), errors[i]);
-    assert.match(errors[1]!, /must be an integer \(got "1G"\)/);
+    assert.match(errors[2]!, /must be an integer \(got "1G"\)/);
     assert.match(r.stdout, new RegExp(`^bundle ${b.dir}: would not run \\(3 errors\\)$`, 'm'));
 
     const j = checkJson(b.dir);
@@ -130,7 +131,7 @@ describe('skiff check', () => {
       if (hostTarget) assert.doesNotMatch(r.stdout, /an executable file/, 'the host\'s /bin/busybox must not count');
     }
     // The same link inside a rootfs that has the target: fine.
-    fs.copyFileSync(path.join(path.dirname(path.dirname(__dirname)), 'rootfs', 'bin', 'busybox'), path.join(rootfs, 'bin/busybox'));
+    fs.copyFileSync(path.join(ROOTFS, 'bin/busybox'), path.join(rootfs, 'bin/busybox'));
     fs.chmodSync(path.join(rootfs, 'bin/busybox'), 0o755);
     const b = makeBundle((c) => {
       c.root.path = rootfs;

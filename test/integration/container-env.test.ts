@@ -177,6 +177,22 @@ describe('container environment', () => {
   });
 });
 
+describe('session keyring', () => {
+  test('a new session keyring named after the container, none with --no-new-keyring', () => {
+    const edit = (c: any) => {
+      c.linux.maskedPaths = [];
+      c.process.args = ['/bin/sh', '-c', 'cat /proc/keys > /out/keys'];
+    };
+    const b = makeBundle(edit);
+    runProbe2(b);
+    assert.match(fs.readFileSync(path.join(b.out, 'keys'), 'utf8'), new RegExp(`keyring\\s+${b.id}:`));
+    const b2 = makeBundle(edit);
+    const r = skiff(['run', '--no-new-keyring', '-b', b2.dir, b2.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(fs.readFileSync(path.join(b2.out, 'keys'), 'utf8'), new RegExp(`keyring\\s+${b2.id}:`));
+  });
+});
+
 function runProbe2(b: Bundle): void {
   const r = skiff(['run', '-b', b.dir, b.id]);
   assert.equal(r.code, 0, r.stderr);
