@@ -74,6 +74,33 @@ export async function main(argv: string[]): Promise<number> {
   withCreateFlags(program.command('create').description('create a container (its process waits for "start")').argument('<id>'))
     .action((id: string, f: CreateFlags) => require('./commands/create').create(globals, createOptions(id, f)));
 
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program.command('exec').description('run a new process inside a running container').argument('<id>').argument('[command...]')
+    .option('-p, --process <file>', 'process.json describing the process (instead of a command line)')
+    .option('-d, --detach', 'return once the process has started')
+    .option('--pid-file <file>', 'write the process\'s pid to this file')
+    .option('--console-socket <path>', 'unix socket that receives the pty master when a terminal is used')
+    .option('-t, --tty', 'allocate a pseudo-terminal')
+    .option('--cwd <dir>', 'working directory inside the container')
+    .option('-e, --env <key=value>', 'set an environment variable (repeatable)', collect, [])
+    .option('-u, --user <uid[:gid]>', 'user (and group) ids')
+    .option('-g, --additional-gids <gid>', 'additional group id (repeatable)', collect, [])
+    .option('-c, --cap <capability>', 'add a capability (repeatable)', collect, [])
+    .option('--no-new-privs', 'set no_new_privs')
+    .option('--apparmor <profile>', 'AppArmor profile (not supported yet: reports an error)')
+    .option('--process-label <label>', 'SELinux label (not supported yet: reports an error)')
+    .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the process', intArg('--preserve-fds'), 0)
+    .option('--ignore-paused', 'allow exec in a paused container')
+    .passThroughOptions()
+    .action(async (id: string, args: string[], f: Record<string, any>) => {
+      exitCode = await require('./commands/exec').exec(globals, {
+        id, args, processFile: f.process, detach: f.detach, pidFile: f.pidFile, consoleSocket: f.consoleSocket,
+        tty: f.tty, cwd: f.cwd, env: f.env, user: f.user, additionalGids: f.additionalGids, caps: f.cap,
+        noNewPrivs: f.newPrivs === false ? true : undefined, apparmor: f.apparmor, processLabel: f.processLabel,
+        preserveFds: f.preserveFds, ignorePaused: f.ignorePaused,
+      });
+    });
+
   program.command('start').description('run the process of a created container').argument('<id>')
     .action((id: string) => require('./commands/start').start(globals, id));
 

@@ -84,11 +84,11 @@ int main(int argc, char** argv) {
   joinSessionKeyring(plan);
   if (plan["mode"].string() == "create") {
     prepareRootfs(plan);
-    setupConsole(proc, consoleSocket);
+    setupConsole(proc, consoleSocket, true);
     writeSysctls(plan);
     finishRootfs(plan);
   } else {
-    setupConsole(proc, consoleSocket);
+    setupConsole(proc, consoleSocket, false);
   }
   std::string home = homeDirectory(proc);
   applyRlimits(proc);

@@ -21,7 +21,7 @@
 
 namespace skiff {
 
-void setupConsole(const Json& proc, int consoleSocket) {
+void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole) {
   if (!proc["terminal"].boolean()) return;
   if (consoleSocket < 0) failMsg("console", "process.terminal is true but no --console-socket was given");
   // The pty is allocated from the container's own devpts instance, so the container sees it.
@@ -63,14 +63,14 @@ void setupConsole(const Json& proc, int consoleSocket) {
   master.reset();
   close(consoleSocket);
 
-  // /dev/console is the terminal too, as runc and crun do it.
-  if (access("/dev/console", F_OK) < 0) {
+  // /dev/console is the terminal too, as runc and crun do it (for the init, not for exec).
+  if (bindDevConsole && access("/dev/console", F_OK) < 0) {
     int f = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (f >= 0) close(f);
   }
   UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   UniqueFd console(openInRoot(root.get(), "/dev/console", O_PATH, true));
-  if (console.ok() && mount(fdPath(slave.get()).c_str(), fdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+  if (bindDevConsole && console.ok() && mount(fdPath(slave.get()).c_str(), fdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
     fail("console", "bind " + name + " on /dev/console", errno);
 
   if (setsid() < 0) fail("console", "setsid", errno);

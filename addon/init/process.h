@@ -7,7 +7,7 @@
 
 namespace skiff {
 
-void setupConsole(const Json& proc, int consoleSocket);
+void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole);
 void applyRlimits(const Json& proc);
 void applyOomScoreAdj(const Json& proc);
 void dropBoundingSet(const Json& proc);

@@ -91,6 +91,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     annotations: spec.annotations,
     cgroup: { mode: 'unified', v1: {} },
     hooks: spec.hooks,
+    process: spec.process,
     privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
     phase: 'creating',
   };

@@ -10,8 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 import { hierarchy, type Hierarchy } from '../cgroups/hierarchy';
+import { ResourceError, v1Writes, type CgroupWrite } from '../cgroups/resources-v1';
+import { unifiedWrites, v2Writes } from '../cgroups/resources-v2';
 import { featuresDocument } from '../commands/features';
 import { UNSUPPORTED_HOOKS } from '../container/hooks';
+import type { Device, Resources } from './types';
 
 export type Verdict = 'ok' | 'warning' | 'error';
 
@@ -63,14 +66,9 @@ export const realHost: HostProbe = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// What skiff itself applies. Keep in step with src/cgroups/ and src/linux/plan.ts.
-
-/**
- * linux.resources fields (as "group" or "group.field") that skiff writes to the cgroup. Anything
- * else that a config sets is reported as "not applied by skiff yet". Empty: src/cgroups/ has no
- * resource support yet (manager.ts only creates, places and removes the cgroups).
- */
-export const APPLIED_RESOURCES: ReadonlySet<string> = new Set<string>([]);
+// What skiff itself applies. linux.resources is checked through the same translation create uses
+// (src/cgroups/resources-v1.ts, resources-v2.ts); the rest is listed here: keep it in step with
+// src/linux/plan.ts.
 
 /** Other fields create accepts but does not act on yet (JSON pointer → what it is). */
 export const NOT_APPLIED_FIELDS: Readonly<Record<string, string>> = {
@@ -215,39 +213,6 @@ function namespaceFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
 // ---------------------------------------------------------------------------------------------
 // cgroups
 
-/** Which controller a resource group needs: v1 hierarchy name, cgroup2 controller (null: none exists). */
-interface ControllerNeed {
-  v1: string | null;
-  v2: string | null;
-}
-
-function controllerFor(group: string, field: string): ControllerNeed {
-  switch (group) {
-    case 'memory':
-      if (field === 'kernel' || field === 'kernelTCP' || field === 'swappiness' || field === 'useHierarchy') return { v1: 'memory', v2: null };
-      return { v1: 'memory', v2: 'memory' };
-    case 'cpu':
-      if (field === 'cpus' || field === 'mems') return { v1: 'cpuset', v2: 'cpuset' };
-      if (field === 'realtimeRuntime' || field === 'realtimePeriod') return { v1: 'cpu', v2: null };
-      return { v1: 'cpu', v2: 'cpu' };
-    case 'pids':
-      return { v1: 'pids', v2: 'pids' };
-    case 'blockIO':
-      return { v1: 'blkio', v2: field === 'leafWeight' ? null : 'io' };
-    case 'hugepageLimits':
-      return { v1: 'hugetlb', v2: 'hugetlb' };
-    case 'network':
-      return { v1: field === 'priorities' ? 'net_prio' : 'net_cls', v2: null };
-    case 'rdma':
-      return { v1: 'rdma', v2: 'rdma' };
-    case 'devices':
-      // cgroup2 has no devices controller: the rules are an eBPF program on the cgroup.
-      return { v1: 'devices', v2: '' };
-    default:
-      return { v1: null, v2: null };
-  }
-}
-
 function modeText(h: Hierarchy): string {
   if (h.mode === 'unified') return `cgroup v2 (unified hierarchy at ${h.unified?.mountpoint ?? '?'})`;
   const v1 = h.v1.map((v) => v.controllers.join(',')).join(' ');
@@ -259,6 +224,51 @@ function v2Controllers(h: Hierarchy, host: HostProbe): Set<string> {
   if (!h.unified) return new Set();
   const text = host.read(`${h.unified.mountpoint}/cgroup.controllers`) ?? '';
   return new Set(text.split(/\s+/).filter(Boolean));
+}
+
+/** "linux.resources.memory.swap: text" → ["/linux/resources/memory/swap", "text"]. */
+function resourceErrorFinding(err: ResourceError, fallback: string): Finding {
+  const m = /^linux\.resources\.([A-Za-z0-9_.]+)(?::\s*)?/.exec(err.message);
+  if (!m) return { path: fallback, verdict: 'error', message: err.message };
+  const rest = err.message.slice(m[0].length);
+  return { path: `/linux/resources/${m[1]!.split('.').join('/')}`, verdict: 'error', message: rest || err.message };
+}
+
+/** Where a write's value comes from, for messages. */
+function writePointer(w: CgroupWrite, group: string): string {
+  if (w.file === 'cpuset.cpus') return '/linux/resources/cpu/cpus';
+  if (w.file === 'cpuset.mems') return '/linux/resources/cpu/mems';
+  return `/linux/resources/${group}`;
+}
+
+/** Fields the translation leaves out (as runc does): set in the config, but without effect. */
+function ignoredResources(r: Obj, v2: boolean): Finding[] {
+  const out: Finding[] = [];
+  const warn = (p: string, why: string) => out.push({ path: p, verdict: 'warning', message: `is ignored ${why}` });
+  const mem = isObj(r.memory) ? r.memory : {};
+  for (const k of ['kernel', 'kernelTCP']) {
+    if (typeof mem[k] === 'number' && mem[k] !== 0) warn(`/linux/resources/memory/${k}`, '(kernel memory limits are deprecated by the kernel)');
+  }
+  if (mem.useHierarchy !== undefined) warn('/linux/resources/memory/useHierarchy', '(the kernel always uses the hierarchy now)');
+  if (v2) {
+    if (typeof mem.swappiness === 'number' && mem.swappiness !== -1) warn('/linux/resources/memory/swappiness', 'on cgroup v2 (it has no per-cgroup swappiness)');
+    if (mem.disableOOMKiller === true) warn('/linux/resources/memory/disableOOMKiller', 'on cgroup v2 (it has no memory.oom_control)');
+    const b = isObj(r.blockIO) ? r.blockIO : {};
+    if (typeof b.leafWeight === 'number' && b.leafWeight !== 0) warn('/linux/resources/blockIO/leafWeight', 'on cgroup v2 (io has no leaf weights)');
+    list(b.weightDevice).forEach((d, i) => {
+      if (isObj(d) && typeof d.leafWeight === 'number' && d.leafWeight !== 0) {
+        warn(`/linux/resources/blockIO/weightDevice/${i}/leafWeight`, 'on cgroup v2 (io has no leaf weights)');
+      }
+    });
+    if (isSet(r.devices)) {
+      out.push({
+        path: '/linux/resources/devices',
+        verdict: 'warning',
+        message: 'is not applied by skiff on cgroup v2 yet (device rules need an eBPF program): the container would run without them',
+      });
+    }
+  }
+  return out;
 }
 
 function cgroupFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
@@ -276,67 +286,83 @@ function cgroupFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
   out.push({ path: 'host', verdict: 'ok', message: modeText(h) });
 
   const linux = isObj(doc.linux) ? doc.linux : undefined;
-  const r = linux && isObj(linux.resources) ? linux.resources : undefined;
-  if (!r) return;
+  const r: Obj = linux && isObj(linux.resources) ? linux.resources : {};
+  const useV2 = h.mode === 'unified';
   const v1 = new Set(h.v1.flatMap((v) => v.controllers));
   const v2 = v2Controllers(h, host);
-  const useV2 = h.mode === 'unified';
-  const available = new Set<string>();
+  const used = new Set<string>();
+  const missing = new Set<string>();
 
-  /** One field (or a whole group for arrays and maps). */
-  const consider = (pointer: string, key: string, need: ControllerNeed): void => {
-    const wanted = useV2 ? need.v2 : need.v1;
-    let problem: string | undefined;
-    if (wanted === null) {
-      problem = useV2 ? 'has no cgroup v2 equivalent (this host is cgroup v2)' : 'needs cgroup v2';
-    } else if (wanted !== '' && !(useV2 ? v2 : v1).has(wanted)) {
-      problem = useV2
-        ? `needs the ${wanted} controller, which is not in ${h.unified?.mountpoint}/cgroup.controllers`
-        : `needs the ${wanted} controller, which no cgroup v1 hierarchy on this host has`;
+  // The writes create would make (src/cgroups/apply.ts), one resource group at a time so that one
+  // group's error does not hide the others'. On v1 the device rules are always written.
+  const groups = Object.keys(r).filter((g) => g !== 'unified');
+  if (!useV2 && !groups.includes('devices')) groups.push('devices');
+  for (const group of groups) {
+    let writes: CgroupWrite[];
+    try {
+      const only = { [group]: r[group] } as Resources;
+      writes = useV2 ? v2Writes(only) : v1Writes(only, { devices: group === 'devices', linuxDevices: linux?.devices as Device[] | undefined });
+    } catch (err) {
+      if (err instanceof ResourceError) out.push(resourceErrorFinding(err, `/linux/resources/${token(group)}`));
+      continue; // other throws: a value of the wrong shape, which the schema reports
     }
-    if (!APPLIED_RESOURCES.has(key) && !APPLIED_RESOURCES.has(key.split('.')[0]!)) {
+    for (const w of writes) {
+      const have = useV2 ? v2.has(w.controller) : v1.has(w.controller);
+      if (have) {
+        used.add(w.controller);
+        continue;
+      }
+      if (missing.has(w.controller)) continue;
+      missing.add(w.controller);
+      const pointer = group === 'devices' && !isSet(r.devices) ? 'host' : writePointer(w, group);
       out.push({
         path: pointer,
-        verdict: 'warning',
-        message: `is not applied by skiff yet: the container would run without this limit${problem ? ` (and it ${problem})` : ''}`,
+        verdict: 'error',
+        message: useV2
+          ? `needs the cgroup v2 ${w.controller} controller, which is not in ${h.unified?.mountpoint}/cgroup.controllers`
+          : `needs the cgroup v1 ${w.controller} controller, which no hierarchy on this host has (it would write ${w.file})`,
       });
-      return;
     }
-    if (problem) out.push({ path: pointer, verdict: need.v1 === null || need.v2 === null ? 'warning' : 'error', message: problem });
-    else if (wanted) available.add(wanted);
-  };
+  }
 
-  for (const group of ['memory', 'cpu', 'pids', 'blockIO', 'network']) {
-    const g = r[group];
-    if (!isObj(g)) continue;
-    for (const [field, value] of Object.entries(g)) {
-      if (value === undefined || value === null) continue;
-      consider(`/linux/resources/${group}/${token(field)}`, `${group}.${field}`, controllerFor(group, field));
-    }
-  }
-  for (const group of ['hugepageLimits', 'rdma', 'devices']) {
-    if (isSet(r[group])) consider(`/linux/resources/${group}`, group, controllerFor(group, ''));
-  }
+  // linux.resources.unified: files of the cgroup2 directory (on hybrid hosts too).
   if (isObj(r.unified)) {
     for (const key of Object.keys(r.unified)) {
       const pointer = `/linux/resources/unified/${token(key)}`;
-      const controller = key.split('.')[0]!;
-      const core = controller === 'cgroup';
-      if (!APPLIED_RESOURCES.has('unified')) {
-        out.push({ path: pointer, verdict: 'warning', message: 'is not applied by skiff yet: the container would run without it' });
-      } else if (!h.unified) {
-        out.push({ path: pointer, verdict: 'error', message: 'needs cgroup v2, and this host has only cgroup v1' });
-      } else if (!core && !v2.has(controller)) {
+      let writes: CgroupWrite[];
+      try {
+        writes = isStr(r.unified[key]) ? unifiedWrites({ [key]: r.unified[key] as string }) : [];
+      } catch (err) {
+        if (err instanceof ResourceError) out.push({ path: pointer, verdict: 'error', message: err.message.replace(/^linux\.resources\.unified: /, '') });
+        continue;
+      }
+      const controller = writes[0]?.controller;
+      if (controller === undefined) continue;
+      if (!h.unified) {
+        out.push({ path: pointer, verdict: 'error', message: 'needs cgroup v2, and this host has only cgroup v1 hierarchies' });
+      } else if (controller !== 'cgroup' && !v2.has(controller)) {
         out.push({
           path: pointer,
           verdict: 'error',
-          message: `needs the ${controller} controller on cgroup v2, which is not in ${h.unified.mountpoint}/cgroup.controllers`,
+          message: `needs the cgroup v2 ${controller} controller, which is not in ${h.unified.mountpoint}/cgroup.controllers${h.mode === 'hybrid' ? ' (on this hybrid host the controllers are on cgroup v1)' : ''}`,
         });
-      } else if (!core) available.add(controller);
+      } else if (controller !== 'cgroup') used.add(controller);
     }
   }
-  if (available.size > 0) {
-    out.push({ path: '/linux/resources', verdict: 'ok', message: `controllers available: ${[...available].sort().join(', ')}` });
+
+  // v1's memory.memsw.limit_in_bytes is memory+swap: the kernel refuses one below the memory limit
+  // (the v2 translation above reports the same).
+  const mem = isObj(r.memory) ? r.memory : {};
+  if (!useV2 && typeof mem.limit === 'number' && mem.limit > 0 && typeof mem.swap === 'number' && mem.swap > 0 && mem.swap < mem.limit) {
+    out.push({
+      path: '/linux/resources/memory/swap',
+      verdict: 'error',
+      message: `is memory+swap, and must be >= limit (${mem.limit}) (got ${mem.swap}): the kernel would refuse it with EINVAL`,
+    });
+  }
+  out.push(...ignoredResources(r, useV2));
+  if (used.size > 0) {
+    out.push({ path: isSet(r) ? '/linux/resources' : 'host', verdict: 'ok', message: `cgroup controllers available: ${[...used].sort().join(', ')}` });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { CgroupPaths } from '../cgroups/manager';
-import type { Hooks } from '../spec/types';
+import type { Hooks, Process } from '../spec/types';
 
 /** What skiff keeps in <root>/<id>/state.json. The OCI state (what `state` prints) is derived. */
 export interface ContainerState {
@@ -16,6 +16,8 @@ export interface ContainerState {
   annotations?: Record<string, string>;
   cgroup: CgroupPaths;
   hooks?: Hooks;
+  /** config.json's process: the template for `exec` without --process. */
+  process?: Process;
   /** With its own pid namespace, killing the init kills every process of the container. */
   privatePidns: boolean;
   /** "creating" until the init reported ready. */

@@ -64,6 +64,16 @@ describe('skiff check', () => {
     }
   });
 
+  test('what check says would run, create runs', () => {
+    const b = makeBundle((c) => (c.linux.resources = { pids: { limit: 64 }, memory: { limit: 256 * 1024 * 1024 } }));
+    const r = check(b.dir);
+    assert.equal(r.code, 0, r.stdout);
+    const c = skiff(['create', '--bundle', b.dir, b.id]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+    assert.deepEqual(assertGone(b), []);
+  });
+
   test('a bare command name is searched in PATH inside the rootfs', () => {
     const b = makeBundle((c) => (c.process.args = ['sh', '-c', 'true']));
     const r = check(b.dir);

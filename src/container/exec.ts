@@ -1,0 +1,203 @@
+// exec: a new process in a running container. It is born in the container's pid namespace and
+// cgroups (the addon joins both around the clone), and skiff-init joins the other namespaces of
+// the container's init before setting up the process exactly like the init's own.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { v1ProcsFiles } from '../cgroups/manager';
+import { SkiffError, messageOf } from '../errors';
+import { capabilityBit } from '../linux/capabilities';
+import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
+import { planProcess } from '../linux/plan';
+import { native, type NativeError } from '../native';
+import { initPath } from '../paths';
+import type { NamespaceType, Process } from '../spec/types';
+import type { ContainerState } from '../state/container-state';
+import { initAlive } from '../state/status';
+import { writeFileAtomic, type Store } from '../state/store';
+import { currentStatus } from './lifecycle';
+
+export interface ExecOptions {
+  id: string;
+  args: string[];
+  processFile?: string;
+  detach?: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  tty?: boolean;
+  cwd?: string;
+  env: string[];
+  user?: string;
+  additionalGids: string[];
+  caps: string[];
+  noNewPrivs?: boolean;
+  apparmor?: string;
+  processLabel?: string;
+  preserveFds: number;
+  ignorePaused?: boolean;
+}
+
+/** runc's exit status for an exec that could not be set up. */
+export const EXEC_FAILED = 255;
+
+const fail = (msg: string) => new SkiffError(msg, EXEC_FAILED);
+
+function parseUser(text: string): { uid: number; gid?: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(text);
+  if (!m) throw fail(`--user "${text}": expected UID[:GID] (numeric)`);
+  return { uid: Number(m[1]), gid: m[2] === undefined ? undefined : Number(m[2]) };
+}
+
+function mergeEnv(base: string[], extra: string[]): string[] {
+  const out = [...base];
+  for (const kv of extra) {
+    const key = kv.split('=')[0];
+    const i = out.findIndex((e) => e.split('=')[0] === key);
+    if (i >= 0) out[i] = kv;
+    else out.push(kv);
+  }
+  return out;
+}
+
+/** The process to run: --process FILE, or config.json's process with the command line's changes. */
+export function execProcess(s: ContainerState, o: ExecOptions): Process {
+  let proc: Process;
+  if (o.processFile) {
+    if (o.args.length) throw fail('exec: give either --process or a command, not both');
+    const { loadProcess } = require('../spec/validate') as typeof import('../spec/validate');
+    try {
+      proc = loadProcess(path.resolve(o.processFile)) as Process;
+    } catch (err) {
+      throw fail(messageOf(err));
+    }
+  } else {
+    if (!o.args.length) throw fail('exec: a command is required (or --process FILE)');
+    const t = s.process ?? { user: { uid: 0, gid: 0 }, cwd: '/' };
+    proc = JSON.parse(JSON.stringify(t)) as Process;
+    proc.args = o.args;
+    proc.terminal = !!o.tty;
+    delete proc.consoleSize;
+  }
+  if (o.cwd) proc.cwd = o.cwd;
+  if (o.env.length) proc.env = mergeEnv(proc.env ?? [], o.env);
+  if (o.user) {
+    const u = parseUser(o.user);
+    proc.user = { ...proc.user, uid: u.uid, gid: u.gid ?? proc.user.gid };
+  }
+  if (o.additionalGids.length) {
+    proc.user.additionalGids = o.additionalGids.map((g) => {
+      if (!/^\d+$/.test(g)) throw fail(`--additional-gids "${g}": expected a numeric gid`);
+      return Number(g);
+    });
+  }
+  if (o.caps.length) {
+    const c = (proc.capabilities ??= {});
+    for (const cap of o.caps) {
+      const name = cap.toUpperCase().startsWith('CAP_') ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`;
+      if (capabilityBit(name) === undefined) throw fail(`--cap: unknown capability "${cap}"`);
+      for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
+        const list = (c[set] ??= []);
+        if (!list.includes(name)) list.push(name);
+      }
+    }
+  }
+  if (o.noNewPrivs) proc.noNewPrivileges = true;
+  if (o.tty) proc.terminal = true;
+  if (o.apparmor || proc.apparmorProfile) throw fail('exec: AppArmor profiles are not supported by skiff yet');
+  if (o.processLabel || proc.selinuxLabel) throw fail('exec: SELinux labels are not supported by skiff yet');
+  return proc;
+}
+
+function nsInode(file: string): number | undefined {
+  try {
+    return fs.statSync(file).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The container's namespaces that differ from skiff's own (joining one's own user ns is EINVAL). */
+function namespacesToJoin(pid: number): { join: { type: NamespaceType; flag: number; path: string }[]; pidns?: string } {
+  const order: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount'];
+  const join = [];
+  for (const type of order) {
+    const p = `/proc/${pid}/ns/${NS_PROC_NAME[type]}`;
+    const theirs = nsInode(p);
+    if (theirs !== undefined && theirs !== nsInode(`/proc/self/ns/${NS_PROC_NAME[type]}`)) join.push({ type, flag: NS_FLAG[type], path: p });
+  }
+  const pidns = `/proc/${pid}/ns/pid`;
+  const differs = nsInode(pidns) !== nsInode('/proc/self/ns/pid');
+  return { join, pidns: differs ? pidns : undefined };
+}
+
+export async function execInContainer(store: Store, o: ExecOptions): Promise<number> {
+  const s = store.read(o.id);
+  const status = currentStatus(store, s);
+  if (status === 'stopped' || status === 'creating') throw fail(`cannot exec in container "${o.id}": container not running (it is ${status})`);
+  if (status === 'paused' && !o.ignorePaused) throw fail(`cannot exec in container "${o.id}": it is paused (use --ignore-paused)`);
+  const proc = execProcess(s, o);
+  if (proc.terminal && !o.consoleSocket) throw fail('exec: a terminal needs --console-socket');
+  for (let fd = 3; fd < 3 + o.preserveFds; fd++) {
+    try {
+      fs.fstatSync(fd);
+    } catch {
+      throw fail(`--preserve-fds=${o.preserveFds}: fd ${fd} is not open`);
+    }
+  }
+
+  const n = native();
+  const fds: number[] = [];
+  try {
+    let consoleFd = -1;
+    if (proc.terminal && o.consoleSocket) {
+      consoleFd = n.connectUnix(path.resolve(o.consoleSocket));
+      fds.push(consoleFd);
+    }
+    let cgroupFd: number | undefined;
+    if (s.cgroup.unified && fs.existsSync(s.cgroup.unified)) {
+      cgroupFd = n.openDir(s.cgroup.unified);
+      fds.push(cgroupFd);
+    }
+    let planned;
+    try {
+      planned = planProcess(proc);
+    } catch (err) {
+      throw fail(messageOf(err));
+    }
+    // The init's pid must still be the container's when its namespaces are opened.
+    if (!initAlive(s)) throw fail(`cannot exec in container "${o.id}": container not running`);
+    const ns = namespacesToJoin(s.pid);
+    const keepFds = consoleFd >= 0 ? [consoleFd] : [];
+    for (let fd = 3; fd < 3 + o.preserveFds; fd++) keepFds.push(fd);
+    const { pid } = n.spawn({
+      initPath: initPath(),
+      plan: JSON.stringify({ mode: 'exec', join: ns.join, process: planned, fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } }),
+      cloneFlags: 0,
+      cgroupFd,
+      pidnsPath: ns.pidns,
+      cgroupProcs: v1ProcsFiles(s.cgroup).filter((f) => fs.existsSync(f)),
+      keepFds,
+    });
+    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
+    for (const fd of fds.splice(0)) n.closeFd(fd);
+    if (o.detach) return 0;
+    const forward = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+    for (const sig of signals) process.on(sig, forward);
+    const st = await n.waitPid(pid);
+    for (const sig of signals) process.off(sig, forward);
+    return st.code ?? 128 + (st.signal ?? 0);
+  } catch (err) {
+    if (err instanceof SkiffError) throw err;
+    const e = err as NativeError;
+    throw fail(e.step ? `exec failed: ${messageOf(err)}` : messageOf(err));
+  } finally {
+    for (const fd of fds) n.closeFd(fd);
+  }
+}

@@ -1,0 +1,261 @@
+// Unit tests of src/spec/host-support.ts (against made-up hosts) and of the rootfs lookup of
+// src/commands/check.ts (symlinks stay inside the rootfs; bind mounts are looked through).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+
+import type { Hierarchy } from '../../src/cgroups/hierarchy';
+import { containerTree, lookup } from '../../src/commands/check';
+import { hostFindings, kernelVersion, type Finding, type HostProbe } from '../../src/spec/host-support';
+
+const NSFS = 4;
+
+interface FakeHost {
+  release?: string;
+  files?: Record<string, string>;
+  /** path → device (nsfs is 4) */
+  devs?: Record<string, number>;
+  links?: Record<string, string>;
+  h?: Hierarchy;
+  noNs?: string[];
+}
+
+const V2: Hierarchy = { mode: 'unified', unified: { mountpoint: '/sys/fs/cgroup', root: '/' }, v1: [] };
+const V1: Hierarchy = {
+  mode: 'legacy',
+  v1: ['cpu,cpuacct', 'cpuset', 'memory', 'devices', 'pids', 'blkio', 'freezer'].map((c) => ({
+    mountpoint: `/sys/fs/cgroup/${c}`,
+    root: '/',
+    controllers: c.split(','),
+  })),
+};
+
+function fakeHost(f: FakeHost = {}): HostProbe {
+  const files: Record<string, string> = {
+    '/proc/self/status': 'Name:\tnode\nSeccomp:\t0\n',
+    '/sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc\n',
+    '/proc/sys/user/max_user_namespaces': '1000\n',
+    ...f.files,
+  };
+  const ns = ['pid', 'net', 'mnt', 'ipc', 'uts', 'user', 'cgroup', 'time'].filter((n) => !f.noNs?.includes(n));
+  const devs: Record<string, number> = Object.fromEntries(ns.map((n) => [`/proc/self/ns/${n}`, NSFS]));
+  Object.assign(devs, f.devs);
+  return {
+    release: f.release ?? '6.8.0-45-generic',
+    exists: (p) => p in files || p in devs,
+    read: (p) => files[p],
+    statDev: (p) => devs[p],
+    readlink: (p) => f.links?.[p],
+    hierarchy: () => f.h ?? V2,
+  };
+}
+
+function config(edit?: (c: any) => void): any {
+  const c: any = {
+    ociVersion: '1.3.0',
+    process: { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 } },
+    root: { path: 'rootfs' },
+    linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'network' }] },
+  };
+  edit?.(c);
+  return c;
+}
+
+const errors = (fs: Finding[]) => fs.filter((f) => f.verdict === 'error');
+const at = (fs: Finding[], p: string) => fs.filter((f) => f.path === p && f.verdict !== 'ok');
+
+describe('host-support: namespaces', () => {
+  test('a plain config on a modern host: no errors, one ok line for the namespaces', () => {
+    const f = hostFindings(config(), {}, fakeHost());
+    assert.deepEqual(errors(f), []);
+    assert.ok(f.some((x) => x.path === '/linux/namespaces' && x.verdict === 'ok' && /pid, mount, network/.test(x.message)));
+  });
+
+  test('a kernel without time namespaces', () => {
+    const f = hostFindings(config((c) => c.linux.namespaces.push({ type: 'time' })), {}, fakeHost({ noNs: ['time'] }));
+    assert.deepEqual(at(f, '/linux/namespaces/3/type').map((x) => x.message), [
+      'this kernel has no time namespaces (/proc/self/ns/time is missing; they need Linux 5.6 or later)',
+    ]);
+  });
+
+  test('namespace paths: missing, not a namespace, the wrong kind, fine', () => {
+    const host = fakeHost({
+      devs: { '/etc/hostname': 2049, '/proc/7/ns/uts': NSFS, '/run/netns/x': NSFS },
+      links: { '/proc/7/ns/uts': 'uts:[4026531838]' },
+    });
+    const c = config((c) => {
+      c.linux.namespaces = [
+        { type: 'mount' },
+        { type: 'network', path: '/run/netns/missing' },
+        { type: 'ipc', path: '/etc/hostname' },
+        { type: 'pid', path: '/proc/7/ns/uts' },
+        { type: 'uts', path: '/run/netns/x' },
+      ];
+    });
+    const f = hostFindings(c, {}, host);
+    assert.match(at(f, '/linux/namespaces/1/path')[0]!.message, /does not exist/);
+    assert.match(at(f, '/linux/namespaces/2/path')[0]!.message, /is not a namespace file/);
+    assert.match(at(f, '/linux/namespaces/3/path')[0]!.message, /is a uts namespace, not a pid one/);
+    assert.deepEqual(at(f, '/linux/namespaces/4/path'), []);
+  });
+
+  test('user namespaces switched off; no mount namespace', () => {
+    const c = config((c) => (c.linux.namespaces = [{ type: 'user' }, { type: 'pid' }]));
+    const f = hostFindings(c, {}, fakeHost({ files: { '/proc/sys/user/max_user_namespaces': '0\n' } }));
+    assert.match(at(f, '/linux/namespaces/0/type')[0]!.message, /max_user_namespaces is 0/);
+    assert.match(at(f, '/linux/namespaces')[0]!.message, /skiff needs a mount namespace/);
+  });
+});
+
+describe('host-support: cgroups', () => {
+  test('v2 without the memory controller: an error at the resource', () => {
+    const host = fakeHost({ files: { '/sys/fs/cgroup/cgroup.controllers': 'cpu pids\n' } });
+    const f = hostFindings(config((c) => (c.linux.resources = { memory: { limit: 1 << 30 }, pids: { limit: 10 } })), {}, host);
+    assert.deepEqual(errors(f).map((x) => x.path), ['/linux/resources/memory']);
+    assert.match(errors(f)[0]!.message, /cgroup v2 memory controller, which is not in \/sys\/fs\/cgroup\/cgroup.controllers/);
+    assert.ok(f.some((x) => x.verdict === 'ok' && x.path === '/linux/resources' && /pids/.test(x.message)));
+  });
+
+  test('v2: realtime and net_cls have no equivalent; device rules are not applied yet; swappiness is ignored', () => {
+    const c = config((c) => {
+      c.linux.resources = {
+        cpu: { realtimeRuntime: 1000 },
+        network: { classID: 7 },
+        devices: [{ allow: false, access: 'rwm' }],
+        memory: { limit: 1 << 30, swappiness: 10 },
+      };
+    });
+    const f = hostFindings(c, {}, fakeHost());
+    assert.deepEqual(errors(f).map((x) => x.path).sort(), ['/linux/resources/cpu', '/linux/resources/network']);
+    assert.equal(at(f, '/linux/resources/devices')[0]?.verdict, 'warning');
+    assert.equal(at(f, '/linux/resources/memory/swappiness')[0]?.verdict, 'warning');
+  });
+
+  test('v2: swap below the limit is refused by the translation', () => {
+    const f = hostFindings(config((c) => (c.linux.resources = { memory: { limit: 200, swap: 100 } })), {}, fakeHost());
+    assert.deepEqual(errors(f).map((x) => x.path), ['/linux/resources/memory']);
+  });
+
+  test('v1: missing hierarchies, unified keys, swap below the limit', () => {
+    const c = config((c) => {
+      c.linux.resources = {
+        hugepageLimits: [{ pageSize: '2MB', limit: 1 << 21 }],
+        unified: { 'memory.high': '1000' },
+        memory: { limit: 200, swap: 100 },
+      };
+    });
+    const f = hostFindings(c, {}, fakeHost({ h: V1 }));
+    assert.deepEqual(errors(f).map((x) => x.path).sort(), [
+      '/linux/resources/hugepageLimits',
+      '/linux/resources/memory/swap',
+      '/linux/resources/unified/memory.high',
+    ]);
+  });
+
+  test('v1 without a devices hierarchy: create would fail writing the default device rules', () => {
+    const h: Hierarchy = { mode: 'legacy', v1: V1.v1.filter((v) => !v.controllers.includes('devices')) };
+    const f = hostFindings(config(), {}, fakeHost({ h }));
+    assert.deepEqual(errors(f).map((x) => x.path), ['host']);
+    assert.match(errors(f)[0]!.message, /devices controller/);
+  });
+
+  test('no cgroup filesystem at all; --systemd-cgroup', () => {
+    const f = hostFindings(config(), { systemdCgroup: true }, fakeHost({ h: { mode: 'unified', v1: [] } }));
+    assert.equal(errors(f).length, 2);
+    assert.ok(errors(f).every((x) => x.path === 'host'));
+  });
+});
+
+describe('host-support: security, mounts, hooks', () => {
+  test('seccomp: not in skiff yet; a kernel without seccomp too', () => {
+    const c = config((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }));
+    assert.deepEqual(at(hostFindings(c, {}, fakeHost()), '/linux/seccomp').map((x) => x.message), [
+      'seccomp is not supported by skiff yet: create would run the container without this filter',
+    ]);
+    const noSeccomp = fakeHost({ files: { '/proc/self/status': 'Name:\tnode\n' } });
+    assert.equal(at(hostFindings(c, {}, noSeccomp), '/linux/seccomp').length, 2);
+  });
+
+  test('apparmor and selinux: the LSM must be enabled, and skiff does not apply labels yet', () => {
+    const c = config((c) => {
+      c.process.apparmorProfile = 'docker-default';
+      c.process.selinuxLabel = 'system_u:system_r:container_t:s0';
+    });
+    const none = hostFindings(c, {}, fakeHost());
+    assert.equal(at(none, '/process/apparmorProfile').length, 2);
+    assert.equal(at(none, '/process/selinuxLabel').length, 2);
+    const lsm = hostFindings(c, {}, fakeHost({ files: { '/sys/module/apparmor/parameters/enabled': 'Y\n', '/sys/fs/selinux': '' } }));
+    assert.deepEqual(at(lsm, '/process/apparmorProfile').map((x) => x.message), ['AppArmor profiles are not applied by skiff yet']);
+    assert.deepEqual(at(lsm, '/process/selinuxLabel').map((x) => x.message), ['SELinux labels are not applied by skiff yet']);
+  });
+
+  test('idmapped mounts need Linux 5.12', () => {
+    const c = config((c) => {
+      c.mounts = [{ destination: '/data', source: '/srv', type: 'bind', options: ['rbind'], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }];
+    });
+    const old = at(hostFindings(c, {}, fakeHost({ release: '5.4.0-150-generic' })), '/mounts/0/uidMappings').map((x) => x.message);
+    assert.ok(old.includes('idmapped mounts need Linux 5.12 or later (this kernel is 5.4.0-150-generic)'), JSON.stringify(old));
+    const recent = at(hostFindings(c, {}, fakeHost({ release: '6.1.0' })), '/mounts/0/uidMappings').map((x) => x.message);
+    assert.ok(!recent.some((m) => /5\.12/.test(m)));
+    assert.deepEqual(kernelVersion('6.18.44-fc-v782'), [6, 18]);
+  });
+
+  test('hooks: only poststart and poststop are supported', () => {
+    const c = config((c) => {
+      c.hooks = { prestart: [{ path: '/bin/true' }], startContainer: [], poststop: [{ path: '/no/such/hook' }] };
+    });
+    const f = hostFindings(c, {}, fakeHost());
+    assert.deepEqual(errors(f).map((x) => x.path), ['/hooks/prestart']);
+    assert.equal(at(f, '/hooks/poststop/0/path')[0]?.verdict, 'warning');
+  });
+
+  test('odd documents never throw', () => {
+    for (const doc of [null, 1, 'x', [], {}, { linux: 5 }, { linux: { namespaces: 'x', resources: { memory: 'x', hugepageLimits: 3, unified: { a: 1 } } } }, { mounts: [null, 1, { options: 5 }] }, { hooks: { prestart: 'x', poststart: [null] } }]) {
+      assert.doesNotThrow(() => hostFindings(doc, {}, fakeHost()), JSON.stringify(doc));
+      assert.doesNotThrow(() => hostFindings(doc, {}, fakeHost({ h: V1 })), JSON.stringify(doc));
+    }
+  });
+});
+
+describe('rootfs lookup', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-lookup-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const rootfs = path.join(dir, 'rootfs');
+  const outside = path.join(dir, 'outside');
+  fs.mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(rootfs, 'usr'), { recursive: true });
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, 'secret'), 'x');
+  fs.writeFileSync(path.join(rootfs, 'bin', 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+  fs.symlinkSync('/bin', path.join(rootfs, 'usr', 'bin'));
+  fs.symlinkSync(outside, path.join(rootfs, 'abs-out'));
+  fs.symlinkSync('../../../../../../..' + outside, path.join(rootfs, 'rel-out'));
+  fs.symlinkSync('/usr/bin/tool', path.join(rootfs, 'bin', 'alias'));
+  const tree = containerTree(rootfs, dir, [
+    { destination: '/proc', type: 'proc', source: 'proc' },
+    { destination: '/mnt/data', type: 'bind', source: outside, options: ['rbind'] },
+  ]);
+
+  test('absolute and relative symlinks stay inside the rootfs', () => {
+    const a = lookup(tree, '/bin/alias');
+    assert.equal(a.kind, 'found');
+    assert.equal(a.path, '/bin/tool');
+    assert.equal(lookup(tree, '/abs-out/secret').kind, 'missing');
+    assert.equal(lookup(tree, '/rel-out/secret').kind, 'missing');
+    assert.equal(lookup(tree, '/../../../../' + outside + '/secret').kind, 'missing');
+  });
+
+  test('bind mounts are looked through, other mounts are not checked', () => {
+    const d = lookup(tree, '/mnt/data/secret');
+    assert.equal(d.kind, 'found');
+    assert.equal(d.kind === 'found' && d.host, path.join(outside, 'secret'));
+    assert.equal(lookup(tree, '/proc/self/exe').kind, 'mount');
+  });
+
+  test('relative paths start at the cwd; a file in the middle of a path is not a directory', () => {
+    assert.equal(lookup(tree, 'tool', '/bin').kind, 'found');
+    assert.equal(lookup(tree, '/bin/tool/x').kind, 'notdir');
+  });
+});
