@@ -78,6 +78,7 @@ export function execProcess(s: ContainerState, o: ExecOptions): Process {
     proc.terminal = !!o.tty;
     delete proc.consoleSize;
   }
+  proc.user ??= { uid: 0, gid: 0 };
   if (o.cwd) proc.cwd = o.cwd;
   if (o.env.length) proc.env = mergeEnv(proc.env ?? [], o.env);
   if (o.user) {
