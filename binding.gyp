@@ -14,13 +14,14 @@
       "type": "executable",
       "sources": [
         "addon/init/main.cc", "addon/init/report.cc", "addon/init/resolve.cc", "addon/init/rootfs.cc",
-        "addon/init/process.cc", "addon/init/namespaces.cc", "addon/common/json.cc"
+        "addon/init/process.cc", "addon/init/namespaces.cc", "addon/init/seccomp.cc", "addon/common/json.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-Os", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffunction-sections", "-fdata-sections"],
-      "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+      "ldflags": ["-static", "-Wl,--gc-sections", "-s"],
+      "libraries": ["-lseccomp"]
     }
   ]
 }

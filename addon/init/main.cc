@@ -20,6 +20,7 @@
 #include "report.h"
 #include "resolve.h"
 #include "rootfs.h"
+#include "seccomp.h"
 
 using namespace skiff;
 
@@ -91,8 +92,12 @@ int main(int argc, char** argv) {
     setupConsole(proc, consoleSocket, false);
   }
   std::string home = homeDirectory(proc);
+  prepareSeccomp(plan);
   applyRlimits(proc);
   applyOomScoreAdj(proc);
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while the init has it.
+  bool nnp = proc["noNewPrivileges"].boolean();
+  if (!nnp) loadSeccomp();
   dropBoundingSet(proc);
   switchUser(proc);
   applyCapabilities(proc);
@@ -105,5 +110,7 @@ int main(int argc, char** argv) {
   setReportFd(-1);
   close(sync);
   waitForStart(fifo);
+  // As late as possible: the fewest syscalls run under the container's filter before execve.
+  loadSeccomp();
   execProcess(exe, proc, home);
 }

@@ -92,6 +92,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     cgroup: { mode: 'unified', v1: {} },
     hooks: spec.hooks,
     process: spec.process,
+    seccomp: spec.linux?.seccomp,
     privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
     phase: 'creating',
   };

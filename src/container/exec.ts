@@ -8,7 +8,7 @@ import { v1ProcsFiles } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
 import { capabilityBit } from '../linux/capabilities';
 import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
-import { planProcess } from '../linux/plan';
+import { planProcess, planSeccomp } from '../linux/plan';
 import { native, type NativeError } from '../native';
 import { initPath } from '../paths';
 import type { NamespaceType, Process } from '../spec/types';
@@ -172,7 +172,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     for (let fd = 3; fd < 3 + o.preserveFds; fd++) keepFds.push(fd);
     const { pid } = n.spawn({
       initPath: initPath(),
-      plan: JSON.stringify({ mode: 'exec', join: ns.join, process: planned, fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } }),
+      plan: JSON.stringify({ mode: 'exec', join: ns.join, process: planned, seccomp: planSeccomp(s.seccomp), fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } }),
       cloneFlags: 0,
       cgroupFd,
       pidnsPath: ns.pidns,

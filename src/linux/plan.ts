@@ -125,6 +125,23 @@ function planCgroupMount(m: Mount, cgroup: CgroupPaths, newCgroupns: boolean): P
   return out;
 }
 
+/** linux.seccomp for skiff-init: libseccomp's architecture names ("SCMP_ARCH_X86_64" → "x86_64"). */
+export function planSeccomp(seccomp: Record<string, any> | undefined): Record<string, unknown> | null {
+  if (!seccomp) return null;
+  return {
+    defaultAction: seccomp.defaultAction,
+    defaultErrnoRet: seccomp.defaultErrnoRet ?? null,
+    architectures: ((seccomp.architectures ?? []) as string[]).map((a) => a.replace(/^SCMP_ARCH_/, '').toLowerCase()),
+    flags: seccomp.flags ?? [],
+    syscalls: ((seccomp.syscalls ?? []) as any[]).map((r) => ({
+      names: r.names ?? [],
+      action: r.action,
+      errnoRet: r.errnoRet ?? null,
+      args: (r.args ?? []).map((a: any) => ({ index: a.index, value: a.value ?? 0, valueTwo: a.valueTwo ?? 0, op: a.op })),
+    })),
+  };
+}
+
 export function buildPlan(input: PlanInput): LaunchPlan {
   const { spec, bundle, rootfs, cgroup } = input;
   const linux = spec.linux ?? {};
@@ -168,6 +185,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     maskedPaths: linux.maskedPaths ?? [],
     readonlyPaths: linux.readonlyPaths ?? [],
     sysctl: linux.sysctl ?? {},
+    seccomp: planSeccomp(linux.seccomp),
     process: proc,
     fds: input.fds,
   };

@@ -18,6 +18,8 @@ export interface ContainerState {
   hooks?: Hooks;
   /** config.json's process: the template for `exec` without --process. */
   process?: Process;
+  /** linux.seccomp, applied to exec'd processes as to the init. */
+  seccomp?: Record<string, unknown>;
   /** With its own pid namespace, killing the init kills every process of the container. */
   privatePidns: boolean;
   /** "creating" until the init reported ready. */

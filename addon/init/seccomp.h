@@ -1,0 +1,13 @@
+// linux.seccomp through libseccomp: the filter is built (and every error reported) before the
+// init says "ready", and loaded as late as the process's privileges allow.
+#pragma once
+#include "../common/json.h"
+
+namespace skiff {
+
+// Builds the filter from the plan's "seccomp" object; no-op when it is null.
+void prepareSeccomp(const Json& plan);
+// Loads the prepared filter (once).
+void loadSeccomp();
+
+}  // namespace skiff
