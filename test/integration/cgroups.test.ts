@@ -82,7 +82,7 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
 
   test('device rules are enforced: a node the rules do not allow cannot be opened', () => {
     // /dev/kmsg opened for writing (nothing written): allowed to root by the kernel, not by the rules.
-    const script = 'mknod /dev/k c 1 11 && echo mknod-ok; : > /dev/k && echo open-ok; echo x > /dev/null && echo null-ok';
+    const script = 'mknod /dev/k c 1 11 && echo mknod-ok; (: > /dev/k) 2>/dev/null && echo open-ok; echo x > /dev/null && echo null-ok';
     const caps = { bounding: ['CAP_MKNOD'], effective: ['CAP_MKNOD'], permitted: ['CAP_MKNOD'] };
     const denied = makeBundle((c) => {
       c.process.args = ['/bin/sh', '-c', script];
@@ -236,12 +236,11 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
 
   test('update --resources - changes a running container\'s limits; events --stats shows them', async () => {
     const b = makeBundle((c) => {
-      c.process.args = ['/bin/sh', '-c', 'x=0123456789; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do x=$x$x; done; sleep 1000'];
+      c.process.args = ['/bin/sleep', '1000'];
       c.linux.resources = { memory: { limit: 256 * MiB, swap: 256 * MiB } };
     });
     ok(['run', '-d', '-b', b.dir, b.id]);
     const p = cgp(b);
-    await waitFor('the shell to hold its string', () => Number(cgRead('memory', p, 'memory.usage_in_bytes')) > 2 * MiB);
     ok(['update', '--resources', '-', b.id], { input: DOCKER_UPDATE });
     assert.equal(cgRead('memory', p, 'memory.limit_in_bytes'), '67108864');
     assert.equal(cgRead('memory', p, 'memory.memsw.limit_in_bytes'), '134217728');
@@ -252,11 +251,12 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.equal(ev.type, 'stats');
     assert.equal(ev.id, b.id);
     assert.equal(ev.data.memory.usage.limit, 67108864);
-    assert.ok(ev.data.memory.usage.usage > 2 * MiB, `usage ${ev.data.memory.usage.usage}`);
+    const usage = Number(cgRead('memory', p, 'memory.usage_in_bytes'));
+    assert.ok(ev.data.memory.usage.usage > 64 * 1024 && ev.data.memory.usage.usage < 4 * usage, `usage ${ev.data.memory.usage.usage} (memory.usage_in_bytes: ${usage})`);
     assert.equal(ev.data.memory.swap.limit, 134217728);
     assert.ok(ev.data.cpu.usage.total > 0);
     assert.ok(Array.isArray(ev.data.cpu.usage.percpu));
-    assert.ok(ev.data.pids.current >= 2);
+    assert.ok(ev.data.pids.current >= 1);
     assert.ok(ev.data.memory.raw && typeof ev.data.memory.raw.rss === 'number');
 
     // Raising memory+swap past the limit in force: swap is written first.
@@ -275,7 +275,7 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.equal(cgRead('cpuset', p, 'cpuset.cpus'), '0');
 
     // Below the current usage: the kernel refuses, the error says why, the limit stays.
-    fails(['update', '--memory', '1m', '--memory-swap', '64m', b.id], /write .*memory\.limit_in_bytes \("1048576"\): EBUSY .*unable to set memory limit to 1048576 \(current usage: \d+/);
+    fails(['update', '--memory', '4096', '--memory-swap', '64m', b.id], /write .*memory\.limit_in_bytes \("4096"\): EBUSY .*unable to set memory limit to 4096 \(current usage: \d+/);
     assert.equal(cgRead('memory', p, 'memory.limit_in_bytes'), String(48 * MiB));
     fails(['update', '--kernel-memory', '1m', b.id], /--kernel-memory is not supported/);
     fails(['update', '--l3-cache-schema', 'L3:0=f', b.id], /Intel RDT/);
@@ -327,7 +327,7 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
   test('a create that fails on a resource leaves nothing behind', () => {
     const cases: [string, (c: any) => void, RegExp][] = [
       ['cpuset.cpus 999', (c) => (c.linux.resources = { cpu: { cpus: '999' } }), /write \/sys\/fs\/cgroup\/cpuset\/.*\/cpuset\.cpus \("999"\): E[A-Z]+ \(/],
-      ['memory.swappiness 200', (c) => (c.linux.resources = { memory: { swappiness: 200 } }), /swappiness 200: valid range is 0-100/],
+      ['memory.swappiness 200', (c) => (c.linux.resources = { memory: { swappiness: 200 } }), /swappiness.*(0-100|between 0 and 100)/],
       ['a hole in a wildcard device rule', (c) => (c.linux.resources = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: false, type: 'c', major: 136, minor: 2, access: 'rw' }] }), /cannot punch a hole/],
       ['swap below the limit', (c) => (c.linux.resources = { memory: { limit: 64 * MiB, swap: 32 * MiB } }), /memory\.memsw\.limit_in_bytes \("33554432"\): EINVAL/],
       ...(LAYOUT.unified ? [['unified memory.max on hybrid (no v2 memory controller)', (c: any) => (c.linux.resources = { unified: { 'memory.max': '1000000' } }), /cgroup v2 controller "memory" is not available/] as [string, (c: any) => void, RegExp]] : []),
