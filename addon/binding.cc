@@ -229,14 +229,35 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   const char* go = (a.cloneFlags & CLONE_NEWUSER) && !a.uidMap.empty() ? "u" : "g";
   (void)(skiff::writeAll(parentEnd.get(), go, 1) && skiff::sendFrame(parentEnd.get(), a.plan));
 
+  Napi::Function onHooks;
+  if (o.Has("onHooks") && o.Get("onHooks").IsFunction()) onHooks = o.Get("onHooks").As<Napi::Function>();
   std::string reply;
-  int r = skiff::recvFrame(parentEnd.get(), reply);
+  int r;
   skiff::Json msg;
-  std::string perr;
-  if (r == 1 && skiff::Json::parse(reply, msg, perr) && msg["type"].string() == "ready") {
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("pid", Napi::Number::New(env, (double)pid));
-    return out;
+  for (;;) {
+    reply.clear();
+    msg = skiff::Json();
+    r = skiff::recvFrame(parentEnd.get(), reply);
+    std::string perr;
+    if (r != 1 || !skiff::Json::parse(reply, msg, perr)) break;
+    const std::string& type = msg["type"].string();
+    if (type == "ready") {
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("pid", Napi::Number::New(env, (double)pid));
+      return out;
+    }
+    if (type != "hooks") break;
+    // The init is set up but not yet pivoted: the runtime-namespace hooks run now, in skiff.
+    std::string answer;
+    try {
+      if (onHooks.IsEmpty()) throw Napi::Error::New(env, "container init asked for hooks nobody runs");
+      answer = onHooks.Call({Napi::Number::New(env, (double)pid)}).As<Napi::String>();
+    } catch (const Napi::Error&) {
+      kill((pid_t)pid, SIGKILL);
+      reap((pid_t)pid);
+      throw;
+    }
+    if (!skiff::sendFrame(parentEnd.get(), answer)) break;
   }
   int status = 0;
   while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {
@@ -262,11 +283,29 @@ Napi::Value StartFifo(const Napi::CallbackInfo& info) {
     struct pollfd p = {fd.get(), POLLIN, 0};
     int n = poll(&p, 1, 100);
     if (n < 0 && errno != EINTR) throw sysError(env, "start", "poll exec fifo", errno);
-    if (n > 0 && (p.revents & POLLIN)) {
-      char b;
-      ssize_t r = read(fd.get(), &b, 1);
-      if (r == 1) return env.Undefined();
-      if (r < 0 && errno != EAGAIN && errno != EINTR) throw sysError(env, "start", "read exec fifo", errno);
+    if (n > 0 && (p.revents & (POLLIN | POLLHUP))) {
+      // "0", or "E" and why the startContainer hooks failed; the init closes when it is done.
+      std::string answer;
+      for (;;) {
+        char buf[4096];
+        ssize_t r = read(fd.get(), buf, sizeof buf);
+        if (r > 0) {
+          answer.append(buf, (size_t)r);
+          continue;
+        }
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) {
+          struct pollfd q = {fd.get(), POLLIN, 0};
+          poll(&q, 1, 100);
+          continue;
+        }
+        if (r < 0) throw sysError(env, "start", "read exec fifo", errno);
+        break;  // EOF: the init closed its end
+      }
+      if (answer == "0") return env.Undefined();
+      if (!answer.empty() && answer[0] == 'E') throw Napi::Error::New(env, answer.substr(1));
+      if (answer.empty() && kill(pid, 0) == 0) continue;  // woke up before the init opened its end
+      throw Napi::Error::New(env, "container init exited before it started the process: container not running");
     }
     if (n == 0 && kill(pid, 0) < 0 && errno == ESRCH)
       throw Napi::Error::New(env, "cannot start a container whose init has exited: container not running");

@@ -17,6 +17,8 @@ export interface SpawnRequest {
   cgroupProcs?: string[];
   /** fds that must survive into skiff-init (exec fifo, console socket, preserved fds). */
   keepFds?: number[];
+  /** Called (synchronously) when the init waits for the runtime-namespace hooks; returns the reply frame. */
+  onHooks?: (pid: number) => string;
 }
 
 export interface WaitStatus { code: number | null; signal: number | null }

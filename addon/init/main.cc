@@ -19,6 +19,7 @@
 #include "process.h"
 #include "report.h"
 #include "resolve.h"
+#include "hooks.h"
 #include "rootfs.h"
 #include "seccomp.h"
 
@@ -43,16 +44,22 @@ void closeOtherFds(int keepBelow) {
   for (int fd = keepBelow; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-void waitForStart(int fifo) {
+// Blocks until `skiff start` opens the fifo for reading, runs the startContainer hooks, then
+// answers "0", or "E" and the failure, which `start` reports.
+void waitForStart(int fifo, const Json& startHooks, const std::string& state) {
   if (fifo < 0) return;
-  // Blocks until `skiff start` opens the fifo for reading.
   int fd;
   do fd = open(fdPath(fifo).c_str(), O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) fail("start", "open exec fifo", errno);
-  if (write(fd, "0", 1) != 1) fail("start", "write exec fifo", errno);
+  std::string err = runHooks("startContainer", startHooks, state);
+  std::string answer = err.empty() ? "0" : "E" + err;
+  signal(SIGPIPE, SIG_IGN);
+  (void)writeAll(fd, answer.data(), answer.size());
   close(fd);
   close(fifo);
+  if (!err.empty()) _exit(1);
+  signal(SIGPIPE, SIG_DFL);
 }
 
 }  // namespace
@@ -83,8 +90,15 @@ int main(int argc, char** argv) {
   enterNamespaces(plan);
   setHostnames(plan);
   joinSessionKeyring(plan);
+  Json hookStates;
   if (plan["mode"].string() == "create") {
     prepareRootfs(plan);
+    if (plan["hooksSync"].boolean()) {
+      hookStates = syncHooks(sync);
+      std::string e = runHooks("createContainer", plan["hooks"]["createContainer"], hookStates["state"].string());
+      if (!e.empty()) failMsg("hooks", e);
+    }
+    enterRootfs(plan);
     setupConsole(proc, consoleSocket, true);
     writeSysctls(plan);
     finishRootfs(plan);
@@ -109,7 +123,7 @@ int main(int argc, char** argv) {
   sendReady();
   setReportFd(-1);
   close(sync);
-  waitForStart(fifo);
+  waitForStart(fifo, plan["hooks"]["startContainer"], hookStates["startState"].string());
   // As late as possible: the fewest syscalls run under the container's filter before execve.
   loadSeccomp();
   execProcess(exe, proc, home);

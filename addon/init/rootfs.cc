@@ -190,8 +190,9 @@ void prepareRootfs(const Json& plan) {
   for (auto& d : plan["devices"].arr) createDevice(rootfd.get(), rootfs, d, bindDevices);
   if (plan["devSymlinks"].boolean()) devSymlinks(rootfd.get(), rootfs, plan["devCore"].boolean());
 
-  pivotInto(rootfs, plan["noPivot"].boolean());
 }
+
+void enterRootfs(const Json& plan) { pivotInto(plan["rootfs"].string(), plan["noPivot"].boolean()); }
 
 void writeSysctls(const Json& plan) {
   for (auto& kv : plan["sysctl"].obj) {

@@ -6,7 +6,10 @@
 
 namespace skiff {
 
+// Mounts, devices and symlinks, still seeing the host's root (createContainer hooks run after it).
 void prepareRootfs(const Json& plan);
+// pivot_root (or MS_MOVE + chroot with --no-pivot) into the prepared rootfs.
+void enterRootfs(const Json& plan);
 void finishRootfs(const Json& plan);
 void writeSysctls(const Json& plan);
 

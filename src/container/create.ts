@@ -7,7 +7,8 @@ import { applyResources } from '../cgroups/apply';
 import { allDirs, createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
 import { buildPlan } from '../linux/plan';
-import { UNSUPPORTED_HOOKS } from './hooks';
+import { runHooks } from './hooks';
+import { ociState } from '../state/status';
 import { log, timing } from '../log';
 import { native, type NativeError } from '../native';
 import { initPath } from '../paths';
@@ -63,8 +64,6 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   const spec = loadSpec(bundle, !!opts.systemdCgroup);
   timing('config loaded and validated');
   if (opts.systemdCgroup) throw new SkiffError('--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)');
-  for (const kind of UNSUPPORTED_HOOKS)
-    if (spec.hooks?.[kind]?.length) throw new SkiffError(`config.json: /hooks/${kind}: ${kind} hooks are not supported yet (supported: poststart, poststop)`);
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process!;
   if (proc.terminal && !opts.consoleSocket)
@@ -134,6 +133,14 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       gidMap: plan.gidMap,
       cgroupProcs: v1ProcsFiles(cgroup),
       keepFds,
+      onHooks: (pid) => {
+        const creating = ociState({ ...state, pid }, 'creating');
+        for (const kind of ['prestart', 'createRuntime'] as const) {
+          const failed = runHooks(kind, spec.hooks?.[kind], creating);
+          if (failed) throw new SkiffError(failed);
+        }
+        return JSON.stringify({ type: 'continue', state: JSON.stringify(creating), startState: JSON.stringify(ociState({ ...state, pid }, 'running')) });
+      },
     });
     timing('container init ready');
     state.pid = pid;

@@ -27,6 +27,3 @@ export function runHooks(kind: HookKind, hooks: Hook[] | undefined, state: objec
   }
   return undefined;
 }
-
-/** Hooks that need a sync point inside the container's setup; not implemented yet. */
-export const UNSUPPORTED_HOOKS: HookKind[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer'];

@@ -186,6 +186,10 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     readonlyPaths: linux.readonlyPaths ?? [],
     sysctl: linux.sysctl ?? {},
     seccomp: planSeccomp(linux.seccomp),
+    // The init stops before pivot_root so skiff can run prestart/createRuntime hooks, then runs
+    // createContainer itself; startContainer runs in the init after `start`.
+    hooksSync: ['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => (spec.hooks as any)?.[k]?.length),
+    hooks: { createContainer: spec.hooks?.createContainer ?? [], startContainer: spec.hooks?.startContainer ?? [] },
     process: proc,
     fds: input.fds,
   };

@@ -13,7 +13,6 @@ import { hierarchy, type Hierarchy } from '../cgroups/hierarchy';
 import { ResourceError, v1Writes, type CgroupWrite } from '../cgroups/resources-v1';
 import { unifiedWrites, v2Writes } from '../cgroups/resources-v2';
 import { featuresDocument } from '../commands/features';
-import { UNSUPPORTED_HOOKS } from '../container/hooks';
 import type { Device, Resources } from './types';
 
 export type Verdict = 'ok' | 'warning' | 'error';
@@ -440,13 +439,8 @@ function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
 function hookFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
   if (!isObj(doc.hooks)) return;
   const hooks = doc.hooks;
-  const unsupported = new Set<string>(UNSUPPORTED_HOOKS);
   for (const [kind, entries] of Object.entries(hooks)) {
     if (!Array.isArray(entries) || entries.length === 0) continue;
-    if (unsupported.has(kind)) {
-      out.push({ path: `/hooks/${token(kind)}`, verdict: 'error', message: `${kind} hooks are not supported by skiff yet (supported: poststart, poststop)` });
-      continue;
-    }
     entries.forEach((h, i) => {
       if (!isObj(h) || !isStr(h.path) || !h.path.startsWith('/')) return;
       if (!host.exists(h.path)) {
