@@ -14,6 +14,8 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -397,6 +399,66 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// socketpair() → [a, b]: skiff's own console socket when it relays the terminal itself.
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw sysError(info.Env(), "console", "socketpair", errno);
+  Napi::Array a = Napi::Array::New(info.Env(), 2);
+  a.Set(0u, sv[0]);
+  a.Set(1u, sv[1]);
+  return a;
+}
+
+// recvFd(sock) → the fd sent with SCM_RIGHTS (the pty master).
+Napi::Value RecvFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  char buf[4096];
+  struct iovec iov = {buf, sizeof buf};
+  char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) throw sysError(env, "console", "receive the pty master", errno);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) throw Napi::Error::New(env, "console: no pty master received");
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return Napi::Number::New(env, fd);
+}
+
+// makeRaw(fd) → the previous termios (a Buffer), for restoreTermios. Raw like `stty raw -echo`.
+Napi::Value MakeRaw(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct termios old, raw;
+  if (tcgetattr(fd, &old) < 0) throw sysError(info.Env(), "console", "tcgetattr", errno);
+  raw = old;
+  cfmakeraw(&raw);
+  if (tcsetattr(fd, TCSANOW, &raw) < 0) throw sysError(info.Env(), "console", "tcsetattr", errno);
+  return Napi::Buffer<char>::Copy(info.Env(), reinterpret_cast<char*>(&old), sizeof old);
+}
+
+Napi::Value RestoreTermios(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  auto b = info[1].As<Napi::Buffer<char>>();
+  if (b.Length() == sizeof(struct termios)) tcsetattr(fd, TCSANOW, reinterpret_cast<struct termios*>(b.Data()));
+  return info.Env().Undefined();
+}
+
+// setWinsize(fd, rows, cols) on a pty master.
+Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
+  struct winsize ws = {};
+  ws.ws_row = (unsigned short)info[1].As<Napi::Number>().Uint32Value();
+  ws.ws_col = (unsigned short)info[2].As<Napi::Number>().Uint32Value();
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &ws) < 0) throw sysError(info.Env(), "console", "set window size", errno);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -408,6 +470,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openPath", Napi::Function::New(env, OpenPath));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("socketPair", Napi::Function::New(env, SocketPair));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
+  exports.Set("restoreTermios", Napi::Function::New(env, RestoreTermios));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   return exports;
 }
 

@@ -114,7 +114,7 @@ export class Canvas {
     let cx = x;
     for (const ch of normalize(s)) {
       const g = FONT[ch] ?? FONT['?'];
-      for (let row = 0; row < 7; row++)
+      for (let row = 0; row < g.length; row++)
         for (let col = 0; col < 5; col++)
           if (g[row][col] === '#') this.fillRect(cx + col * scale, y + row * scale, scale, scale, rgb);
       cx += 6 * scale;
@@ -128,7 +128,7 @@ export class Canvas {
     let cy = y;
     for (const ch of normalize(s)) {
       const g = FONT[ch] ?? FONT['?'];
-      for (let row = 0; row < 7; row++)
+      for (let row = 0; row < g.length; row++)
         for (let col = 0; col < 5; col++)
           if (g[row][col] === '#') this.fillRect(x + row * scale, cy - (col + 1) * scale, scale, scale, rgb);
       cy -= 6 * scale;
@@ -145,7 +145,7 @@ function normalize(s) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5x7 font: 7 rows of 5 columns per glyph, '#' set.
+// 5x7 font: 7 rows of 5 columns per glyph, '#' set; g, j, p, q, y have an 8th (descender) row.
 
 const G = (s) => s.trim().split(/\s+/);
 
@@ -193,17 +193,17 @@ const FONT = {
   d: G('....# ....# .##.# #..## #...# #...# .####'),
   e: G('..... ..... .###. #...# ##### #.... .###.'),
   f: G('..##. .#..# .#... ###.. .#... .#... .#...'),
-  g: G('..... .#### #...# #...# .#### ....# .###.'),
+  g: G('..... ..... .#### #...# #...# .#### ....# .###.'),
   h: G('#.... #.... #.##. ##..# #...# #...# #...#'),
   i: G('..#.. ..... .##.. ..#.. ..#.. ..#.. .###.'),
-  j: G('...#. ..... ..##. ...#. ...#. #..#. .##..'),
+  j: G('...#. ..... ..##. ...#. ...#. ...#. #..#. .##..'),
   k: G('#.... #.... #..#. #.#.. ##... #.#.. #..#.'),
   l: G('.##.. ..#.. ..#.. ..#.. ..#.. ..#.. .###.'),
   m: G('..... ..... ##.#. #.#.# #.#.# #...# #...#'),
   n: G('..... ..... #.##. ##..# #...# #...# #...#'),
   o: G('..... ..... .###. #...# #...# #...# .###.'),
-  p: G('..... ####. #...# #...# ####. #.... #....'),
-  q: G('..... .#### #...# #...# .#### ....# ....#'),
+  p: G('..... ..... #.##. ##..# #...# ####. #.... #....'),
+  q: G('..... ..... .##.# #..## #...# .#### ....# ....#'),
   r: G('..... ..... #.##. ##..# #.... #.... #....'),
   s: G('..... ..... .###. #.... .###. ....# ####.'),
   t: G('.#... .#... ###.. .#... .#... .#..# ..##.'),
@@ -211,7 +211,7 @@ const FONT = {
   v: G('..... ..... #...# #...# #...# .#.#. ..#..'),
   w: G('..... ..... #...# #...# #.#.# #.#.# .#.#.'),
   x: G('..... ..... #...# .#.#. ..#.. .#.#. #...#'),
-  y: G('..... ..... #...# #...# .#### ....# .###.'),
+  y: G('..... ..... #...# #...# #...# .#### ....# .###.'),
   z: G('..... ..... ##### ...#. ..#.. .#... #####'),
   '.': G('..... ..... ..... ..... ..... .##.. .##..'),
   ',': G('..... ..... ..... ..... .##.. ..#.. .#...'),
@@ -251,14 +251,22 @@ const FONT = {
  * groups: [{ label, values: [number|null per series] }]; series: [{ name, color }];
  * floor: { label, value } drawn as a dashed line across the plot.
  */
-export function barChart({ title, subtitle, yLabel, groups, series, floor, width = 1400, height = 760 }) {
+export function barChart({ title, subtitle, yLabel, groups, series, floor, width = 1500, height = 800 }) {
   const S = 2; // font scale
+  const left = 90, right = 30, bottom = 100;
+  // The subtitle wraps at "; " to fit the width.
+  const subLines = [];
+  for (const part of (subtitle ?? '').split('; ').filter(Boolean)) {
+    const last = subLines.length - 1;
+    if (last >= 0 && textWidth(`${subLines[last]}; ${part}`, S) <= width - left - right) subLines[last] += `; ${part}`;
+    else subLines.push(part);
+  }
+  const top = 80 + subLines.length * 20;
   const c = new Canvas(width, height);
-  const left = 90, right = 30, top = 96, bottom = 100;
   const pw = width - left - right, ph = height - top - bottom;
 
   c.text(left, 18, title, '#111111', 3);
-  if (subtitle) c.text(left, 50, subtitle, '#444444', S);
+  subLines.forEach((l, i) => c.text(left, 52 + i * 20, l, '#444444', S));
 
   const maxVal = Math.max(...groups.flatMap((g) => g.values.filter((v) => v != null)), floor?.value ?? 0) || 1;
   const step = niceStep(maxVal / 6);
@@ -280,8 +288,8 @@ export function barChart({ title, subtitle, yLabel, groups, series, floor, width
 
   // bars, then their value labels (on a white patch, so a line under them does not hide them)
   const gw = pw / groups.length;
-  const n = series.length;
-  const bw = Math.min(40, (gw * 0.8) / n);
+  const n = Math.max(...groups.map((g) => g.values.filter((v) => v != null).length));
+  const bw = Math.min(48, (gw * 0.85) / n);
   groups.forEach((g, gi) => {
     const present = g.values.map((v, i) => [v, i]).filter(([v]) => v != null);
     const gx = left + gi * gw + (gw - present.length * bw) / 2;
@@ -293,8 +301,8 @@ export function barChart({ title, subtitle, yLabel, groups, series, floor, width
     present.forEach(([v], k) => {
       const x = gx + k * bw;
       const yy = y(v);
-      const lab = v >= 100 ? v.toFixed(0) : v.toFixed(1);
-      const sc = textWidth(lab, S) <= bw + 2 ? S : 1;
+      const lab = v >= 10 ? v.toFixed(0) : v.toFixed(1);
+      const sc = textWidth(lab, S) <= bw + 4 ? S : 1;
       const tw = textWidth(lab, sc);
       c.fillRect(x + bw / 2 - tw / 2 - 1, yy - 8 * sc - 4, tw + 2, 7 * sc + 2, '#ffffff');
       c.text(x + bw / 2 - tw / 2, yy - 8 * sc - 3, lab, '#222222', sc);

@@ -337,7 +337,12 @@ function rotated(i) {
 // ---------------------------------------------------------------------------------------------
 // The rows
 
-const EXEC = spawnSync(SKIFF, ['exec', '--help'], { env: ENV, stdio: 'ignore' }).status === 0;
+// `skiff exec --help` exits 0 once exec exists. (Before that, commander would print the
+// program's help and exit 0 as well: so the help must be exec's own.)
+const EXEC = (() => {
+  const r = spawnSync(SKIFF, ['exec', '--help'], { env: ENV, encoding: 'utf8' });
+  return r.status === 0 && /Usage: skiff exec\b/.test(r.stdout);
+})();
 
 /** create, state, start, [exec], kill (running), delete (stopped): each call measured alone. */
 function singles(rt, i) {

@@ -48,6 +48,8 @@ function withCreateFlags(cmd: Command): Command {
     .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the container', intArg('--preserve-fds'), 0);
 }
 
+export { relayWasUsed as mustExit } from './container/terminal-relay';
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('skiff');

@@ -32,6 +32,11 @@ interface Binding {
   openPath(path: string): number;
   connectUnix(path: string): number;
   closeFd(fd: number): void;
+  socketPair(): [number, number];
+  recvFd(sock: number): number;
+  makeRaw(fd: number): Buffer;
+  restoreTermios(fd: number, saved: Buffer): void;
+  setWinsize(fd: number, rows: number, cols: number): void;
 }
 
 let binding: Binding | undefined;

@@ -1,14 +1,37 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 import { createContainer, type CreateOptions } from '../container/create';
 import { deleteContainer, startContainer } from '../container/lifecycle';
 import type { Globals } from '../globals';
+import { timing } from '../log';
 import { native } from '../native';
+import { TerminalRelay } from '../container/terminal-relay';
+
+function wantsTerminal(bundle: string | undefined): boolean {
+  try {
+    const c = JSON.parse(fs.readFileSync(path.join(path.resolve(bundle ?? '.'), 'config.json'), 'utf8'));
+    return c?.process?.terminal === true;
+  } catch {
+    return false; // create reports the problem
+  }
+}
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP'];
 
 /** create + start; in the foreground, wait and exit with the container's status (128+n for a signal). */
 export async function run(g: Globals, opts: CreateOptions & { detach?: boolean }): Promise<number> {
   const store = g.store();
-  const s = createContainer(store, { ...opts, systemdCgroup: g.systemdCgroup });
+  // In the foreground without a console socket, skiff relays the terminal itself.
+  const relay = !opts.detach && !opts.consoleSocket && wantsTerminal(opts.bundle) ? new TerminalRelay() : undefined;
+  let s;
+  try {
+    s = createContainer(store, { ...opts, systemdCgroup: g.systemdCgroup, consoleFd: relay?.childEnd });
+    relay?.attach();
+  } catch (err) {
+    relay?.abandon();
+    throw err;
+  }
   try {
     startContainer(store, s.id);
   } catch (err) {
@@ -23,9 +46,12 @@ export async function run(g: Globals, opts: CreateOptions & { detach?: boolean }
       // the container already exited
     }
   };
-  for (const sig of FORWARDED) process.on(sig, forward);
+  for (const sig of FORWARDED) if (!(relay && sig === 'SIGWINCH')) process.on(sig, forward);
   const st = await native().waitPid(s.pid);
+  timing('container process exited');
   for (const sig of FORWARDED) process.off(sig, forward);
+  await relay?.finish();
+  timing('terminal relay finished');
   await deleteContainer(store, s.id, true);
   return st.code ?? 128 + (st.signal ?? 0);
 }

@@ -26,6 +26,8 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   preserveFds?: number;
   systemdCgroup?: boolean;
+  /** skiff's own end of a console socket pair (the terminal relay of `run -t`). */
+  consoleFd?: number;
 }
 
 function ownerName(): string {
@@ -66,7 +68,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   if (opts.systemdCgroup) throw new SkiffError('--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)');
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process!;
-  if (proc.terminal && !opts.consoleSocket)
+  if (proc.terminal && !opts.consoleSocket && opts.consoleFd === undefined)
     throw new SkiffError('process.terminal is true: a console socket is required (--console-socket)');
   const preserve = opts.preserveFds ?? 0;
   for (let fd = 3; fd < 3 + preserve; fd++) {
@@ -113,6 +115,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     if (opts.consoleSocket && proc.terminal) {
       consoleFd = n.connectUnix(path.resolve(opts.consoleSocket));
       fds.push(consoleFd);
+    } else if (opts.consoleFd !== undefined && proc.terminal) {
+      consoleFd = opts.consoleFd;
     }
     const plan = buildPlan({ spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, keyring: opts.noNewKeyring ? undefined : id, fds: { fifo: fifoFd, console: consoleFd, preserve } });
     timing('launch plan built');

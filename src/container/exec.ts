@@ -16,6 +16,7 @@ import type { ContainerState } from '../state/container-state';
 import { initAlive } from '../state/status';
 import { writeFileAtomic, type Store } from '../state/store';
 import { currentStatus } from './lifecycle';
+import { TerminalRelay } from './terminal-relay';
 
 export interface ExecOptions {
   id: string;
@@ -137,7 +138,9 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
   if (status === 'stopped' || status === 'creating') throw fail(`cannot exec in container "${o.id}": container not running (it is ${status})`);
   if (status === 'paused' && !o.ignorePaused) throw fail(`cannot exec in container "${o.id}": it is paused (use --ignore-paused)`);
   const proc = execProcess(s, o);
-  if (proc.terminal && !o.consoleSocket) throw fail('exec: a terminal needs --console-socket');
+  if (proc.terminal && !o.consoleSocket && o.detach) throw fail('exec: a detached process with a terminal needs --console-socket');
+  // In the foreground without a console socket, skiff relays the terminal itself.
+  const relay = proc.terminal && !o.consoleSocket ? new TerminalRelay() : undefined;
   for (let fd = 3; fd < 3 + o.preserveFds; fd++) {
     try {
       fs.fstatSync(fd);
@@ -153,6 +156,8 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     if (proc.terminal && o.consoleSocket) {
       consoleFd = n.connectUnix(path.resolve(o.consoleSocket));
       fds.push(consoleFd);
+    } else if (relay) {
+      consoleFd = relay.childEnd;
     }
     let cgroupFd: number | undefined;
     if (s.cgroup.unified && fs.existsSync(s.cgroup.unified)) {
@@ -181,6 +186,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     });
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
     for (const fd of fds.splice(0)) n.closeFd(fd);
+    relay?.attach();
     if (o.detach) return 0;
     const forward = (sig: NodeJS.Signals) => {
       try {
@@ -190,11 +196,13 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
       }
     };
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
-    for (const sig of signals) process.on(sig, forward);
+    for (const sig of signals) if (!(relay && sig === 'SIGWINCH')) process.on(sig, forward);
     const st = await n.waitPid(pid);
     for (const sig of signals) process.off(sig, forward);
+    await relay?.finish();
     return st.code ?? 128 + (st.signal ?? 0);
   } catch (err) {
+    relay?.abandon();
     if (err instanceof SkiffError) throw err;
     const e = err as NativeError;
     throw fail(e.step ? `exec failed: ${messageOf(err)}` : messageOf(err));
