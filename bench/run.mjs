@@ -428,7 +428,7 @@ function debugCreate(i) {
     }
     if (!steps.length) return void push(failures, 'create --debug', 'skiff', 'no "timing:" lines in the --log file');
     const origin = Number.isFinite(lo) ? (lo <= hi ? (lo + hi) / 2 : lo) : NaN;
-    const out = [{ step: 'Node start, until the bundle begins to run (timeline origin)', at: 0, dur: origin - r.realStartMs }];
+    const out = [{ step: 'Node start + loading dist/skiff.js, until its log module runs (origin of `at`)', at: 0, dur: origin - r.realStartMs }];
     let prev = 0;
     for (const s of steps) {
       out.push({ step: s.step, at: s.at, dur: s.at - prev });
@@ -783,7 +783,7 @@ async function main() {
       md.push(`| ${isTotal ? `**${k}**` : k} | ${at.length ? fmt(median(at), 1) : ''} | ${cell(v.dur)} | ${isTotal ? '' : `${fmt((100 * median(v.dur)) / total, 0)} %`} |`);
     }
     md.push('');
-    md.push(`The first step runs from fork() (the helper) to the moment skiff's log module is evaluated (the origin of \`at\`), estimated from the log lines' wall-clock time (ms resolution): it holds Node's own start and the loading of dist/skiff.js up to that module. "process exit" is the rest, from the last step to wait4(). For comparison \`node -e 0\` is ${fmt(floor)} ms and \`skiff --version\` ${fmt(median(samples['--version']?.skiff))} ms; the timeline's medians need not add up to the total's median.`);
+    md.push(`The first step runs from fork() (the helper) to the moment the top level of skiff's log module runs (the origin of \`at\`), estimated from the log lines' wall-clock time (ms resolution): Node's own start, then reading and compiling dist/skiff.js and running its top level up to that module (esbuild currently places commander's evaluation before it). "arguments parsed" is the rest of the top level, the CLI's set-up and commander's parse. "process exit" is the rest, from the last step to wait4(). For comparison \`node -e 0\` is ${fmt(floor)} ms and \`skiff --version\` ${fmt(median(samples['--version']?.skiff))} ms; the timeline's medians need not add up to the total's median.`);
   }
   md.push('');
 

@@ -13,7 +13,6 @@
 //     NODE_EXTRA_CA_CERTS removed from the child's environment: it makes node read a CA bundle
 //     at start-up, which a runtime's callers do not set);
 // and prints validation's share of create (cold median / create median).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -37,7 +36,7 @@ buildSync({
   stdin: {
     contents: [
       "export { loadConfig } from './src/spec/validate';",
-      "export { makeBundle, cleanupAll, STATE_ROOT, SKIFF, tempDir } from './test/helpers/skiff';",
+      "export { makeBundle, cleanupAll, skiff } from './test/helpers/skiff';",
     ].join('\n'),
     resolveDir: ROOT,
     loader: 'ts',
@@ -49,7 +48,7 @@ buildSync({
   outfile: lib,
   logLevel: 'warning',
 });
-const { loadConfig, makeBundle, cleanupAll, STATE_ROOT, SKIFF, tempDir } = createRequire(import.meta.url)(lib);
+const { loadConfig, makeBundle, cleanupAll, skiff } = createRequire(import.meta.url)(lib);
 
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
@@ -62,11 +61,12 @@ const median = (xs) => {
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 const fmt = (x) => (x < 1 ? `${(x * 1000).toFixed(0)} µs` : `${x.toFixed(2)} ms`);
 
+/** One bin/skiff run through the harness (stdio to files: the container inherits skiff's stdio, so a pipe would not close). */
 function skiffRun(args) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(SKIFF, ['--root', STATE_ROOT, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = skiff(args, { env });
   const wall = ms(t0);
-  if (r.status !== 0) throw new Error(`skiff ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  if (r.code !== 0) throw new Error(`skiff ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
   return wall;
 }
 

@@ -151,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await require('./commands/run').run(globals, createOptions(id, f));
     });
 
-  program.command('list').alias('ps-all').description('list containers').addOption(new Option('-f, --format <format>', 'table or json').default('table'))
+  program.command('list').description('list containers').addOption(new Option('-f, --format <format>', 'table or json').default('table'))
     .option('-q, --quiet', 'print only the container ids')
     .action((f: { format?: string; quiet?: boolean }) => require('./commands/list').list(globals, f));
 
@@ -168,6 +168,15 @@ export async function main(argv: string[]): Promise<number> {
     .action((f: { bundle?: string; format?: string }) => {
       exitCode = require('./commands/check').check(globals, f);
     });
+
+  // podman and CRI-O run `checkpoint --help` to learn whether checkpointing works: exit 0 would
+  // say yes. Until it does, every form of these commands (--help included) is an error.
+  for (const name of ['checkpoint', 'restore']) {
+    program.command(name, { hidden: true }).helpOption(false).allowUnknownOption().allowExcessArguments()
+      .action(() => {
+        throw new SkiffError(`${name} is not supported by skiff yet`);
+      });
+  }
 
   try {
     await program.parseAsync(argv);

@@ -288,7 +288,22 @@ function cwdFinding(doc: Obj, tree: ContainerTree): Finding | undefined {
   }
 }
 
-/** root.path, args[0] and cwd. */
+/** startContainer hooks: config.md says their path resolves in the container, so look in the tree. */
+function startHookFindings(doc: Obj, tree: ContainerTree): Finding[] {
+  const out: Finding[] = [];
+  const hooks = isObj(doc.hooks) && Array.isArray(doc.hooks.startContainer) ? doc.hooks.startContainer : [];
+  hooks.forEach((h, i) => {
+    if (!isObj(h) || !isStr(h.path) || !h.path.startsWith('/')) return;
+    const pointer = `/hooks/startContainer/${i}/path`;
+    const l = lookup(tree, h.path);
+    if (l.kind === 'mount') return;
+    const why = l.kind === 'found' ? notExecutable(l, { uid: 0, gids: [0] }) : `${describeMiss(l)}`;
+    if (why) out.push({ path: pointer, verdict: 'error', message: `${q(h.path)} (resolved in the container): ${why}: the startContainer hook would fail, and with it start` });
+  });
+  return out;
+}
+
+/** root.path, args[0], cwd and startContainer hooks. */
 export function bundleFindings(doc: unknown, bundle: string): Finding[] {
   if (!isObj(doc)) return [];
   const out: Finding[] = [];
@@ -316,6 +331,7 @@ export function bundleFindings(doc: unknown, bundle: string): Finding[] {
   if (a) out.push(a);
   const c = cwdFinding(doc, tree);
   if (c) out.push(c);
+  out.push(...startHookFindings(doc, tree));
   return out;
 }
 

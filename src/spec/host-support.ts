@@ -34,6 +34,8 @@ export interface HostProbe {
   /** stat(2) (following symlinks): the device, or undefined when it fails. */
   statDev(p: string): number | undefined;
   readlink(p: string): string | undefined;
+  /** A regular file this process may execute (access(2) X_OK). */
+  executable(p: string): boolean;
   hierarchy(): Hierarchy;
 }
 
@@ -59,6 +61,14 @@ export const realHost: HostProbe = {
       return fs.readlinkSync(p);
     } catch {
       return undefined;
+    }
+  },
+  executable: (p) => {
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
     }
   },
   hierarchy: () => hierarchy(),
@@ -376,25 +386,43 @@ function selinuxEnabled(host: HostProbe): boolean {
   return host.exists('/sys/fs/selinux/enforce') || host.exists('/sys/fs/selinux');
 }
 
+interface SeccompFeatures {
+  enabled?: boolean;
+  actions?: string[];
+  archs?: string[];
+  supportedFlags?: string[];
+}
+
+/** linux.seccomp against the kernel and what `skiff features` says skiff supports. */
+function seccompFindings(sc: Obj, features: SeccompFeatures | undefined, host: HostProbe, out: Finding[]): void {
+  const status = host.read('/proc/self/status');
+  if (status !== undefined && !/^Seccomp:/m.test(status)) {
+    out.push({ path: '/linux/seccomp', verdict: 'error', message: 'this kernel has no seccomp (no "Seccomp:" line in /proc/self/status)' });
+  }
+  if (!features?.enabled) {
+    out.push({ path: '/linux/seccomp', verdict: 'error', message: 'seccomp is not supported by skiff yet: create would run the container without this filter' });
+    return;
+  }
+  const unsupported = (pointer: string, what: string, value: unknown, known: string[] | undefined) => {
+    if (isStr(value) && known && !known.includes(value)) {
+      out.push({ path: pointer, verdict: 'error', message: `${what} ${q(value)} is not supported by skiff (supported: ${known.join(', ')})` });
+    }
+  };
+  unsupported('/linux/seccomp/defaultAction', 'action', sc.defaultAction, features.actions);
+  list(sc.architectures).forEach((a, i) => unsupported(`/linux/seccomp/architectures/${i}`, 'architecture', a, features.archs));
+  list(sc.flags).forEach((f, i) => unsupported(`/linux/seccomp/flags/${i}`, 'flag', f, features.supportedFlags));
+  list(sc.syscalls).forEach((r, i) => {
+    if (isObj(r)) unsupported(`/linux/seccomp/syscalls/${i}/action`, 'action', r.action, features.actions);
+  });
+}
+
 function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
   const features = featuresDocument() as { linux: Record<string, { enabled?: boolean } | undefined> };
   const enabled = (k: string): boolean => !!features.linux[k]?.enabled;
   const linux = isObj(doc.linux) ? doc.linux : undefined;
   const proc = isObj(doc.process) ? doc.process : undefined;
 
-  if (linux && isObj(linux.seccomp)) {
-    const status = host.read('/proc/self/status');
-    if (status !== undefined && !/^Seccomp:/m.test(status)) {
-      out.push({ path: '/linux/seccomp', verdict: 'error', message: 'this kernel has no seccomp (no "Seccomp:" line in /proc/self/status)' });
-    }
-    if (!enabled('seccomp')) {
-      out.push({
-        path: '/linux/seccomp',
-        verdict: 'error',
-        message: 'seccomp is not supported by skiff yet: create would run the container without this filter',
-      });
-    }
-  }
+  if (linux && isObj(linux.seccomp)) seccompFindings(linux.seccomp, features.linux.seccomp as SeccompFeatures | undefined, host, out);
 
   if (proc && isStr(proc.apparmorProfile) && proc.apparmorProfile !== '') {
     if (!apparmorEnabled(host)) {
@@ -436,17 +464,28 @@ function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
   });
 }
 
+/** Hooks whose failure makes create (or start) fail; poststart and poststop failures are only logged. */
+const FATAL_HOOKS = new Set(['prestart', 'createRuntime', 'createContainer', 'startContainer']);
+
+/**
+ * Hook programs on the host. startContainer hooks resolve in the container (config.md), so
+ * `skiff check` looks for those in the rootfs instead (src/commands/check.ts).
+ */
 function hookFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
   if (!isObj(doc.hooks)) return;
   const hooks = doc.hooks;
   for (const [kind, entries] of Object.entries(hooks)) {
-    if (!Array.isArray(entries) || entries.length === 0) continue;
+    if (kind === 'startContainer' || !Array.isArray(entries)) continue;
     entries.forEach((h, i) => {
       if (!isObj(h) || !isStr(h.path) || !h.path.startsWith('/')) return;
-      if (!host.exists(h.path)) {
-        // runtime.md: a failing poststart or poststop hook is logged as a warning.
-        out.push({ path: `/hooks/${token(kind)}/${i}/path`, verdict: 'warning', message: `${h.path} does not exist on the host: the hook would fail` });
-      }
+      const problem = !host.exists(h.path) ? 'does not exist on the host' : !host.executable(h.path) ? 'is not an executable file' : undefined;
+      if (!problem) return;
+      const fatal = FATAL_HOOKS.has(kind);
+      out.push({
+        path: `/hooks/${token(kind)}/${i}/path`,
+        verdict: fatal ? 'error' : 'warning',
+        message: `${h.path} ${problem}: the ${kind} hook would fail${fatal ? ', and with it create' : ' (only logged as a warning)'}`,
+      });
     });
   }
 }
@@ -460,7 +499,7 @@ function notAppliedFindings(doc: Obj, out: Finding[]): void {
     }
   }
   if (isObj(doc.process) && doc.process.terminal === true) {
-    out.push({ path: '/process/terminal', verdict: 'warning', message: 'is true: create and run need --console-socket to pass the pty master' });
+    out.push({ path: '/process/terminal', verdict: 'warning', message: 'is true: create needs --console-socket to pass the pty master to (run can relay the terminal itself)' });
   }
 }
 

@@ -163,18 +163,33 @@ describe('skiff check', () => {
     assert.match(r2.stdout, new RegExp(`^error +/root/path: ${nr.dir}/no-rootfs does not exist$`, 'm'));
   });
 
-  test('hooks other than poststart/poststop and seccomp are errors (skiff does not apply them yet)', () => {
+  test('hooks: a missing createRuntime program is an error, a missing poststart one a warning; startContainer resolves in the rootfs', () => {
     const b = makeBundle((c) => {
-      c.hooks = { createRuntime: [{ path: '/bin/true' }], poststart: [{ path: '/bin/true' }] };
+      c.hooks = {
+        createRuntime: [{ path: '/no/such/hook' }],
+        poststart: [{ path: '/no/such/hook' }],
+        startContainer: [{ path: '/bin/true' }, { path: '/usr/local/bin/no-such-hook' }],
+      };
     });
     const r = check(b.dir);
     assert.equal(r.code, 1, r.stdout);
-    assert.deepEqual(errorLines(r), ['error   /hooks/createRuntime: createRuntime hooks are not supported by skiff yet (supported: poststart, poststop)']);
+    const errors = errorLines(r);
+    assert.equal(errors.length, 2, r.stdout);
+    assert.match(errors[0]!, /^error +\/hooks\/createRuntime\/0\/path: \/no\/such\/hook does not exist on the host: the createRuntime hook would fail/);
+    assert.match(errors[1]!, /^error +\/hooks\/startContainer\/1\/path: "\/usr\/local\/bin\/no-such-hook" \(resolved in the container\): /);
+    assert.match(r.stdout, /^warning \/hooks\/poststart\/0\/path: /m);
+  });
 
-    const s = makeBundle((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }));
-    const rs = check(s.dir);
-    assert.equal(rs.code, 1, rs.stdout);
-    assert.match(errorLines(rs).join('\n'), /^error +\/linux\/seccomp: seccomp is not supported by skiff yet/m);
+  test('seccomp: a profile skiff supports would run; an action it does not is an error', () => {
+    const ok = makeBundle((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }));
+    const r = check(ok.dir);
+    assert.equal(r.code, 0, r.stdout);
+    const bad = makeBundle((c) => {
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    });
+    const rb = check(bad.dir);
+    assert.equal(rb.code, 1, rb.stdout);
+    assert.match(errorLines(rb).join('\n'), /^error +\/linux\/seccomp\/syscalls\/0\/action: action "SCMP_ACT_NOTIFY" is not supported by skiff/m);
   });
 
   test('config warnings are printed as warnings and do not fail the check', () => {

@@ -20,6 +20,7 @@ interface FakeHost {
   links?: Record<string, string>;
   h?: Hierarchy;
   noNs?: string[];
+  notExecutable?: string[];
 }
 
 const V2: Hierarchy = { mode: 'unified', unified: { mountpoint: '/sys/fs/cgroup', root: '/' }, v1: [] };
@@ -48,6 +49,7 @@ function fakeHost(f: FakeHost = {}): HostProbe {
     read: (p) => files[p],
     statDev: (p) => devs[p],
     readlink: (p) => f.links?.[p],
+    executable: (p) => p in files && !(f.notExecutable ?? []).includes(p),
     hierarchy: () => f.h ?? V2,
   };
 }
@@ -169,13 +171,22 @@ describe('host-support: cgroups', () => {
 });
 
 describe('host-support: security, mounts, hooks', () => {
-  test('seccomp: not in skiff yet; a kernel without seccomp too', () => {
-    const c = config((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }));
-    assert.deepEqual(at(hostFindings(c, {}, fakeHost()), '/linux/seccomp').map((x) => x.message), [
-      'seccomp is not supported by skiff yet: create would run the container without this filter',
-    ]);
+  test('seccomp: what skiff features does not list is an error; a kernel without seccomp too', () => {
+    const c = config((c) => {
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ERRNO',
+        architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_PDP11'],
+        flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_NEW_LISTENER'],
+        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ALLOW' }, { names: ['open'], action: 'SCMP_ACT_NOTIFY' }],
+      };
+    });
+    const f = hostFindings(c, {}, fakeHost());
+    assert.deepEqual(errors(f).map((x) => x.path), ['/linux/seccomp/architectures/1', '/linux/seccomp/flags/1', '/linux/seccomp/syscalls/1/action']);
+    assert.match(errors(f)[2]!.message, /^action "SCMP_ACT_NOTIFY" is not supported by skiff \(supported: SCMP_ACT_ALLOW, /);
+    const plain = config((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }));
+    assert.deepEqual(errors(hostFindings(plain, {}, fakeHost())), []);
     const noSeccomp = fakeHost({ files: { '/proc/self/status': 'Name:\tnode\n' } });
-    assert.equal(at(hostFindings(c, {}, noSeccomp), '/linux/seccomp').length, 2);
+    assert.match(at(hostFindings(plain, {}, noSeccomp), '/linux/seccomp')[0]!.message, /this kernel has no seccomp/);
   });
 
   test('apparmor and selinux: the LSM must be enabled, and skiff does not apply labels yet', () => {
@@ -202,13 +213,22 @@ describe('host-support: security, mounts, hooks', () => {
     assert.deepEqual(kernelVersion('6.18.44-fc-v782'), [6, 18]);
   });
 
-  test('hooks: only poststart and poststop are supported', () => {
+  test('hooks: a missing or non-executable program fails create, except for poststart and poststop', () => {
     const c = config((c) => {
-      c.hooks = { prestart: [{ path: '/bin/true' }], startContainer: [], poststop: [{ path: '/no/such/hook' }] };
+      c.hooks = {
+        prestart: [{ path: '/usr/bin/ok-hook' }],
+        createRuntime: [{ path: '/no/such/hook' }],
+        createContainer: [{ path: '/etc/not-exec' }],
+        startContainer: [{ path: '/only/in/the/rootfs' }],
+        poststop: [{ path: '/no/such/hook' }],
+      };
     });
-    const f = hostFindings(c, {}, fakeHost());
-    assert.deepEqual(errors(f).map((x) => x.path), ['/hooks/prestart']);
+    const host = fakeHost({ files: { '/usr/bin/ok-hook': '', '/etc/not-exec': '' }, notExecutable: ['/etc/not-exec'] });
+    const f = hostFindings(c, {}, host);
+    assert.deepEqual(errors(f).map((x) => x.path), ['/hooks/createRuntime/0/path', '/hooks/createContainer/0/path']);
+    assert.match(errors(f)[1]!.message, /is not an executable file/);
     assert.equal(at(f, '/hooks/poststop/0/path')[0]?.verdict, 'warning');
+    assert.deepEqual(at(f, '/hooks/startContainer/0/path'), [], 'resolved in the rootfs by check.ts');
   });
 
   test('odd documents never throw', () => {
