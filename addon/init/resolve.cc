@@ -28,7 +28,14 @@ int openInRoot(int rootfd, const std::string& path, int flags, bool noSymlinks) 
 
 std::string fdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
+static UniqueFd ensureInRootDepth(int rootfd, const std::string& path, Kind kind, const char* step, int depth);
+
 UniqueFd ensureInRoot(int rootfd, const std::string& path, Kind kind, const char* step) {
+  return ensureInRootDepth(rootfd, path, kind, step, 0);
+}
+
+static UniqueFd ensureInRootDepth(int rootfd, const std::string& path, Kind kind, const char* step, int depth) {
+  if (depth > 40) fail(step, "create " + path + " in the container's root", ELOOP);
   UniqueFd fd(openInRoot(rootfd, path, O_PATH));
   if (fd.ok()) return fd;
   if (errno != ENOENT) fail(step, "open " + path + " in the container's root", errno);
@@ -59,6 +66,18 @@ UniqueFd ensureInRoot(int rootfd, const std::string& path, Kind kind, const char
       if (f >= 0) close(f);
     } else {
       if (mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST) fail(step, "mkdir " + prefix, errno);
+    }
+    // Still missing: the component is a dangling symlink. Create its target, resolved inside the
+    // root like everything else (an absolute target means the container's /).
+    UniqueFd again(openInRoot(rootfd, prefix, O_PATH));
+    if (!again.ok() && errno == ENOENT) {
+      char target[4096];
+      ssize_t n = readlinkat(dir.get(), name.c_str(), target, sizeof target - 1);
+      if (n < 0) fail(step, "create " + prefix, ENOENT);
+      target[n] = 0;
+      std::string rest = path.substr(pos);
+      std::string next = target[0] == '/' ? std::string(target) : parent + "/" + target;
+      return ensureInRootDepth(rootfd, next + rest, kind, step, depth + 1);
     }
   }
   fd.reset(openInRoot(rootfd, path, O_PATH));

@@ -288,6 +288,24 @@ function cwdFinding(doc: Obj, tree: ContainerTree): Finding | undefined {
   }
 }
 
+/** Bind mount sources are host paths (relative ones from the bundle): a missing one fails create. */
+function bindSourceFindings(doc: Obj, bundle: string): Finding[] {
+  const out: Finding[] = [];
+  (Array.isArray(doc.mounts) ? doc.mounts : []).forEach((m, i) => {
+    if (!isObj(m) || !isStr(m.source) || m.source === '') return;
+    const options = Array.isArray(m.options) ? m.options : [];
+    if (!(m.type === 'bind' || options.includes('bind') || options.includes('rbind'))) return;
+    const src = path.resolve(bundle, m.source);
+    try {
+      fs.statSync(src);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      out.push({ path: `/mounts/${i}/source`, verdict: 'error', message: `${src} ${code === 'ENOENT' ? 'does not exist on the host' : `cannot be used: ${code}`}: the bind mount would fail` });
+    }
+  });
+  return out;
+}
+
 /** startContainer hooks: config.md says their path resolves in the container, so look in the tree. */
 function startHookFindings(doc: Obj, tree: ContainerTree): Finding[] {
   const out: Finding[] = [];
@@ -331,6 +349,7 @@ export function bundleFindings(doc: unknown, bundle: string): Finding[] {
   if (a) out.push(a);
   const c = cwdFinding(doc, tree);
   if (c) out.push(c);
+  out.push(...bindSourceFindings(doc, bundle));
   out.push(...startHookFindings(doc, tree));
   return out;
 }

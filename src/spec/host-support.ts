@@ -395,6 +395,7 @@ interface SeccompFeatures {
 
 /** linux.seccomp against the kernel and what `skiff features` says skiff supports. */
 function seccompFindings(sc: Obj, features: SeccompFeatures | undefined, host: HostProbe, out: Finding[]): void {
+  const before = out.length;
   const status = host.read('/proc/self/status');
   if (status !== undefined && !/^Seccomp:/m.test(status)) {
     out.push({ path: '/linux/seccomp', verdict: 'error', message: 'this kernel has no seccomp (no "Seccomp:" line in /proc/self/status)' });
@@ -414,6 +415,10 @@ function seccompFindings(sc: Obj, features: SeccompFeatures | undefined, host: H
   list(sc.syscalls).forEach((r, i) => {
     if (isObj(r)) unsupported(`/linux/seccomp/syscalls/${i}/action`, 'action', r.action, features.actions);
   });
+  if (!out.slice(before).some((f) => f.path.startsWith('/linux/seccomp'))) {
+    const n = list(sc.syscalls).length;
+    out.push({ path: '/linux/seccomp', verdict: 'ok', message: `supported (default ${isStr(sc.defaultAction) ? sc.defaultAction : '?'}, ${n} syscall rule${n === 1 ? '' : 's'})` });
+  }
 }
 
 function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
