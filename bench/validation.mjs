@@ -6,13 +6,16 @@
 // Not part of `npm test`. It measures, for the harness's config (makeBundle) and, when present,
 // ../shared/callers/podman-create-config.json:
 //   - warm: loadConfig(bundle) (read + parse + schema + MUST rules) N times in this process;
-//   - cold: what validation costs inside a real `skiff --debug create`, from its timing lines
-//     ("arguments parsed" → "config loaded and validated": loading the generated validators
-//     and the first loadConfig, in a fresh process), median of RUNS;
+//   - fresh process: loading the validator module (src/spec/validate.ts bundled alone) plus the
+//     first loadConfig in a new node process, which is what each `skiff create` pays; median of RUNS;
+//   - in create: the interval "arguments parsed" → "config loaded and validated" of a real
+//     `skiff --debug create` (the validator as above, plus create's own module initialisation and
+//     the debug logging), median of RUNS;
 //   - the median wall time of `bin/skiff create` and of `delete` (RUNS each, no --debug,
 //     NODE_EXTRA_CA_CERTS removed from the child's environment: it makes node read a CA bundle
 //     at start-up, which a runtime's callers do not set);
-// and prints validation's share of create (cold median / create median).
+// and prints validation's share of create (each median / the create median).
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -49,6 +52,17 @@ buildSync({
   logLevel: 'warning',
 });
 const { loadConfig, makeBundle, cleanupAll, skiff } = createRequire(import.meta.url)(lib);
+// The validator alone, for the fresh-process measurement.
+const validateOnly = path.join(ROOT, 'build/bench/validate-only.js');
+buildSync({
+  entryPoints: [path.join(ROOT, 'src/spec/validate.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outfile: validateOnly,
+  logLevel: 'warning',
+});
 
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
@@ -81,6 +95,20 @@ function warm(bundleDir) {
   return { median: median(times), mean: times.reduce((a, b) => a + b, 0) / times.length };
 }
 
+/** In a fresh node process: loading the validator module + the first loadConfig (what create pays). */
+function coldFresh(bundleDir) {
+  const script = `
+    const t0 = process.hrtime.bigint();
+    const v = require(${JSON.stringify(validateOnly)});
+    const t1 = process.hrtime.bigint();
+    v.loadConfig(${JSON.stringify(bundleDir)}, { requireProcess: true });
+    const t2 = process.hrtime.bigint();
+    console.log(JSON.stringify({ load: Number(t1 - t0) / 1e6, first: Number(t2 - t1) / 1e6 }));`;
+  const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`fresh-process validation: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 /** "arguments parsed" → "config loaded and validated" in one `skiff --debug create`, then delete. */
 function coldInCreate(bundleDir, id) {
   const logFile = path.join(bundleDir, `bench-${id}.log`);
@@ -101,7 +129,8 @@ function coldInCreate(bundleDir, id) {
 function podmanBundle() {
   const file = path.resolve(ROOT, '../shared/callers/podman-create-config.json');
   if (!fs.existsSync(file)) return undefined;
-  // Podman's config with the harness's rootfs, cgroup and a command that exits at once.
+  // Podman's config (with its seccomp profile) on the harness's rootfs and cgroup, and a command
+  // that exits at once.
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   const like = makeBundle();
   doc.root = { path: like.config.root.path, readonly: true };
@@ -109,7 +138,6 @@ function podmanBundle() {
   doc.process.terminal = false;
   doc.linux.cgroupsPath = like.config.linux.cgroupsPath;
   doc.mounts = (doc.mounts ?? []).filter((m) => m.type !== 'bind'); // podman's binds point into its own storage
-  if (doc.linux.seccomp) delete doc.linux.seccomp; // not supported by skiff yet (create ignores it)
   delete doc.hooks;
   fs.writeFileSync(path.join(like.dir, 'config.json'), JSON.stringify(doc, null, 2));
   return { ...like, size: fs.statSync(path.join(like.dir, 'config.json')).size };
@@ -125,6 +153,9 @@ try {
   console.log(`validation bench: N=${N} loadConfig calls per config, ${RUNS} create/delete runs (node ${process.version})`);
   for (const c of cases) {
     const w = warm(c.dir);
+    const fresh = [];
+    for (let i = 0; i < RUNS; i++) fresh.push(coldFresh(c.dir));
+    const freshMed = median(fresh.map((f) => f.load + f.first));
     const cold = [];
     const create = [];
     const del = [];
@@ -137,10 +168,12 @@ try {
     const coldMed = median(cold);
     console.log(`\n${c.name} (${c.size} bytes)`);
     console.log(`  loadConfig, warm (in-process):         median ${fmt(w.median)}, mean ${fmt(w.mean)}`);
-    console.log(`  validation inside create (cold, --debug): median ${fmt(coldMed)} (min ${fmt(Math.min(...cold))}, max ${fmt(Math.max(...cold))})`);
+    console.log(`  fresh process: load module + 1st call: median ${fmt(freshMed)} (load ${fmt(median(fresh.map((f) => f.load)))}, first loadConfig ${fmt(median(fresh.map((f) => f.first)))})`);
+    console.log(`  in create (--debug timing):             median ${fmt(coldMed)} (min ${fmt(Math.min(...cold))}, max ${fmt(Math.max(...cold))})`);
     console.log(`  skiff create wall:                     median ${fmt(createMed)} (min ${fmt(Math.min(...create))}, max ${fmt(Math.max(...create))})`);
     console.log(`  skiff delete wall:                     median ${fmt(median(del))}`);
-    console.log(`  share of create: cold ${((100 * coldMed) / createMed).toFixed(1)} %, warm ${((100 * w.median) / createMed).toFixed(2)} %  (target <= 10 %)`);
+    const pct = (x) => `${((100 * x) / createMed).toFixed(1)} %`;
+    console.log(`  share of create: fresh process ${pct(freshMed)}, in create ${pct(coldMed)}, warm ${pct(w.median)}  (target <= 10 %)`);
   }
 } finally {
   cleanupAll();

@@ -23,11 +23,18 @@ std::string errnoName(int err) {
   return s + " (" + text + ")";
 }
 
+// Config values end up in messages (paths, hostnames); a 1 MB value must not make a 1 MB error.
+static std::string clip(const std::string& s) {
+  if (s.size() <= 512) return s;
+  return s.substr(0, 400) + "..." + s.substr(s.size() - 100);
+}
+
 static void send(const std::string& body) {
   if (gReportFd >= 0) sendFrame(gReportFd, body);
 }
 
-void failMsg(const char* step, const std::string& message) {
+void failMsg(const char* step, const std::string& full) {
+  std::string message = clip(full);
   send("{\"type\":\"error\",\"step\":" + jsonQuote(step) + ",\"errno\":0,\"message\":" + jsonQuote(message) + "}");
   if (gReportFd < 0) {
     std::string line = "skiff-init: " + message + "\n";
@@ -37,7 +44,7 @@ void failMsg(const char* step, const std::string& message) {
 }
 
 void fail(const char* step, const std::string& what, int err) {
-  std::string message = what + ": " + errnoName(err);
+  std::string message = clip(what) + ": " + errnoName(err);
   send("{\"type\":\"error\",\"step\":" + jsonQuote(step) + ",\"errno\":" + std::to_string(err) +
        ",\"message\":" + jsonQuote(message) + "}");
   if (gReportFd < 0) {

@@ -12,6 +12,8 @@ export interface CgroupPaths {
   unified?: string;
   /** v1 directories keyed by controller list ("memory", "cpu,cpuacct", "name=systemd"). */
   v1: Record<string, string>;
+  /** The directories skiff made: only these (and what was created inside them) are removed. */
+  created?: string[];
 }
 
 function within(mountpoint: string, mountRoot: string, cgroup: string): string {
@@ -30,7 +32,11 @@ function within(mountpoint: string, mountRoot: string, cgroup: string): string {
  */
 export function resolveCgroupPaths(cgroupsPath: string | undefined, id: string): CgroupPaths {
   const h = hierarchy();
-  const wanted = cgroupsPath && cgroupsPath.length > 0 ? cgroupsPath : id;
+  const given = cgroupsPath && cgroupsPath.length > 0 ? cgroupsPath : id;
+  // Cleaned as if absolute, like runc's CleanPath: ".." can never climb above the starting point
+  // (a relative path stays below skiff's own cgroup).
+  const wanted = path.isAbsolute(given) ? path.posix.normalize(given) : path.posix.join('/', given).slice(1);
+  if (wanted === '') throw new SkiffError(`linux.cgroupsPath "${given}" names no cgroup of its own`);
   const own = path.isAbsolute(wanted) ? undefined : ownCgroups();
   const under = (key: string): string => (own ? path.join(own.get(key) ?? '/', wanted) : path.normalize(wanted));
   const out: CgroupPaths = { mode: h.mode, v1: {} };
@@ -48,11 +54,16 @@ export function allDirs(p: CgroupPaths): string[] {
 
 /** Creates the directories; v1 cpuset cgroups need cpus and mems before they accept a task. */
 export function createCgroups(p: CgroupPaths): void {
+  p.created = [];
   for (const [key, dir] of Object.entries(p.v1)) {
+    if (!fs.existsSync(dir)) p.created.push(dir);
     mkdirs(dir);
     if (key.split(',').includes('cpuset')) inheritCpuset(dir);
   }
-  if (p.unified) mkdirs(p.unified);
+  if (p.unified) {
+    if (!fs.existsSync(p.unified)) p.created.push(p.unified);
+    mkdirs(p.unified);
+  }
 }
 
 function mkdirs(dir: string): void {
@@ -107,7 +118,8 @@ function collectPids(dir: string, out: Set<number>): void {
 /** Removes the container's cgroups, children first, retrying while exiting tasks still hold them. */
 export async function removeCgroups(p: CgroupPaths): Promise<string[]> {
   const problems: string[] = [];
-  for (const dir of allDirs(p)) {
+  // A cgroup that existed before the container (a pod's, the caller's) is not skiff's to remove.
+  for (const dir of p.created ?? []) {
     for (let attempt = 0; ; attempt++) {
       try {
         removeTree(dir);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { applyResources } from '../cgroups/apply';
-import { allDirs, createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
+import { createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
 import { buildPlan } from '../linux/plan';
 import { runHooks } from './hooks';
@@ -163,16 +163,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
         // already gone
       }
     }
-    if (cgroup) {
-      void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
-      for (const d of allDirs(cgroup)) {
-        try {
-          fs.rmdirSync(d);
-        } catch {
-          // removeCgroups above retries what is still busy
-        }
-      }
-    }
+    // Its first attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
+    if (cgroup) void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
     store.remove(id);
     const e = err as NativeError;
     if (err instanceof SkiffError) throw err;

@@ -273,10 +273,15 @@ export function processFileWarnings(doc: unknown): Problem[] {
  * One line per problem, path first: `config.json: /linux/resources/memory/limit: must be an
  * integer (got "1G")`. At most MAX_REPORTED_PROBLEMS lines plus a "... and N more" line.
  */
+/** Values from the config end up in messages: keep each part readable (a key or a path may be 1 MB). */
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 40)}...${s.slice(-30)}`;
+}
+
 export function formatProblems(label: string, problems: Problem[]): string[] {
   const lines = problems
     .slice(0, MAX_REPORTED_PROBLEMS)
-    .map((p) => (p.path === '' ? `${label}: ${p.message}` : `${label}: ${p.path}: ${p.message}`));
+    .map((p) => (p.path === '' ? `${label}: ${clip(p.message, 300)}` : `${label}: ${clip(p.path, 200)}: ${clip(p.message, 300)}`));
   if (problems.length > MAX_REPORTED_PROBLEMS) {
     const more = problems.length - MAX_REPORTED_PROBLEMS;
     lines.push(`${label}: ... and ${more} more problem${more === 1 ? '' : 's'}`);

@@ -183,7 +183,10 @@ export function mountsMentioning(s: string): string[] {
 export function assertGone(b: Bundle, pid?: number, root = STATE_ROOT): string[] {
   const left: string[] = [];
   if (fs.existsSync(path.join(root, b.id))) left.push(`state dir ${path.join(root, b.id)}`);
-  for (const d of cgroupDirs(b.config.linux.cgroupsPath)) if (fs.existsSync(d)) left.push(`cgroup ${d}`);
+  const cg = b.config.linux?.cgroupsPath;
+  // Only cgroups under the test's own prefix are the test's to check (a hostile config may name others).
+  if (typeof cg === 'string' && cg.startsWith(CGROUP_PREFIX + '/'))
+    for (const d of cgroupDirs(cg)) if (fs.existsSync(d)) left.push(`cgroup ${d}`);
   if (pid && pidAlive(pid)) left.push(`process ${pid}`);
   for (const m of mountsMentioning(b.dir)) left.push(`mount ${m}`);
   return left;

@@ -115,7 +115,7 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     });
     ok(['create', '-b', b.dir, b.id]);
     const ev = skiffBackground(['events', '--interval', '100ms', b.id]);
-    await sleep(100);
+    await waitFor('events to report the created container', () => ev.lines().length >= 1);
     const t0 = Date.now();
     ok(['start', b.id]);
     await waitFor('OOM kill', () => stateOf(b.id).status === 'stopped', 60_000);
