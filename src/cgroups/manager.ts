@@ -38,7 +38,14 @@ export function resolveCgroupPaths(cgroupsPath: string | undefined, id: string):
   const wanted = path.isAbsolute(given) ? path.posix.normalize(given) : path.posix.join('/', given).slice(1);
   if (wanted === '') throw new SkiffError(`linux.cgroupsPath "${given}" names no cgroup of its own`);
   const own = path.isAbsolute(wanted) ? undefined : ownCgroups();
-  const under = (key: string): string => (own ? path.join(own.get(key) ?? '/', wanted) : path.normalize(wanted));
+  // Relative paths: below skiff's own cgroup on v1 (runc's fs driver); on cgroup2 below its
+  // parent (runc's fs2 driver), since skiff's own cgroup holds processes and so can have no
+  // controllers enabled for children.
+  const under = (key: string): string => {
+    if (!own) return path.normalize(wanted);
+    const mine = own.get(key) ?? '/';
+    return path.join(key === '' ? path.dirname(mine) : mine, wanted);
+  };
   const out: CgroupPaths = { mode: h.mode, v1: {} };
   if (h.unified) out.unified = within(h.unified.mountpoint, h.unified.root, under(''));
   for (const v of h.v1) {

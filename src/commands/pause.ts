@@ -10,7 +10,7 @@ export function pause(g: Globals, id: string): void {
   const s = store.read(id);
   const status = currentStatus(store, s);
   if (status === 'paused') throw new SkiffError(`cannot pause container "${id}": it is already paused`);
-  if (status !== 'running') throw new SkiffError(`cannot pause container "${id}": container not running (it is ${status})`);
+  if (status !== 'running' && status !== 'created') throw new SkiffError(`cannot pause container "${id}": container not running (it is ${status})`);
   freeze(s.cgroup);
   // The init may have exited between the status check and the freeze (runc checks the same).
   if (cgroupPids(s.cgroup).length === 0) throw new SkiffError(`cannot pause container "${id}": container process already exited`);

@@ -29,8 +29,9 @@ export function initAlive(s: ContainerState): boolean {
 export function statusOf(s: ContainerState, fifoPath: string): Status {
   if (s.phase === 'creating' || !s.pid) return initAlive(s) || !s.pid ? 'creating' : 'stopped';
   if (!initAlive(s)) return 'stopped';
-  if (fs.existsSync(fifoPath)) return 'created';
+  // runc lets a created container be paused too; frozen wins over created.
   if (isFrozen(s.cgroup)) return 'paused';
+  if (fs.existsSync(fifoPath)) return 'created';
   return 'running';
 }
 
