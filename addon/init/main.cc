@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
   prepareSeccomp(plan);
   applyRlimits(proc);
   applyOomScoreAdj(proc);
+  applyIoPriority(proc);
+  applyPersonality(plan);
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while the init has it.
   bool nnp = proc["noNewPrivileges"].boolean();
   if (!nnp) loadSeccomp();

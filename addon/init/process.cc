@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -86,6 +87,20 @@ void applyRlimits(const Json& proc) {
     rl.rlim_max = r["hard"].num < 0 ? RLIM_INFINITY : (rlim_t)r["hard"].u64();
     if (setrlimit((int)r["resource"].integer(), &rl) < 0) fail("rlimit", "setrlimit " + r["type"].string(), errno);
   }
+}
+
+void applyPersonality(const Json& plan) {
+  const Json& p = plan["personality"];
+  if (p.isNull()) return;
+  if (personality((unsigned long)p.u64()) < 0) fail("personality", "personality", errno);
+}
+
+void applyIoPriority(const Json& proc) {
+  const Json& io = proc["ioPriority"];
+  if (io.isNull()) return;
+  // IOPRIO_PRIO_VALUE(class, data) = class << 13 | data; IOPRIO_WHO_PROCESS = 1.
+  long value = (io["class"].integer() << 13) | io["priority"].integer();
+  if (syscall(SYS_ioprio_set, 1, 0, value) < 0) fail("ioPriority", "ioprio_set", errno);
 }
 
 void applyOomScoreAdj(const Json& proc) {

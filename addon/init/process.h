@@ -10,6 +10,8 @@ namespace skiff {
 void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole);
 void applyRlimits(const Json& proc);
 void applyOomScoreAdj(const Json& proc);
+void applyPersonality(const Json& plan);
+void applyIoPriority(const Json& proc);
 void dropBoundingSet(const Json& proc);
 void switchUser(const Json& proc);
 void applyCapabilities(const Json& proc);

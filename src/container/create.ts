@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { applyResources } from '../cgroups/apply';
 import { createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
-import { buildPlan } from '../linux/plan';
+import { buildPlan, unsupportedFields } from '../linux/plan';
 import { runHooks } from './hooks';
 import { ociState } from '../state/status';
 import { log, timing } from '../log';
@@ -66,6 +66,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   const spec = loadSpec(bundle, !!opts.systemdCgroup);
   timing('config loaded and validated');
   if (opts.systemdCgroup) throw new SkiffError('--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)');
+  const unsupported = unsupportedFields(spec);
+  if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u}`).join('\n'));
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process!;
   if (proc.terminal && !opts.consoleSocket && opts.consoleFd === undefined)

@@ -107,6 +107,8 @@ export function execProcess(s: ContainerState, o: ExecOptions): Process {
   if (o.tty) proc.terminal = true;
   if (o.apparmor || proc.apparmorProfile) throw fail('exec: AppArmor profiles are not supported by skiff yet');
   if (o.processLabel || proc.selinuxLabel) throw fail('exec: SELinux labels are not supported by skiff yet');
+  if (proc.scheduler) throw fail('exec: process.scheduler is not supported by skiff yet');
+  if (proc.execCPUAffinity) throw fail('exec: process.execCPUAffinity is not supported by skiff yet');
   return proc;
 }
 

@@ -42,6 +42,27 @@ export interface LaunchPlan {
   init: Record<string, unknown>;
 }
 
+const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+// linux/personality.h: PER_LINUX and PER_LINUX32.
+const PERSONALITY: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+
+/** Fields of config.json that skiff cannot apply yet: refusing beats silently ignoring them. */
+export function unsupportedFields(spec: Spec): string[] {
+  const out: string[] = [];
+  const p = spec.process ?? ({} as Process);
+  const l = spec.linux ?? {};
+  if (p.apparmorProfile) out.push('/process/apparmorProfile: AppArmor is not supported by skiff yet');
+  if (p.selinuxLabel) out.push('/process/selinuxLabel: SELinux is not supported by skiff yet');
+  if (l.mountLabel) out.push('/linux/mountLabel: SELinux is not supported by skiff yet');
+  if (p.scheduler) out.push('/process/scheduler: is not supported by skiff yet');
+  if (p.execCPUAffinity) out.push('/process/execCPUAffinity: is not supported by skiff yet');
+  if (l.memoryPolicy) out.push('/linux/memoryPolicy: is not supported by skiff yet');
+  if (l.intelRdt) out.push('/linux/intelRdt: is not supported by skiff yet');
+  if (l.netDevices && Object.keys(l.netDevices).length) out.push('/linux/netDevices: is not supported by skiff yet');
+  if (l.personality?.flags?.length) out.push('/linux/personality/flags: is not supported by skiff yet');
+  return out;
+}
+
 export function idMap(maps: readonly IdMapping[] | undefined): string | undefined {
   if (!maps || maps.length === 0) return undefined;
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
@@ -68,6 +89,7 @@ export function planProcess(proc: Process, where = 'process'): Record<string, un
     }),
     oomScoreAdj: proc.oomScoreAdj ?? null,
     noNewPrivileges: !!proc.noNewPrivileges,
+    ioPriority: proc.ioPriority ? { class: IOPRIO_CLASS[proc.ioPriority.class] ?? 0, priority: proc.ioPriority.priority ?? 0 } : null,
     // No capabilities object means no capabilities at all (runc agrees), not "keep root's".
     caps: {
       bounding: capabilityMask(caps?.bounding, `${where}.capabilities.bounding`),
@@ -186,6 +208,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     readonlyPaths: linux.readonlyPaths ?? [],
     sysctl: linux.sysctl ?? {},
     seccomp: planSeccomp(linux.seccomp),
+    personality: linux.personality ? PERSONALITY[linux.personality.domain] ?? null : null,
     // The init stops before pivot_root so skiff can run prestart/createRuntime hooks, then runs
     // createContainer itself; startContainer runs in the init after `start`.
     hooksSync: ['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => (spec.hooks as any)?.[k]?.length),

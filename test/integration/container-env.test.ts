@@ -177,6 +177,30 @@ describe('container environment', () => {
   });
 });
 
+describe('personality and I/O priority', () => {
+  test('linux.personality LINUX32 and process.ioPriority reach the process', () => {
+    const b = makeBundle((c) => {
+      c.linux.personality = { domain: 'LINUX32' };
+      c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+      c.process.args = ['/bin/sh', '-c', 'uname -m > /out/uname; ionice -p $$ > /out/ionice; /bin/probe --out /out/probe.json'];
+    });
+    runProbe2(b);
+    assert.equal(b.probe().personality, 8);
+    assert.equal(fs.readFileSync(path.join(b.out, 'uname'), 'utf8').trim(), 'i686');
+    assert.match(fs.readFileSync(path.join(b.out, 'ionice'), 'utf8'), /best-effort: prio 6/);
+  });
+
+  test('fields skiff cannot apply are refused, not ignored', () => {
+    for (const edit of [(c: any) => (c.process.apparmorProfile = 'x'), (c: any) => (c.process.scheduler = { policy: 'SCHED_OTHER' }), (c: any) => (c.linux.intelRdt = { closID: 'x' })]) {
+      const b = makeBundle(edit);
+      const r = skiff(['create', '-b', b.dir, b.id]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /is not supported by skiff yet/);
+      assert.deepEqual(assertGone(b), []);
+    }
+  });
+});
+
 describe('session keyring', () => {
   test('a new session keyring named after the container, none with --no-new-keyring', () => {
     const edit = (c: any) => {

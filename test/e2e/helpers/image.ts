@@ -47,15 +47,23 @@ export function makeRootfs(dir: string): void {
   fs.writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
 }
 
-/** Builds the image under `dir` (rootfs/, layer.tar, image.tar). */
-export function buildBusyboxImage(dir: string, ref = IMAGE_REF): Image {
+/** A pod's infra image: the same layer, whose entrypoint sleeps forever. */
+export const PAUSE_REF = 'docker.io/skiff-e2e/pause:latest';
+
+/**
+ * Builds an image under `dir` (rootfs/ and layer.tar once; <name>.tar and <name>/ per image):
+ * by default busybox with `sh` as its command.
+ */
+export function buildBusyboxImage(dir: string, ref = IMAGE_REF, run: { entrypoint?: string[]; cmd?: string[] } = { cmd: ['sh'] }): Image {
   if (!fs.existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} not found (apt-get install busybox-static)`);
   const rootfs = path.join(dir, 'rootfs');
-  makeRootfs(rootfs);
   const layer = path.join(dir, 'layer.tar');
-  sh('tar', ['-C', rootfs, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-cf', layer, '.']);
-
-  const layout = path.join(dir, 'layout');
+  if (!fs.existsSync(layer)) {
+    makeRootfs(rootfs);
+    sh('tar', ['-C', rootfs, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-cf', layer, '.']);
+  }
+  const name = ref.replace(/^.*\//, '').replace(/:.*$/, '');
+  const layout = path.join(dir, name);
   const blobs = path.join(layout, 'blobs/sha256');
   fs.mkdirSync(blobs, { recursive: true });
   const put = (data: Buffer): string => {
@@ -69,7 +77,7 @@ export function buildBusyboxImage(dir: string, ref = IMAGE_REF): Image {
     created: '1970-01-01T00:00:00Z',
     architecture: 'amd64',
     os: 'linux',
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'], WorkingDir: '/' },
+    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Entrypoint: run.entrypoint, Cmd: run.cmd, WorkingDir: '/' },
     rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
     history: [{ created: '1970-01-01T00:00:00Z', created_by: 'skiff e2e: busybox-static' }],
   }));
@@ -97,7 +105,7 @@ export function buildBusyboxImage(dir: string, ref = IMAGE_REF): Image {
   fs.writeFileSync(path.join(layout, 'manifest.json'), JSON.stringify([
     { Config: `blobs/sha256/${configDigest}`, RepoTags: [ref.replace(/^docker\.io\//, '')], Layers: [`blobs/sha256/${layerDigest}`] },
   ]));
-  const tarball = path.join(dir, 'image.tar');
+  const tarball = path.join(dir, `${name}.tar`);
   sh('tar', ['-C', layout, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-cf', tarball, 'oci-layout', 'index.json', 'manifest.json', 'blobs']);
   return { tarball, layer, ref, manifestDigest: `sha256:${manifestDigest}` };
 }
