@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <linux/bpf.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -459,6 +460,105 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// attachDeviceFilter(cgroupDir, rules): cgroup v2 has no devices controller; the kernel asks a
+// BPF_PROG_TYPE_CGROUP_DEVICE program instead. Rules are [{allow, type: a|b|c, major, minor (-1 =
+// any), access}], in config order: the last matching rule decides (what v1's controller does), so
+// the program tests them from last to first and returns at the first match; no match denies.
+Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>();
+  Napi::Array rules = info[1].As<Napi::Array>();
+  std::vector<struct bpf_insn> prog;
+  auto ins = [&](uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+    struct bpf_insn i = {};
+    i.code = code;
+    i.dst_reg = dst;
+    i.src_reg = src;
+    i.off = off;
+    i.imm = imm;
+    prog.push_back(i);
+  };
+  // r2 = type, r3 = access, r4 = major, r5 = minor (struct bpf_cgroup_dev_ctx).
+  ins(BPF_LDX | BPF_W | BPF_MEM, 2, 1, 0, 0);
+  ins(BPF_ALU64 | BPF_MOV | BPF_X, 3, 2, 0, 0);
+  ins(BPF_ALU | BPF_AND | BPF_K, 2, 0, 0, 0xFFFF);
+  ins(BPF_ALU | BPF_RSH | BPF_K, 3, 0, 0, 16);
+  ins(BPF_LDX | BPF_W | BPF_MEM, 4, 1, 4, 0);
+  ins(BPF_LDX | BPF_W | BPF_MEM, 5, 1, 8, 0);
+  bool decided = false;
+  for (uint32_t n = rules.Length(); n-- > 0;) {
+    Napi::Object r = rules.Get(n).As<Napi::Object>();
+    bool allow = r.Get("allow").ToBoolean();
+    std::string type = r.Get("type").As<Napi::String>();
+    int64_t major = r.Get("major").As<Napi::Number>().Int64Value();
+    int64_t minor = r.Get("minor").As<Napi::Number>().Int64Value();
+    std::string access = r.Get("access").As<Napi::String>();
+    int mask = 0;
+    for (char c : access) mask |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
+    // Conditions, each jumping over the rest of this block when it does not hold.
+    std::vector<std::pair<uint8_t, int32_t>> conds;  // (register, value) for JNE; reg 6 = access check
+    if (type != "a") conds.push_back({2, type == "b" ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR});
+    bool accessCheck = type != "a" && mask != (BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE);
+    if (type != "a" && major >= 0) conds.push_back({4, (int32_t)major});
+    if (type != "a" && minor >= 0) conds.push_back({5, (int32_t)minor});
+    int blockLen = (int)conds.size() + (accessCheck ? 3 : 0) + 2;
+    int emitted = 0;
+    for (auto& c : conds) {
+      emitted++;
+      ins(BPF_JMP | BPF_JNE | BPF_K, c.first, 0, (int16_t)(blockLen - emitted), c.second);
+    }
+    if (accessCheck) {
+      // The access asked for must be within the rule's: (asked & ~rule) == 0.
+      ins(BPF_ALU64 | BPF_MOV | BPF_X, 6, 3, 0, 0);
+      ins(BPF_ALU | BPF_AND | BPF_K, 6, 0, 0, ~mask);
+      emitted += 3;
+      ins(BPF_JMP | BPF_JNE | BPF_K, 6, 0, (int16_t)(blockLen - emitted), 0);
+    }
+    ins(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, allow ? 1 : 0);
+    ins(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+    // A rule matching everything decides alone: what comes after it could never run (and the
+    // verifier refuses unreachable code).
+    if (conds.empty() && !accessCheck) {
+      decided = true;
+      break;
+    }
+  }
+  if (!decided) {
+    ins(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+    ins(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+  }
+
+  static char license[] = "Apache";
+  union bpf_attr attr = {};
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = (uint64_t)(uintptr_t)prog.data();
+  attr.insn_cnt = (uint32_t)prog.size();
+  attr.license = (uint64_t)(uintptr_t)license;
+  std::vector<char> vlog(65536);
+  attr.log_buf = (uint64_t)(uintptr_t)vlog.data();
+  attr.log_size = (uint32_t)vlog.size();
+  attr.log_level = 1;
+  UniqueFd progFd((int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr));
+  if (!progFd.ok()) {
+    int e = errno;
+    std::string text(vlog.data());
+    size_t cut = text.find_last_not_of("\n");
+    text = text.substr(0, cut == std::string::npos ? 0 : cut + 1);
+    size_t nl = text.rfind('\n');
+    (void)nl; throw sysError(env, "cgroup", "load the eBPF device filter (verifier: " + text + ")", e);
+  }
+  UniqueFd cg(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cg.ok()) throw sysError(env, "cgroup", "open " + dir, errno);
+  union bpf_attr at = {};
+  at.target_fd = (uint32_t)cg.get();
+  at.attach_bpf_fd = (uint32_t)progFd.get();
+  at.attach_type = BPF_CGROUP_DEVICE;
+  at.attach_flags = BPF_F_ALLOW_MULTI;
+  if (syscall(SYS_bpf, BPF_PROG_ATTACH, &at, sizeof at) < 0)
+    throw sysError(env, "cgroup", "attach the eBPF device filter to " + dir, errno);
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -475,6 +575,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
   exports.Set("restoreTermios", Napi::Function::New(env, RestoreTermios));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   return exports;
 }
 

@@ -676,6 +676,8 @@ async function main() {
   md.push('');
   md.push(`- date: ${date}${QUICK ? ' (--quick: a smoke run, too few samples for decisions)' : ''}`);
   md.push(`- kernel ${os.release()}, ${os.cpus().length} CPUs (${cpu}); load average ${load0.map((v) => v.toFixed(2)).join(' ')} at the start, ${load1.map((v) => v.toFixed(2)).join(' ')} at the end; run took ${elapsed.toFixed(0)} s`);
+  if (Math.max(load0[0], load1[0]) > os.cpus().length)
+    md.push(`- **warning: the machine was busy** (1-minute load average above its ${os.cpus().length} CPUs): absolute figures are inflated and spread; the runtimes were interleaved, so the ratios suffer less. Re-run on a quiet machine for absolute numbers.`);
   md.push(`- node ${process.version} (\`${NODE}\`); ${skiffVersion.replace(/\n/g, ' ')}, git ${gitRev}; ${runcVersion}; ${crunVersion}`);
   md.push(`- ${REPS} repetitions per row, runtimes interleaved (skiff, runc, crun, rotating the first one); \`NODE_EXTRA_CA_CERTS\` removed from every measured process's environment`);
   md.push(`- method: ${helperNote}; fork+exec of /bin/true costs ${fmt(median(samples['/bin/true']?.plain), 2)} ms here (a floor under every figure)`);

@@ -37,6 +37,7 @@ interface Binding {
   makeRaw(fd: number): Buffer;
   restoreTermios(fd: number, saved: Buffer): void;
   setWinsize(fd: number, rows: number, cols: number): void;
+  attachDeviceFilter(cgroupDir: string, rules: { allow: boolean; type: string; major: number; minor: number; access: string }[]): void;
 }
 
 let binding: Binding | undefined;

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 
 import { SkiffError } from '../errors';
 import { log } from '../log';
-import type { Device, Resources } from '../spec/types';
+import type { Device, DeviceCgroupRule, Resources } from '../spec/types';
 import { hierarchy } from './hierarchy';
 import type { CgroupPaths } from './manager';
-import { ResourceError, v1Writes, type CgroupWrite } from './resources-v1';
+import { ResourceError, effectiveDeviceRules, v1Writes, type CgroupWrite } from './resources-v1';
 import { unifiedWrites, v2Writes } from './resources-v2';
 
 export interface ApplyOptions {
@@ -148,6 +148,14 @@ function warnIgnored(r: Resources, mode: CgroupPaths['mode']): void {
   }
 }
 
+/** cgroup v2: the device rules become an eBPF program attached to the container's cgroup. */
+function attachDeviceRules(dir: string, rules: DeviceCgroupRule[]): void {
+  const { native } = require('../native') as typeof import('../native');
+  native().attachDeviceFilter(dir, rules.map((d) => ({
+    allow: d.allow, type: d.type ?? 'a', major: d.major ?? -1, minor: d.minor ?? -1, access: d.access ?? 'rwm',
+  })));
+}
+
 /**
  * Applies linux.resources to the container's cgroups. On create (not `update`) the v1 device rules
  * are always written (the config's, then runc's defaults), even without resources.
@@ -159,8 +167,7 @@ export function applyResources(paths: CgroupPaths, resources: Resources | undefi
     if (paths.mode === 'unified') {
       const dir = paths.unified!;
       if (!opts.update) enableControllers(dir);
-      if (!opts.update && r.devices?.length)
-        log('debug', 'cgroup v2: linux.resources.devices needs an eBPF device program, which skiff does not attach yet: device rules not applied');
+      if (!opts.update) attachDeviceRules(dir, effectiveDeviceRules(resources, opts.linuxDevices));
       checkBeforeUpdate(r, path.join(dir, 'memory.current'));
       applyWrites(v2Writes(r), () => ({ dir, where: 'v2' }));
       return;
