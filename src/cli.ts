@@ -48,7 +48,7 @@ function withCreateFlags(cmd: Command): Command {
     .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the container', intArg('--preserve-fds'), 0);
 }
 
-export { relayWasUsed as mustExit } from './container/terminal-relay';
+export { explicitExitRequired as mustExit } from './exit-flag';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;

@@ -125,16 +125,19 @@ function collectPids(dir: string, out: Set<number>): void {
 /** Removes the container's cgroups, children first, retrying while exiting tasks still hold them. */
 export async function removeCgroups(p: CgroupPaths): Promise<string[]> {
   const problems: string[] = [];
+  // Tasks of a killed container take a moment to leave; a cgroup still held after that is held
+  // by processes that are not the container's (a cgroup shared by several): leave it, say so.
+  const deadline = Date.now() + 2000;
   // A cgroup that existed before the container (a pod's, the caller's) is not skiff's to remove.
   for (const dir of p.created ?? []) {
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       try {
         removeTree(dir);
         break;
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'ENOENT') break;
-        if (e.code === 'EBUSY' && attempt < 50) {
+        if (e.code === 'EBUSY' && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 20));
           continue;
         }

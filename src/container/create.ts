@@ -67,7 +67,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   timing('config loaded and validated');
   if (opts.systemdCgroup) throw new SkiffError('--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)');
   const unsupported = unsupportedFields(spec);
-  if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u}`).join('\n'));
+  if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process!;
   if (proc.terminal && !opts.consoleSocket && opts.consoleFd === undefined)

@@ -1,5 +1,4 @@
 // Hooks (config.md "POSIX-platform Hooks"): run with the container's state on stdin.
-import { spawnSync } from 'node:child_process';
 
 import type { Hook, Hooks } from '../spec/types';
 
@@ -7,7 +6,10 @@ export type HookKind = keyof Hooks;
 
 /** Runs the hooks of one kind in order; returns the first failure's description. */
 export function runHooks(kind: HookKind, hooks: Hook[] | undefined, state: object): string | undefined {
-  for (const h of hooks ?? []) {
+  if (!hooks?.length) return undefined;
+  // child_process pulls in net, dgram and more: load it only when there is a hook to run.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  for (const h of hooks) {
     const [argv0, ...rest] = h.args && h.args.length ? h.args : [h.path];
     const r = spawnSync(h.path, rest, {
       argv0,

@@ -2,17 +2,16 @@
 // skiff is its own console socket, receives the pty master, puts the caller's terminal in raw
 // mode and copies bytes both ways until the process exits.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as tty from 'node:tty';
+import type * as netT from 'node:net';
+import type * as ttyT from 'node:tty';
 
+import { requireExplicitExit } from '../exit-flag';
 import { native } from '../native';
 
-let mustExit = false;
-
-/** After a relay, leave with process.exit: stdin may still hold the event loop open. */
-export function relayWasUsed(): boolean {
-  return mustExit;
-}
+// net and tty (and what they pull in) are loaded only when a terminal is relayed: exec probes
+// must not pay for them.
+const tty = (): typeof ttyT => require('node:tty');
+const net = (): typeof netT => require('node:net');
 
 export class TerminalRelay {
   /** Give this fd to the init as its console socket. */
@@ -22,8 +21,8 @@ export class TerminalRelay {
   private saved?: Buffer;
   private outputDone?: Promise<void>;
   private onResize?: () => void;
-  private input?: tty.ReadStream | net.Socket;
-  private output?: tty.ReadStream;
+  private input?: ttyT.ReadStream | netT.Socket;
+  private output?: ttyT.ReadStream;
 
   constructor() {
     [this.ours, this.childEnd] = native().socketPair();
@@ -34,19 +33,19 @@ export class TerminalRelay {
     const n = native();
     n.closeFd(this.childEnd);
     this.master = n.recvFd(this.ours);
-    mustExit = true;
+    requireExplicitExit();
     n.closeFd(this.ours);
-    mustExit = true;
-    if (tty.isatty(1)) {
+    requireExplicitExit();
+    if (tty().isatty(1)) {
       const resize = () => {
-        const ws = (process.stdout as tty.WriteStream).getWindowSize?.();
+        const ws = (process.stdout as ttyT.WriteStream).getWindowSize?.();
         if (ws) n.setWinsize(this.master, ws[1], ws[0]);
       };
       resize();
       this.onResize = resize;
       process.on('SIGWINCH', resize);
     }
-    if (tty.isatty(0)) this.saved = n.makeRaw(0);
+    if (tty().isatty(0)) this.saved = n.makeRaw(0);
     const master = this.master;
     // stdin is read through a descriptor of its own (reopened from /proc), so the non-blocking
     // mode libuv sets never reaches the caller's shared stdin; and no thread-pool read is left
@@ -58,7 +57,7 @@ export class TerminalRelay {
       // stdin closed or unreadable: output only
     }
     if (inFd >= 0) {
-      this.input = tty.isatty(inFd) ? new tty.ReadStream(inFd) : new net.Socket({ fd: inFd, readable: true, writable: false });
+      this.input = tty().isatty(inFd) ? new (tty().ReadStream)(inFd) : new (net().Socket)({ fd: inFd, readable: true, writable: false });
       this.input.on('data', (d: Buffer) => {
         try {
           fs.writeSync(master, d);
@@ -67,7 +66,7 @@ export class TerminalRelay {
         }
       }).on('error', () => {});
     }
-    this.output = new tty.ReadStream(master);
+    this.output = new (tty().ReadStream)(master);
     this.outputDone = new Promise((resolve) => {
       this.output!.on('data', (d: Buffer) => fs.writeSync(1, d))
         .on('error', () => resolve()) // EIO: the last slave fd closed

@@ -47,19 +47,20 @@ const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_
 const PERSONALITY: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
 
 /** Fields of config.json that skiff cannot apply yet: refusing beats silently ignoring them. */
-export function unsupportedFields(spec: Spec): string[] {
-  const out: string[] = [];
-  const p = spec.process ?? ({} as Process);
+export function unsupportedFields(spec: Spec): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const p = spec.process ?? ({} as Partial<Process>);
   const l = spec.linux ?? {};
-  if (p.apparmorProfile) out.push('/process/apparmorProfile: AppArmor is not supported by skiff yet');
-  if (p.selinuxLabel) out.push('/process/selinuxLabel: SELinux is not supported by skiff yet');
-  if (l.mountLabel) out.push('/linux/mountLabel: SELinux is not supported by skiff yet');
-  if (p.scheduler) out.push('/process/scheduler: is not supported by skiff yet');
-  if (p.execCPUAffinity) out.push('/process/execCPUAffinity: is not supported by skiff yet');
-  if (l.memoryPolicy) out.push('/linux/memoryPolicy: is not supported by skiff yet');
-  if (l.intelRdt) out.push('/linux/intelRdt: is not supported by skiff yet');
-  if (l.netDevices && Object.keys(l.netDevices).length) out.push('/linux/netDevices: is not supported by skiff yet');
-  if (l.personality?.flags?.length) out.push('/linux/personality/flags: is not supported by skiff yet');
+  const no = (path: string, what: string) => out.push({ path, message: `${what} is not supported by skiff yet` });
+  if (p.scheduler) no('/process/scheduler', 'the scheduling policy');
+  if (p.execCPUAffinity) no('/process/execCPUAffinity', 'the CPU affinity');
+  if (l.memoryPolicy) no('/linux/memoryPolicy', 'the NUMA memory policy');
+  if (l.intelRdt) no('/linux/intelRdt', 'Intel RDT');
+  if (l.netDevices && Object.keys(l.netDevices).length) no('/linux/netDevices', 'moving network devices');
+  if (l.personality?.flags?.length) no('/linux/personality/flags', 'personality flags');
+  if (p.apparmorProfile) no('/process/apparmorProfile', 'AppArmor');
+  if (p.selinuxLabel) no('/process/selinuxLabel', 'SELinux');
+  if (l.mountLabel) no('/linux/mountLabel', 'SELinux');
   return out;
 }
 

@@ -13,7 +13,8 @@ import { hierarchy, type Hierarchy } from '../cgroups/hierarchy';
 import { ResourceError, v1Writes, type CgroupWrite } from '../cgroups/resources-v1';
 import { unifiedWrites, v2Writes } from '../cgroups/resources-v2';
 import { featuresDocument } from '../commands/features';
-import type { Device, Resources } from './types';
+import { unsupportedFields } from '../linux/plan';
+import type { Device, Resources, Spec } from './types';
 
 export type Verdict = 'ok' | 'warning' | 'error';
 
@@ -80,15 +81,6 @@ export const realHost: HostProbe = {
 // src/linux/plan.ts.
 
 /** Other fields create accepts but does not act on yet (JSON pointer → what it is). */
-export const NOT_APPLIED_FIELDS: Readonly<Record<string, string>> = {
-  '/process/scheduler': 'the scheduling policy',
-  '/process/ioPriority': 'the I/O priority',
-  '/process/execCPUAffinity': 'the CPU affinity',
-  '/linux/personality': 'the execution domain (personality)',
-  '/linux/intelRdt': 'Intel RDT',
-  '/linux/memoryPolicy': 'the NUMA memory policy',
-  '/linux/netDevices': 'moving network devices',
-};
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -496,12 +488,10 @@ function hookFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
 }
 
 function notAppliedFindings(doc: Obj, out: Finding[]): void {
-  for (const [pointer, what] of Object.entries(NOT_APPLIED_FIELDS)) {
-    const [, top, field] = pointer.split('/');
-    const parent = doc[top!];
-    if (isObj(parent) && isSet(parent[field!])) {
-      out.push({ path: pointer, verdict: 'warning', message: `is not applied by skiff yet: the container would run without ${what}` });
-    }
+  // The same list create refuses (AppArmor and SELinux are reported with the LSM findings).
+  for (const u of unsupportedFields(doc as unknown as Spec)) {
+    if (u.path === '/process/apparmorProfile' || u.path === '/process/selinuxLabel' || u.path === '/linux/mountLabel') continue;
+    out.push({ path: u.path, verdict: 'error', message: u.message });
   }
   if (isObj(doc.process) && doc.process.terminal === true) {
     out.push({ path: '/process/terminal', verdict: 'warning', message: 'is true: create needs --console-socket to pass the pty master to (run can relay the terminal itself)' });

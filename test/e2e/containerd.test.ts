@@ -3,6 +3,8 @@
 // `ctr run --runtime io.containerd.runc.v2 --runc-binary bin/skiff`: the runc shim drives skiff
 // exactly as it drives runc (global --root /run/containerd/runc/<ns> --log <bundle>/log.json
 // --log-format json; create/start/exec --detach/ps --format json/pause/resume/kill/delete).
+// The same containerd also has the CRI plugin with the README's config.toml runtime table (a
+// runtime handler "skiff" with BinaryName): a pod sandbox and a container through the CRI API.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,19 +15,43 @@ import {
   removeCgroupPrefix, skiffAt, sleep, umountUnder, waitFor,
 } from './helpers/common';
 import { Containerd } from './helpers/containerd';
-import { buildBusyboxImage, IMAGE_REF } from './helpers/image';
+import { CriClient } from './helpers/cri';
+import { buildBusyboxImage, IMAGE_REF, PAUSE_REF } from './helpers/image';
+import { readmeSnippet } from './helpers/readme';
 
 const NS = `skiff-e2e-${process.pid}`;
 const CG = `/skiff-e2e-${process.pid}`;
 /** The runc shim's --root for runc: /run/containerd/runc/<namespace>. */
 const RUNC_ROOT = `/run/containerd/runc/${NS}`;
-const CONTAINERD_RUN_DIRS = ['/run/containerd/runc', '/run/containerd/fifo', '/run/containerd/s', '/run/containerd'];
+/** The CRI plugin's namespace, and so the shim's root for its containers. */
+const CRI_NS = 'k8s.io';
+const CRI_ROOT = `/run/containerd/runc/${CRI_NS}`;
+const CONTAINERD_RUN_DIRS = [CRI_ROOT, '/run/containerd/runc', '/run/containerd/fifo', '/run/containerd/s', '/run/containerd'];
 
 const skip = ensureInstalled('containerd');
 const preexisting = new Set(CONTAINERD_RUN_DIRS.filter((d) => fs.existsSync(d)));
 let dir = '';
 let ctd: Containerd;
 const leftovers: string[] = [];
+const criIds = new Set<string>();
+
+/** The CRI plugin, private: our pause image, no AppArmor, CNI dirs under the temp dir (pods use the host network, so no CNI plugin runs). */
+function criToml(d: string): string {
+  return [
+    '[plugins."io.containerd.grpc.v1.cri"]',
+    `  sandbox_image = ${JSON.stringify(PAUSE_REF)}`,
+    '  disable_apparmor = true',
+    '  stream_server_address = "127.0.0.1"',
+    '  stream_server_port = "0"',
+    '  [plugins."io.containerd.grpc.v1.cri".cni]',
+    `    bin_dir = ${JSON.stringify(path.join(d, 'cni/bin'))}`,
+    `    conf_dir = ${JSON.stringify(path.join(d, 'cni/conf'))}`,
+    // as in `containerd config default`: the default runtime must stay declared next to skiff
+    '  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
+    '    runtime_type = "io.containerd.runc.v2"',
+    '',
+  ].join('\n');
+}
 
 function ctr(args: string[], timeout = 60_000) {
   return ctd.ctr(args, NS, { timeout });
@@ -77,23 +103,31 @@ const readLog = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : 
 describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip, timeout: 240_000 }, () => {
   before(async () => {
     dir = makeTempDir('skiff-e2e-ctd-');
-    ctd = new Containerd(dir);
+    ctd = new Containerd(dir, { cri: true, extraToml: `${criToml(dir)}\n# README.md's snippet:\n${readmeSnippet('containerd-config')}` });
     await ctd.start();
     const img = buildBusyboxImage(path.join(dir, 'image'));
-    const r = ctr(['image', 'import', img.tarball]);
+    const pause = buildBusyboxImage(path.join(dir, 'image'), PAUSE_REF, { entrypoint: ['sleep', 'inf'] });
+    let r = ctr(['image', 'import', img.tarball]);
     assert.equal(r.code, 0, `ctr image import: ${r.stderr}`);
+    for (const t of [img.tarball, pause.tarball]) {
+      r = ctd.ctr(['image', 'import', t], CRI_NS);
+      assert.equal(r.code, 0, `ctr -n ${CRI_NS} image import: ${r.stderr}`);
+    }
   });
 
   after(async () => {
-    if (ctd) {
-      for (const id of ctr(['container', 'ls', '-q']).stdout.split('\n').filter(Boolean)) {
-        ctr(['task', 'kill', '-a', '-s', 'SIGKILL', id]);
-        ctr(['task', 'rm', '-f', id]);
-        ctr(['container', 'rm', id]);
+    if (ctd?.daemon?.running) {
+      for (const ns of [NS, CRI_NS]) {
+        for (const id of ctd.ctr(['container', 'ls', '-q'], ns).stdout.split('\n').filter(Boolean)) {
+          if (ns === CRI_NS) criIds.add(id);
+          ctd.ctr(['task', 'kill', '-a', '-s', 'SIGKILL', id], ns);
+          ctd.ctr(['task', 'rm', '-f', id], ns);
+          ctd.ctr(['container', 'rm', id], ns);
+        }
+        ctd.ctr(['image', 'rm', IMAGE_REF, PAUSE_REF], ns);
       }
-      ctr(['image', 'rm', IMAGE_REF]);
-      await ctd.stop();
     }
+    await ctd?.stop();
     // What containerd and its shims could have left: processes naming our socket, mounts under our
     // temp dir, cgroups under our prefix, skiff's state under the shim's root.
     leftovers.push(...(await killLeftovers(dir)));
@@ -104,6 +138,12 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
         skiffAt(RUNC_ROOT, ['delete', '--force', id]);
       }
       fs.rmSync(RUNC_ROOT, { recursive: true, force: true });
+    }
+    for (const id of criIds) {
+      if (fs.existsSync(path.join(CRI_ROOT, id))) {
+        leftovers.push(`skiff state ${CRI_ROOT}/${id}`);
+        skiffAt(CRI_ROOT, ['delete', '--force', id]);
+      }
     }
     for (const d of CONTAINERD_RUN_DIRS) {
       if (!preexisting.has(d)) try { fs.rmdirSync(d); } catch { /* not empty: someone else's */ }
@@ -244,6 +284,61 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
   });
 
   test('update: ctr 1.6 has no `task update` (docker update covers `skiff update --resources -`)', { skip: 'ctr 1.6 has no task update command' }, () => {});
+
+  test('CRI: the README\'s config.toml runtime "skiff" runs a pod sandbox and its container (exec, update, stop)', async () => {
+    const cri = new CriClient(ctd.address);
+    try {
+      const v = await cri.version();
+      assert.equal(v.runtimeName, 'containerd');
+      const logDir = path.join(dir, 'pods');
+      fs.mkdirSync(logDir, { recursive: true });
+      const sbConfig = CriClient.sandboxConfig({ name: 'skiff-pod', uid: `uid-${process.pid}`, namespace: 'default', logDir, cgroupParent: `${CG}/cri` });
+      const sb = await cri.runPodSandbox(sbConfig, 'skiff');
+      criIds.add(sb);
+      // the sandbox is a skiff container: the shim got BinaryName from config.toml
+      const opts = JSON.parse(fs.readFileSync(path.join(ctd.state, 'io.containerd.runtime.v2.task', CRI_NS, sb, 'options.json'), 'utf8'));
+      assert.equal(opts.binary_name, SKIFF);
+      const sbState = JSON.parse(skiffAt(CRI_ROOT, ['state', sb]).stdout);
+      assert.equal(sbState.status, 'running');
+
+      const c = await cri.createContainer(sb, sbConfig, {
+        name: 'c1', image: IMAGE_REF, logPath: 'c1.log',
+        command: ['sh', '-c', 'trap "echo got-term; exit 0" TERM; echo started; while :; do sleep 0.2; done'],
+      });
+      criIds.add(c);
+      await cri.startContainer(c);
+      assert.equal((await cri.containerStatus(c)).state, 1, 'running');
+      const st = JSON.parse(skiffAt(CRI_ROOT, ['state', c]).stdout);
+      assert.equal(st.status, 'running');
+      assert.ok(pidAlive(st.pid));
+      await waitFor('the container log', () => readLog(path.join(logDir, 'c1.log')).includes('started'));
+
+      const e = await cri.execSync(c, ['sh', '-c', 'echo in-exec; echo err-exec >&2; exit 3']);
+      assert.deepEqual(e, { stdout: 'in-exec\n', stderr: 'err-exec\n', exitCode: 3 });
+
+      await cri.updateContainerResources(c, { cpuShares: 512, memoryLimitInBytes: 64 << 20 });
+      const cgc = (ctl: string) => cgroupDirs(`${CG}/cri/${c}`).find((d) => d.includes(`/${ctl}/`))!;
+      assert.equal(fs.readFileSync(path.join(cgc('cpu'), 'cpu.shares'), 'utf8').trim(), '512');
+      assert.equal(fs.readFileSync(path.join(cgc('memory'), 'memory.limit_in_bytes'), 'utf8').trim(), String(64 << 20));
+
+      await cri.stopContainer(c, 10);
+      const s = await cri.containerStatus(c);
+      assert.equal(s.state, 2, 'exited');
+      assert.equal(s.exitCode, 0);
+      assert.match(readLog(path.join(logDir, 'c1.log')), /got-term/);
+      await cri.removeContainer(c);
+      await cri.stopPodSandbox(sb);
+      await cri.removePodSandbox(sb);
+      for (const id of [sb, c]) {
+        assert.ok(!fs.existsSync(path.join(CRI_ROOT, id)), `skiff state of ${id} removed`);
+        assert.deepEqual(mountsUnder(path.join(ctd.state, 'io.containerd.runtime.v2.task', CRI_NS, id)), []);
+      }
+      assert.deepEqual(cgroupsLeftUnder(`${CG}/cri`), []);
+      assert.deepEqual(mountsUnder(path.join(ctd.state, 'io.containerd.grpc.v1.cri')), []);
+    } finally {
+      cri.close();
+    }
+  });
 
   test('nothing is left: no skiff state under the shim root, no container cgroups, no mounts', async () => {
     // shims exit once their container is deleted

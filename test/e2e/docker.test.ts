@@ -62,7 +62,7 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
     dir = makeTempDir('skiff-e2e-dk-');
     ctd = new Containerd(path.join(dir, 'containerd'));
     await ctd.start();
-    dockerd = new Dockerd(path.join(dir, 'docker'), { containerd: ctd.address, namespace: NS, cgroupParent: CG, skiff: SKIFF });
+    dockerd = new Dockerd(path.join(dir, 'docker'), { containerd: ctd.address, namespace: NS, cgroupParent: CG });
     await dockerd.start();
     const img = buildBusyboxImage(path.join(dir, 'image'));
     const r = docker(['load', '--quiet', '--input', img.tarball]);

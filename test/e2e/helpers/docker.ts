@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 import { Daemon, run, waitFor, type Result } from './common';
 import { shq } from './containerd';
+import { readmeSnippet } from './readme';
 
 /** Debian's docker CLI (matching dockerd), not another one earlier on PATH. */
 export const DOCKER_CLI = fs.existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
@@ -18,7 +19,7 @@ export class Dockerd {
   readonly daemonJson: string;
   daemon?: Daemon;
 
-  constructor(readonly dir: string, readonly opts: { containerd: string; namespace: string; cgroupParent: string; skiff: string }) {
+  constructor(readonly dir: string, readonly opts: { containerd: string; namespace: string; cgroupParent: string }) {
     this.socket = path.join(dir, 'docker.sock');
     this.dataRoot = path.join(dir, 'data');
     this.execRoot = path.join(dir, 'exec');
@@ -32,8 +33,9 @@ export class Dockerd {
 
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
+    // the README's daemon.json snippet (runtimes.skiff.path), plus what keeps this dockerd private
     fs.writeFileSync(this.daemonJson, JSON.stringify({
-      runtimes: { skiff: { path: this.opts.skiff } },
+      ...JSON.parse(readmeSnippet('docker-daemon-json')),
       // dockerd 20.10 would otherwise write its trust key to /etc/docker/key.json
       'deprecated-key-path': path.join(this.dir, 'key.json'),
     }, null, 2));

@@ -4,8 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { SKIFF, run, type Result } from './common';
+import { run, type Result } from './common';
 import { shq } from './containerd';
+import { readmeSnippet } from './readme';
 
 /** A hard limit of this process, as /proc/self/limits shows it. */
 function hardLimit(name: string): string {
@@ -26,7 +27,7 @@ export class Podman {
     this.tmp = path.join(dir, 'tmp');
     this.conf = path.join(dir, 'containers.conf');
     fs.mkdirSync(this.tmp, { recursive: true });
-    fs.writeFileSync(this.conf, Podman.containersConf(SKIFF, {
+    fs.writeFileSync(this.conf, Podman.containersConf(readmeSnippet('podman-containers-conf'), {
       tmp: this.tmp, events: path.join(dir, 'events.log'), volumes: path.join(this.storage, 'volumes'), cni: path.join(dir, 'cni'),
     }));
     fs.writeFileSync(path.join(dir, 'storage.conf'), `[storage]\ndriver = "overlay"\ngraphroot = ${JSON.stringify(this.storage)}\nrunroot = ${JSON.stringify(this.runroot)}\n`);
@@ -40,30 +41,31 @@ export class Podman {
   }
 
   /**
-   * containers.conf: the README's snippet ([engine] runtime + [engine.runtimes] + JSON logs) plus
-   * what keeps this podman private. The default ulimits: podman asks for RLIMIT_NOFILE and
-   * RLIMIT_NPROC of 1048576 for root, and raising a hard limit needs CAP_SYS_RESOURCE, which
-   * this host's root does not have in its bounding set (runc fails the same way), so the
-   * containers get the caller's own hard limits.
+   * containers.conf: the README's snippet ([engine] runtime and runtime_supports_json,
+   * [engine.runtimes]) with what keeps this podman private added to its [engine] table. The
+   * default ulimits: podman asks for RLIMIT_NOFILE and RLIMIT_NPROC of 1048576 for root, and
+   * raising a hard limit needs CAP_SYS_RESOURCE, which this host's root does not have in its
+   * bounding set (runc fails the same way), so the containers get limits the host allows.
    */
-  static containersConf(skiff: string, p: { tmp: string; events: string; volumes: string; cni: string }): string {
-    return [
-      '[containers]',
-      'netns = "none"',
-      `default_ulimits = ["nofile=${hardLimit('Max open files')}:${hardLimit('Max open files')}", "nproc=${Math.min(32768, Number(hardLimit('Max processes')) || 32768)}:${Math.min(32768, Number(hardLimit('Max processes')) || 32768)}"]`,
-      '',
+  static containersConf(snippet: string, p: { tmp: string; events: string; volumes: string; cni: string }): string {
+    if (!/^\[engine\]$/m.test(snippet)) throw new Error(`the containers.conf snippet has no [engine] table:\n${snippet}`);
+    const nofile = hardLimit('Max open files');
+    const nproc = Math.min(32768, Number(hardLimit('Max processes')) || 32768);
+    const engine = [
       '[engine]',
-      'runtime = "skiff"',
-      'runtime_supports_json = ["crun", "runc", "kata", "runsc", "youki", "krun", "skiff"]',
       'cgroup_manager = "cgroupfs"',
       'events_logger = "file"',
       `events_logfile_path = ${JSON.stringify(p.events)}`,
       `tmp_dir = ${JSON.stringify(p.tmp)}`,
       `volume_path = ${JSON.stringify(p.volumes)}`,
       'lock_type = "file"',
+    ].join('\n');
+    return [
+      '[containers]',
+      'netns = "none"',
+      `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
       '',
-      '[engine.runtimes]',
-      `skiff = [${JSON.stringify(skiff)}]`,
+      snippet.replace(/^\[engine\]$/m, engine).trim(),
       '',
       '[network]',
       `network_config_dir = ${JSON.stringify(p.cni)}`,
