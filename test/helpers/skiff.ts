@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { defaultSpec } from '../../src/commands/spec';
+
 export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'binding.gyp'))) {
@@ -70,40 +72,16 @@ export function tempDir(prefix = 'skiff-test-'): string {
   return d;
 }
 
+/** runc's default config (skiff spec) made to run the probe non-interactively on the test rootfs. */
 export function baseConfig(): any {
-  return {
-    ociVersion: '1.3.0',
-    process: {
-      terminal: false,
-      user: { uid: 0, gid: 0 },
-      args: ['/bin/probe', '--out', '/out/probe.json'],
-      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm', 'SKIFF_TEST=1'],
-      cwd: '/',
-      capabilities: {
-        bounding: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-        effective: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-        permitted: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-      },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
-      noNewPrivileges: true,
-    },
-    root: { path: ROOTFS, readonly: true },
-    hostname: 'skiff-test',
-    mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc' },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
-      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
-    ],
-    linux: {
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
-      maskedPaths: ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/timer_list', '/sys/firmware'],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-    },
-  };
+  const c: any = defaultSpec();
+  c.process.terminal = false;
+  c.process.args = ['/bin/probe', '--out', '/out/probe.json'];
+  c.process.env.push('SKIFF_TEST=1');
+  c.root = { path: ROOTFS, readonly: true };
+  c.hostname = 'skiff-test';
+  delete c.linux.resources;
+  return c;
 }
 
 export interface Bundle {

@@ -129,7 +129,8 @@ export class CriClient {
   static sandboxConfig(p: { name: string; uid: string; namespace: string; logDir: string; cgroupParent: string }): Field[] {
     return [
       [1, 'message', [[1, 'string', p.name], [2, 'string', p.uid], [3, 'string', p.namespace], [4, 'varint', 0]]],
-      [2, 'string', p.name],
+      // no hostname: like kubelet for a host-network pod (the host's UTS namespace is kept, and
+      // a hostname without a UTS namespace of its own is an error in runc and skiff alike)
       [3, 'string', p.logDir],
       // linux: cgroup_parent; security_context.namespace_options.network = NODE (no CNI needed)
       [8, 'message', [[1, 'string', p.cgroupParent], [2, 'message', [[1, 'message', [[1, 'varint', 2]]]]]]],
