@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-g, --additional-gids <gid>', 'additional group id (repeatable)', collect, [])
     .option('-c, --cap <capability>', 'add a capability (repeatable)', collect, [])
     .option('--no-new-privs', 'set no_new_privs')
-    .option('--apparmor <profile>', 'AppArmor profile (not supported yet: reports an error)')
+    .option('--apparmor <profile>', 'AppArmor profile for the process (the host must have AppArmor enabled)')
     .option('--process-label <label>', 'SELinux label (not supported yet: reports an error)')
     .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the process', intArg('--preserve-fds'), 0)
     .option('--ignore-paused', 'allow exec in a paused container')

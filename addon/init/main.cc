@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
   setReportFd(-1);
   close(sync);
   waitForStart(fifo, plan["hooks"]["startContainer"], hookStates["startState"].string());
+  applyAppArmor(proc);
   // As late as possible: the fewest syscalls run under the container's filter before execve.
   loadSeccomp();
   execProcess(exe, proc, home);

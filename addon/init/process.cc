@@ -103,6 +103,18 @@ void applyIoPriority(const Json& proc) {
   if (syscall(SYS_ioprio_set, 1, 0, value) < 0) fail("ioPriority", "ioprio_set", errno);
 }
 
+void applyAppArmor(const Json& proc) {
+  const Json& profile = proc["apparmorProfile"];
+  if (profile.isNull() || profile.str.empty()) return;
+  // The profile takes effect at the next execve: the container's process (aa_change_onexec).
+  std::string cmd = "exec " + profile.str;
+  UniqueFd fd(open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC));
+  if (!fd.ok()) fd.reset(open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC));
+  if (!fd.ok()) fail("apparmor", "open /proc/self/attr/apparmor/exec", errno);
+  if (write(fd.get(), cmd.data(), cmd.size()) != (ssize_t)cmd.size())
+    fail("apparmor", "set AppArmor profile \"" + profile.str + "\" for exec", errno);
+}
+
 void applyOomScoreAdj(const Json& proc) {
   const Json& adj = proc["oomScoreAdj"];
   if (adj.isNull()) return;

@@ -12,6 +12,7 @@ void applyRlimits(const Json& proc);
 void applyOomScoreAdj(const Json& proc);
 void applyPersonality(const Json& plan);
 void applyIoPriority(const Json& proc);
+void applyAppArmor(const Json& proc);
 void dropBoundingSet(const Json& proc);
 void switchUser(const Json& proc);
 void applyCapabilities(const Json& proc);

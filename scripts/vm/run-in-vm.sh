@@ -66,6 +66,19 @@ if [ -z "$KPKG" ]; then
   [ -n "$KPKG" ] || die "cannot find Debian's kernel package (apt-cache depends linux-image-amd64)"
   echo "$KPKG" > "$CACHE/kernel.pkg"
 fi
+# AppArmor's parser for the LSM tests in the guest (Debian's kernel boots with AppArmor): the
+# package is unpacked into the cache, never installed on the host.
+AADIR=$CACHE/apparmor
+if [ ! -x "$AADIR/sbin/apparmor_parser" ]; then
+  rm -rf "$AADIR" "$AADIR.tmp"; mkdir -p "$AADIR.tmp"
+  if ( cd "$AADIR.tmp" && apt-get -o APT::Sandbox::User=root download apparmor >&2 ) ||
+     { apt-get -o DPkg::Lock::Timeout=600 update >&2 && ( cd "$AADIR.tmp" && apt-get -o APT::Sandbox::User=root download apparmor >&2 ); }; then
+    dpkg -x "$AADIR.tmp"/apparmor_*.deb "$AADIR"
+  else
+    echo "run-in-vm: apt-get download apparmor failed: the AppArmor tests will be skipped" >&2
+  fi
+  rm -rf "$AADIR.tmp"
+fi
 KVER=${KPKG#linux-image-}
 KDIR=$CACHE/$KVER
 if [ ! -f "$KDIR/.done" ]; then

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { applyResources } from '../cgroups/apply';
 import { createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
+import { checkAppArmor } from '../linux/lsm';
 import { buildPlan, unsupportedFields } from '../linux/plan';
 import { runHooks } from './hooks';
 import { ociState } from '../state/status';
@@ -66,6 +67,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   const spec = loadSpec(bundle, !!opts.systemdCgroup);
   timing('config loaded and validated');
   if (opts.systemdCgroup) throw new SkiffError('--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)');
+  const lsm = checkAppArmor(spec.process?.apparmorProfile, 'config.json: /process/apparmorProfile');
+  if (lsm) throw new SkiffError(lsm);
   const unsupported = unsupportedFields(spec);
   if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
   const rootfs = resolveRootfs(bundle, spec);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { v1ProcsFiles } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
 import { capabilityBit } from '../linux/capabilities';
+import { checkAppArmor } from '../linux/lsm';
 import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
 import { planProcess, planSeccomp } from '../linux/plan';
 import { native, type NativeError } from '../native';
@@ -105,7 +106,9 @@ export function execProcess(s: ContainerState, o: ExecOptions): Process {
   }
   if (o.noNewPrivs) proc.noNewPrivileges = true;
   if (o.tty) proc.terminal = true;
-  if (o.apparmor || proc.apparmorProfile) throw fail('exec: AppArmor profiles are not supported by skiff yet');
+  if (o.apparmor) proc.apparmorProfile = o.apparmor;
+  const lsm = checkAppArmor(proc.apparmorProfile, 'exec');
+  if (lsm) throw fail(lsm);
   if (o.processLabel || proc.selinuxLabel) throw fail('exec: SELinux labels are not supported by skiff yet');
   if (proc.scheduler) throw fail('exec: process.scheduler is not supported by skiff yet');
   if (proc.execCPUAffinity) throw fail('exec: process.execCPUAffinity is not supported by skiff yet');

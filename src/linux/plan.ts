@@ -58,7 +58,6 @@ export function unsupportedFields(spec: Spec): { path: string; message: string }
   if (l.intelRdt) no('/linux/intelRdt', 'Intel RDT');
   if (l.netDevices && Object.keys(l.netDevices).length) no('/linux/netDevices', 'moving network devices');
   if (l.personality?.flags?.length) no('/linux/personality/flags', 'personality flags');
-  if (p.apparmorProfile) no('/process/apparmorProfile', 'AppArmor');
   if (p.selinuxLabel) no('/process/selinuxLabel', 'SELinux');
   if (l.mountLabel) no('/linux/mountLabel', 'SELinux');
   return out;
@@ -90,6 +89,7 @@ export function planProcess(proc: Process, where = 'process'): Record<string, un
     }),
     oomScoreAdj: proc.oomScoreAdj ?? null,
     noNewPrivileges: !!proc.noNewPrivileges,
+    apparmorProfile: proc.apparmorProfile ?? null,
     ioPriority: proc.ioPriority ? { class: IOPRIO_CLASS[proc.ioPriority.class] ?? 0, priority: proc.ioPriority.priority ?? 0 } : null,
     // No capabilities object means no capabilities at all (runc agrees), not "keep root's".
     caps: {

@@ -41,6 +41,9 @@ function criToml(d: string): string {
     '[plugins."io.containerd.grpc.v1.cri"]',
     `  sandbox_image = ${JSON.stringify(PAUSE_REF)}`,
     '  disable_apparmor = true',
+    // the sandbox asks for oom_score_adj -998; lowering it needs CAP_SYS_RESOURCE, which this
+    // host's root lacks (runc fails the same way): clamp it to our own, as for rootless
+    '  restrict_oom_score_adj = true',
     '  stream_server_address = "127.0.0.1"',
     '  stream_server_port = "0"',
     '  [plugins."io.containerd.grpc.v1.cri".cni]',
@@ -346,7 +349,8 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
     await sleep(200);
     const left = fs.existsSync(RUNC_ROOT) ? fs.readdirSync(RUNC_ROOT) : [];
     assert.deepEqual(left, [], 'skiff state dirs under the shim root');
-    assert.deepEqual(cgroupsLeftUnder(CG), []);
+    // the pod's cgroup parent (CG/cri) is a directory containerd asked for, not a container's
+    assert.deepEqual(cgroupsLeftUnder(CG).filter((d) => path.basename(d) !== 'cri'), []);
     assert.deepEqual(mountsUnder(path.join(ctd.state, 'io.containerd.runtime.v2.task')), []);
   });
 });

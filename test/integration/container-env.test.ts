@@ -190,8 +190,16 @@ describe('personality and I/O priority', () => {
     assert.match(fs.readFileSync(path.join(b.out, 'ionice'), 'utf8'), /best-effort: prio 6/);
   });
 
+  test('an AppArmor profile on a host without AppArmor is an error', { skip: fs.existsSync('/sys/module/apparmor/parameters/enabled') && 'this host has AppArmor' }, () => {
+    const b = makeBundle((c) => (c.process.apparmorProfile = 'skiff-test'));
+    const r = skiff(['create', '-b', b.dir, b.id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /AppArmor profile "skiff-test" was asked for, but AppArmor is not enabled on this host/);
+    assert.deepEqual(assertGone(b), []);
+  });
+
   test('fields skiff cannot apply are refused, not ignored', () => {
-    for (const edit of [(c: any) => (c.process.apparmorProfile = 'x'), (c: any) => (c.process.scheduler = { policy: 'SCHED_OTHER' }), (c: any) => (c.linux.intelRdt = { closID: 'x' })]) {
+    for (const edit of [(c: any) => (c.process.selinuxLabel = 'system_u:system_r:container_t:s0'), (c: any) => (c.process.scheduler = { policy: 'SCHED_OTHER' }), (c: any) => (c.linux.intelRdt = { closID: 'x' })]) {
       const b = makeBundle(edit);
       const r = skiff(['create', '-b', b.dir, b.id]);
       assert.equal(r.code, 1);

@@ -189,16 +189,16 @@ describe('host-support: security, mounts, hooks', () => {
     assert.match(at(hostFindings(plain, {}, noSeccomp), '/linux/seccomp')[0]!.message, /this kernel has no seccomp/);
   });
 
-  test('apparmor and selinux: the LSM must be enabled, and skiff does not apply labels yet', () => {
+  test('apparmor and selinux: the LSM must be enabled; skiff applies AppArmor, not SELinux labels yet', () => {
     const c = config((c) => {
       c.process.apparmorProfile = 'docker-default';
       c.process.selinuxLabel = 'system_u:system_r:container_t:s0';
     });
     const none = hostFindings(c, {}, fakeHost());
-    assert.equal(at(none, '/process/apparmorProfile').length, 2);
+    assert.equal(at(none, '/process/apparmorProfile').length, 1);
     assert.equal(at(none, '/process/selinuxLabel').length, 2);
     const lsm = hostFindings(c, {}, fakeHost({ files: { '/sys/module/apparmor/parameters/enabled': 'Y\n', '/sys/fs/selinux': '' } }));
-    assert.deepEqual(at(lsm, '/process/apparmorProfile').map((x) => x.message), ['AppArmor profiles are not applied by skiff yet']);
+    assert.deepEqual(at(lsm, '/process/apparmorProfile'), []);
     assert.deepEqual(at(lsm, '/process/selinuxLabel').map((x) => x.message), ['SELinux labels are not applied by skiff yet']);
   });
 

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 
 import { cgKeyValues, cgRead, LAYOUT, procCgroups } from '../../helpers/cgroups';
@@ -189,5 +190,42 @@ describe('cgroup v2 (VM)', { skip: LAYOUT.mode !== 'unified' && 'needs a pure cg
     assert.equal(r2.code, 0, r2.stderr);
     assert.match(r2.stdout, /vda-ok/);
     assert.deepEqual(assertGone(d), []);
+  });
+
+  test('AppArmor: a profile loaded with apparmor_parser confines the process (a denied write)', async (t) => {
+    const parser = '/var/cache/skiff-vm/apparmor/sbin/apparmor_parser';
+    if (!fs.existsSync(parser)) return t.skip('apparmor_parser was not unpacked (no apt access)');
+    if (!fs.existsSync('/sys/kernel/security/apparmor')) {
+      fs.mkdirSync('/sys/kernel/security', { recursive: true });
+      spawnSync('mount', ['-t', 'securityfs', 'securityfs', '/sys/kernel/security']);
+    }
+    if (fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() !== 'Y') return t.skip('AppArmor is not enabled in this kernel');
+    const profile = path.join('/tmp', 'skiff-test-profile');
+    fs.writeFileSync(profile, `profile skiff-test-deny flags=(attach_disconnected,mediate_deleted) {
+  capability, network, mount, umount, pivot_root, ptrace, signal, unix, file,
+  deny /tmp/denied w,
+}
+`);
+    const load = spawnSync(parser, ['-r', '-K', profile], { encoding: 'utf8' });
+    assert.equal(load.status, 0, `apparmor_parser: ${load.stderr}`);
+    const b = makeBundle((c) => {
+      c.root.readonly = false;
+      c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
+      c.process.apparmorProfile = 'skiff-test-deny';
+      c.process.args = ['/bin/sh', '-c', 'echo x > /tmp/allowed && echo allowed-ok; (echo x > /tmp/denied) 2>/dev/null && echo denied-WROTE || echo denied-refused; cat /proc/self/attr/current'];
+    });
+    const r = skiff(['run', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /allowed-ok/);
+    assert.match(r.stdout, /denied-refused/);
+    assert.match(r.stdout, /skiff-test-deny \(enforce\)/);
+    assert.deepEqual(assertGone(b), []);
+    // exec --apparmor applies a profile to one process.
+    const e = makeBundle((c) => (c.process.args = ['/bin/sleep', '1000']));
+    ok(['run', '-d', '-b', e.dir, e.id]);
+    const x = skiff(['exec', '--apparmor', 'skiff-test-deny', e.id, 'cat', '/proc/self/attr/current']);
+    assert.equal(x.code, 0, x.stderr);
+    assert.match(x.stdout, /skiff-test-deny \(enforce\)/);
+    ok(['delete', '--force', e.id]);
   });
 });
