@@ -48,6 +48,13 @@ function loadSpec(bundle: string, systemdCgroup: boolean): Spec {
   return doc as Spec;
 }
 
+function listenFds(): number {
+  const n = Number(process.env.LISTEN_FDS);
+  if (!Number.isInteger(n) || n <= 0) return 0;
+  const pid = process.env.LISTEN_PID;
+  return pid === undefined || Number(pid) === process.pid ? n : 0;
+}
+
 function resolveRootfs(bundle: string, spec: Spec): string {
   const root = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   let real: string;
@@ -75,12 +82,16 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   const proc = spec.process!;
   if (proc.terminal && !opts.consoleSocket && opts.consoleFd === undefined)
     throw new SkiffError('process.terminal is true: a console socket is required (--console-socket)');
-  const preserve = opts.preserveFds ?? 0;
+  // Socket activation, as runc: fds systemd passed to skiff (LISTEN_FDS, for this pid) come
+  // first, then --preserve-fds; the process sees LISTEN_FDS and LISTEN_PID=1.
+  const listen = listenFds();
+  if (listen > 0) proc.env = [...(proc.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
+  const preserve = listen + (opts.preserveFds ?? 0);
   for (let fd = 3; fd < 3 + preserve; fd++) {
     try {
       fs.fstatSync(fd);
     } catch {
-      throw new SkiffError(`--preserve-fds=${preserve}: fd ${fd} is not open`);
+      throw new SkiffError(`--preserve-fds=${opts.preserveFds ?? 0}${listen ? ` (after LISTEN_FDS=${listen})` : ''}: fd ${fd} is not open`);
     }
   }
 

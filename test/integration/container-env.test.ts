@@ -109,6 +109,24 @@ describe('container environment', () => {
     assert.equal(p2.fds[3].target, f3.replace(b2.dir, '') === f3 ? f3 : p2.fds[3].target);
   });
 
+  test('socket activation: LISTEN_FDS fds come first, then --preserve-fds; LISTEN_PID=1 inside', () => {
+    const b = makeBundle();
+    const f = path.join(b.dir, 'sock');
+    fs.writeFileSync(f, 'x');
+    const r = run('/bin/sh', ['-c', `exec 3<"${f}" 4<"${f}" 5<"${f}" 6<"${f}"; LISTEN_FDS=2 LISTEN_PID=$$ exec "${SKIFF}" --root "${STATE_ROOT}" run --preserve-fds 1 -b "${b.dir}" ${b.id}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const p = b.probe();
+    assert.deepEqual(p.fds.map((x: any) => x.fd), [0, 1, 2, 3, 4, 5]);
+    assert.ok(p.env.includes('LISTEN_FDS=2'));
+    assert.ok(p.env.includes('LISTEN_PID=1'));
+    // LISTEN_PID naming another process: the fds are not skiff's to pass.
+    const b2 = makeBundle();
+    const r2 = run('/bin/sh', ['-c', `exec 3<"${f}" 4<"${f}"; LISTEN_FDS=2 LISTEN_PID=1 exec "${SKIFF}" --root "${STATE_ROOT}" run -b "${b2.dir}" ${b2.id}`]);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.deepEqual(b2.probe().fds.map((x: any) => x.fd), [0, 1, 2]);
+    assert.ok(!b2.probe().env.some((e: string) => e.startsWith('LISTEN_')));
+  });
+
   test('--preserve-fds names fds that must be open', () => {
     const b = makeBundle();
     const r = skiff(['create', '--preserve-fds', '40', '-b', b.dir, b.id]);
