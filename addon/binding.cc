@@ -232,8 +232,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   const char* go = (a.cloneFlags & CLONE_NEWUSER) && !a.uidMap.empty() ? "u" : "g";
   (void)(skiff::writeAll(parentEnd.get(), go, 1) && skiff::sendFrame(parentEnd.get(), a.plan));
 
-  Napi::Function onHooks;
+  Napi::Function onHooks, onSeccompFd;
   if (o.Has("onHooks") && o.Get("onHooks").IsFunction()) onHooks = o.Get("onHooks").As<Napi::Function>();
+  if (o.Has("onSeccompFd") && o.Get("onSeccompFd").IsFunction()) onSeccompFd = o.Get("onSeccompFd").As<Napi::Function>();
   std::string reply;
   int r;
   skiff::Json msg;
@@ -248,6 +249,34 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       Napi::Object out = Napi::Object::New(env);
       out.Set("pid", Napi::Number::New(env, (double)pid));
       return out;
+    }
+    if (type == "seccomp-fd") {
+      // The notify fd follows on one byte with SCM_RIGHTS; skiff hands it to the agent.
+      char byte;
+      struct iovec iov = {&byte, 1};
+      char ctrl[CMSG_SPACE(sizeof(int))] = {};
+      struct msghdr m = {};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      m.msg_control = ctrl;
+      m.msg_controllen = sizeof ctrl;
+      ssize_t got;
+      do got = recvmsg(parentEnd.get(), &m, MSG_CMSG_CLOEXEC);
+      while (got < 0 && errno == EINTR);
+      struct cmsghdr* c = got == 1 ? CMSG_FIRSTHDR(&m) : nullptr;
+      if (!c || c->cmsg_type != SCM_RIGHTS) throw abort("seccomp", "receive the seccomp notify fd", got < 0 ? errno : EPROTO);
+      int nfd;
+      memcpy(&nfd, CMSG_DATA(c), sizeof nfd);
+      UniqueFd notifyFd(nfd);
+      try {
+        if (onSeccompFd.IsEmpty()) throw Napi::Error::New(env, "seccomp: a notify fd arrived but no listenerPath is set");
+        onSeccompFd.Call({Napi::Number::New(env, notifyFd.get()), Napi::Number::New(env, (double)pid)});
+      } catch (const Napi::Error&) {
+        kill((pid_t)pid, SIGKILL);
+        reap((pid_t)pid);
+        throw;
+      }
+      continue;
     }
     if (type != "hooks") break;
     // The init is set up but not yet pivoted: the runtime-namespace hooks run now, in skiff.
@@ -559,6 +588,40 @@ Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// sendFdTo(socketPath, payload, fd): connects to a unix socket and sends payload with fd attached
+// (the seccomp notify fd and the container's state, to the agent at listenerPath).
+Napi::Value SendFdTo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  std::string payload = info[1].As<Napi::String>();
+  int fd = info[2].As<Napi::Number>().Int32Value();
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) throw Napi::Error::New(env, "seccomp listener path too long: " + path);
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock.ok()) throw sysError(env, "seccomp", "socket", errno);
+  if (connect(sock.get(), (struct sockaddr*)&addr, sizeof addr) < 0)
+    throw sysError(env, "seccomp", "connect to the seccomp agent at " + path, errno);
+  struct iovec iov = {const_cast<char*>(payload.data()), payload.size()};
+  char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr m = {};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = ctrl;
+  m.msg_controllen = sizeof ctrl;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(sock.get(), &m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) throw sysError(env, "seccomp", "send the notify fd to the seccomp agent at " + path, errno);
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -576,6 +639,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("restoreTermios", Napi::Function::New(env, RestoreTermios));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
+  exports.Set("sendFdTo", Napi::Function::New(env, SendFdTo));
   return exports;
 }
 

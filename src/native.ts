@@ -19,6 +19,8 @@ export interface SpawnRequest {
   keepFds?: number[];
   /** Called (synchronously) when the init waits for the runtime-namespace hooks; returns the reply frame. */
   onHooks?: (pid: number) => string;
+  /** Called (synchronously) with the seccomp notify fd when the filter has SCMP_ACT_NOTIFY rules. */
+  onSeccompFd?: (fd: number, pid: number) => void;
 }
 
 export interface WaitStatus { code: number | null; signal: number | null }
@@ -37,6 +39,7 @@ interface Binding {
   makeRaw(fd: number): Buffer;
   restoreTermios(fd: number, saved: Buffer): void;
   setWinsize(fd: number, rows: number, cols: number): void;
+  sendFdTo(socketPath: string, payload: string, fd: number): void;
   attachDeviceFilter(cgroupDir: string, rules: { allow: boolean; type: string; major: number; minor: number; access: string }[]): void;
 }
 

@@ -113,7 +113,11 @@ int main(int argc, char** argv) {
   applyPersonality(plan);
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while the init has it.
   bool nnp = proc["noNewPrivileges"].boolean();
-  if (!nnp) loadSeccomp();
+  int notifyFd = -1;
+  if (!nnp) {
+    if (seccompNotifies()) notifyFd = loadSeccompForNotify();
+    else loadSeccomp();
+  }
   dropBoundingSet(proc);
   switchUser(proc);
   applyCapabilities(proc);
@@ -122,6 +126,8 @@ int main(int argc, char** argv) {
   if (proc["noNewPrivileges"].boolean() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", errno);
   closeOtherFds(3 + preserve);
+  if (seccompNotifies()) notifyFd = loadSeccompForNotify();
+  if (notifyFd >= 0) sendSeccompFd(notifyFd);
   sendReady();
   setReportFd(-1);
   close(sync);

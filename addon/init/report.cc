@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <cstring>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../common/json.h"
@@ -55,5 +56,28 @@ void fail(const char* step, const std::string& what, int err) {
 }
 
 void sendReady() { send("{\"type\":\"ready\"}"); }
+
+void sendSeccompFd(int fd) {
+  send("{\"type\":\"seccomp-fd\"}");
+  // The fd rides on one byte of its own, read by the parent with recvmsg.
+  char byte = 's';
+  struct iovec iov = {&byte, 1};
+  char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(gReportFd, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) fail("seccomp", "send the seccomp notify fd to skiff", errno);
+  close(fd);
+}
 
 }  // namespace skiff

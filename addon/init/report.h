@@ -12,5 +12,6 @@ std::string errnoName(int err);
 [[noreturn]] void fail(const char* step, const std::string& what, int err);
 [[noreturn]] void failMsg(const char* step, const std::string& message);
 void sendReady();
+void sendSeccompFd(int fd);
 
 }  // namespace skiff

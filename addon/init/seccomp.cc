@@ -12,6 +12,7 @@ namespace skiff {
 namespace {
 
 scmp_filter_ctx gCtx = nullptr;
+bool gNotify = false;
 
 uint32_t action(const std::string& name, const Json& errnoRet, const char* where) {
   int ret = errnoRet.isNull() ? EPERM : (int)errnoRet.integer();
@@ -22,7 +23,10 @@ uint32_t action(const std::string& name, const Json& errnoRet, const char* where
   if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE((uint16_t)ret);
   if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
   if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-  if (name == "SCMP_ACT_NOTIFY") failMsg("seccomp", std::string(where) + ": SCMP_ACT_NOTIFY is not supported by skiff yet");
+  if (name == "SCMP_ACT_NOTIFY") {
+    gNotify = true;
+    return SCMP_ACT_NOTIFY;
+  }
   failMsg("seccomp", std::string(where) + ": unknown seccomp action \"" + name + "\"");
 }
 
@@ -93,6 +97,18 @@ void prepareSeccomp(const Json& plan) {
       }
     }
   }
+}
+
+bool seccompNotifies() { return gCtx && gNotify; }
+
+int loadSeccompForNotify() {
+  int rc = seccomp_load(gCtx);
+  if (rc < 0) fail("seccomp", "load the seccomp filter", -rc);
+  int fd = seccomp_notify_fd(gCtx);
+  if (fd < 0) fail("seccomp", "get the seccomp notify fd", -fd);
+  seccomp_release(gCtx);
+  gCtx = nullptr;
+  return fd;
 }
 
 void loadSeccomp() {

@@ -9,5 +9,9 @@ namespace skiff {
 void prepareSeccomp(const Json& plan);
 // Loads the prepared filter (once).
 void loadSeccomp();
+// With SCMP_ACT_NOTIFY rules the filter is loaded while skiff still listens, so the notify fd can
+// travel to it (and on to the agent at listenerPath). Returns that fd.
+bool seccompNotifies();
+int loadSeccompForNotify();
 
 }  // namespace skiff

@@ -7,6 +7,7 @@ import { applyResources } from '../cgroups/apply';
 import { createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
 import { checkAppArmor } from '../linux/lsm';
+import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
 import { buildPlan, unsupportedFields } from '../linux/plan';
 import { runHooks } from './hooks';
 import { ociState } from '../state/status';
@@ -76,6 +77,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   if (opts.systemdCgroup) throw new SkiffError('--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)');
   const lsm = checkAppArmor(spec.process?.apparmorProfile, 'config.json: /process/apparmorProfile');
   if (lsm) throw new SkiffError(lsm);
+  const notify = checkNotify(spec.linux?.seccomp);
+  if (notify) throw new SkiffError(notify);
   const unsupported = unsupportedFields(spec);
   if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
   const rootfs = resolveRootfs(bundle, spec);
@@ -153,6 +156,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       gidMap: plan.gidMap,
       cgroupProcs: v1ProcsFiles(cgroup),
       keepFds,
+      onSeccompFd: seccompFdSender(spec.linux?.seccomp, (pid) => ociState({ ...state, pid }, 'creating')),
       onHooks: (pid) => {
         const creating = ociState({ ...state, pid }, 'creating');
         for (const kind of ['prestart', 'createRuntime'] as const) {

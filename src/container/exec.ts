@@ -8,13 +8,14 @@ import { v1ProcsFiles } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
 import { capabilityBit } from '../linux/capabilities';
 import { checkAppArmor } from '../linux/lsm';
+import { seccompFdSender } from '../linux/seccomp-agent';
 import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
 import { planProcess, planSeccomp } from '../linux/plan';
 import { native, type NativeError } from '../native';
 import { initPath } from '../paths';
 import type { NamespaceType, Process } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
-import { initAlive } from '../state/status';
+import { initAlive, ociState } from '../state/status';
 import { writeFileAtomic, type Store } from '../state/store';
 import { currentStatus } from './lifecycle';
 import { TerminalRelay } from './terminal-relay';
@@ -188,6 +189,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
       pidnsPath: ns.pidns,
       cgroupProcs: v1ProcsFiles(s.cgroup).filter((f) => fs.existsSync(f)),
       keepFds,
+      onSeccompFd: seccompFdSender(s.seccomp, () => ociState(s, 'running')),
     });
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
     for (const fd of fds.splice(0)) n.closeFd(fd);

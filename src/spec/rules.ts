@@ -111,6 +111,16 @@ export function checkProcessRules(proc: unknown, base: string): Problem[] {
   if (isStr(proc.cwd) && !isAbs(proc.cwd)) {
     problems.push({ path: at(base, 'cwd'), message: `must be an absolute path (got ${q(proc.cwd)})` });
   }
+  // Unknown capability names are an error: a runtime that drops a capability it cannot name runs
+  // the process with other rights than the config asked for (runc and crun only warn).
+  if (isObj(proc.capabilities)) {
+    const caps = proc.capabilities;
+    for (const set of CAPABILITY_SETS) {
+      list(caps[set]).forEach((c, i) => {
+        if (isStr(c) && !capabilitySet.has(c)) problems.push({ path: at(base, 'capabilities', set, i), message: `unknown capability ${q(c)}` });
+      });
+    }
+  }
   // config.md: args ... at least one entry is REQUIRED (non-Windows). (An empty array is the schema's job.)
   if (proc.args === undefined) {
     problems.push({ path: at(base, 'args'), message: 'is required on Linux (the program to run and its arguments)' });
@@ -169,23 +179,6 @@ export function checkProcessRules(proc: unknown, base: string): Problem[] {
     }
   }
   return problems;
-}
-
-/** Advisory findings for a process object: the spec says to log these, not to fail. */
-export function processWarnings(proc: unknown, base: string): Problem[] {
-  const warnings: Problem[] = [];
-  if (!isObj(proc) || !isObj(proc.capabilities)) return warnings;
-  const caps = proc.capabilities;
-  // config.md: "Any value which cannot be mapped to a relevant kernel interface, or cannot be
-  // granted otherwise MUST be logged as a warning by the runtime."
-  for (const set of CAPABILITY_SETS) {
-    list(caps[set]).forEach((c, i) => {
-      if (isStr(c) && !capabilitySet.has(c)) {
-        warnings.push({ path: at(base, 'capabilities', set, i), message: `unknown capability ${q(c)} (it will be ignored)` });
-      }
-    });
-  }
-  return warnings;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +448,7 @@ function checkSeccomp(s: Obj, push: (path: string, message: string) => void): vo
  */
 export function configWarnings(doc: any): Problem[] {
   if (!isObj(doc)) return [];
-  const warnings = processWarnings(doc.process, '/process');
+  const warnings: Problem[] = [];
   // config.md: destination "Linux: This value SHOULD be an absolute path. For compatibility with old
   // tools and configurations, it MAY be a relative path, in which case it MUST be interpreted as
   // relative to "/". Relative paths are deprecated."

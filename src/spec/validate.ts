@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as generated from './generated/validators';
 import type { GeneratedValidateFunction, GeneratedValidationError } from './generated/validators';
 import { readJsonFile, SpecError } from './json-file';
-import { checkFeaturesRules, checkProcessRules, checkRules, configWarnings as ruleWarnings, pointerToken, processWarnings } from './rules';
+import { checkFeaturesRules, checkProcessRules, checkRules, configWarnings as ruleWarnings, pointerToken } from './rules';
 import type { RuleOptions } from './rules';
 
 export { SpecError } from './json-file';
@@ -256,17 +256,9 @@ export function validateFeatures(doc: unknown): Problem[] {
   return inDocumentOrder(doc, dedupe([...runSchema(generated.features, doc), ...checkFeaturesRules(doc)]));
 }
 
-/**
- * Things in a config.json the spec says to warn about rather than fail on (unknown capabilities,
- * relative mount destinations). Callers log them.
- */
+/** Things in a config.json the spec says to warn about rather than fail on (relative mount destinations). Callers log them. */
 export function configWarnings(doc: unknown): Problem[] {
   return ruleWarnings(doc);
-}
-
-/** Warnings for a process document (unknown capabilities). */
-export function processFileWarnings(doc: unknown): Problem[] {
-  return processWarnings(doc, '');
 }
 
 /**

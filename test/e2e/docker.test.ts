@@ -197,6 +197,43 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
     assert.equal(codes.skiff!.runMissing, 127);
   });
 
+  test('run options docker turns into config.json: read-only rootfs with a tmpfs, devices, init, resources, caps for a user', () => {
+    const cases: { flags: string[]; cmd: string; expect: RegExp }[] = [
+      { flags: ['--read-only', '--tmpfs', '/scratch:size=1m'], cmd: 'touch /x 2>/dev/null || echo ro; grep " /scratch " /proc/mounts', expect: /^ro\ntmpfs \/scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k/ },
+      { flags: ['--device', '/dev/fuse'], cmd: 'ls -l /dev/fuse', expect: /^c.* 10, +229 / },
+      { flags: ['--init'], cmd: 'cat /proc/1/cmdline | tr "\\0" " "', expect: /^\/sbin\/docker-init -- sh -c/ },
+      { flags: ['--cpuset-cpus', '0', '--memory', '50m', '--memory-reservation', '10m', '--oom-kill-disable'], cmd: 'cat /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.soft_limit_in_bytes; grep oom_kill_disable /sys/fs/cgroup/memory/memory.oom_control', expect: /^0\n10485760\noom_kill_disable 1\n$/ },
+      { flags: ['--user', '1000:1000', '--cap-add', 'NET_ADMIN'], cmd: 'id -u; grep -E "CapEff|CapBnd" /proc/self/status', expect: /^1000\nCapEff:\s+0000000000000000\nCapBnd:\s+00000000a80435fb\n$/ },
+      { flags: ['--security-opt', 'seccomp=unconfined'], cmd: 'grep "^Seccomp:" /proc/self/status', expect: /Seccomp:\s+0/ },
+      { flags: [], cmd: 'grep "^Seccomp:" /proc/self/status', expect: /Seccomp:\s+2/ },
+    ];
+    const failures: string[] = [];
+    for (const c of cases) {
+      const r = docker(['run', '--rm', '--runtime', 'skiff', '--network', 'none', ...c.flags, IMAGE, 'sh', '-c', c.cmd]);
+      if (r.code !== 0 || !c.expect.test(r.stdout)) failures.push(`docker run ${c.flags.join(' ')}: rc=${r.code}\n${r.stdout}${r.stderr}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  test('restart, top (skiff ps through the shim), stats', () => {
+    let r = docker(['run', '-d', '--name', 'rs', '--runtime', 'skiff', '--network', 'none', IMAGE, 'sleep', '1000']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = idOf('rs');
+    const pid1 = skiffState(id).pid;
+    r = docker(['top', 'rs']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`\\b${pid1}\\b.*sleep 1000`));
+    r = docker(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'rs']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'rs 1');
+    r = docker(['restart', '--time', '1', 'rs']);
+    assert.equal(r.code, 0, r.stderr);
+    const st = skiffState(id);
+    assert.equal(st.status, 'running');
+    assert.notEqual(st.pid, pid1);
+    assert.deepEqual(removeAndCheck('rs', id), []);
+  });
+
   test('nothing is left: no skiff state under the shim root, no container cgroups, no rootfs mounts', () => {
     assert.equal(docker(['ps', '--all', '--quiet']).stdout.trim(), '');
     const left = fs.existsSync(dockerd!.runtimeRoot) ? fs.readdirSync(dockerd!.runtimeRoot) : [];

@@ -254,6 +254,83 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     assert.equal(r.code, 0, r.stderr);
   });
 
+  test('run options podman turns into config.json: caps, no_new_privs, resources, users, sysctls, shm, hostname, namespaces', () => {
+    const cases: { flags: string[]; cmd: string; expect: RegExp }[] = [
+      { flags: ['--cap-drop', 'all', '--cap-add', 'NET_RAW'], cmd: 'grep -E "CapEff|CapBnd" /proc/self/status', expect: /CapEff:\s+0000000000002000\nCapBnd:\s+0000000000002000/ },
+      { flags: ['--security-opt', 'no-new-privileges'], cmd: 'grep NoNewPrivs /proc/self/status', expect: /NoNewPrivs:\s+1/ },
+      { flags: ['--memory', '32m', '--memory-reservation', '10m', '--pids-limit', '50', '--cpus', '0.5', '--cpuset-cpus', '0'], cmd: 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.soft_limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpuset/cpuset.cpus', expect: /^33554432\n10485760\n50\n50000\n0\n$/ },
+      { flags: ['--user', '65534:65534', '--group-add', '100'], cmd: 'id -u; id -g; id -G', expect: /^65534\n65534\n(100 65534|65534 100)\n$/ },
+      { flags: ['--sysctl', 'net.ipv4.ip_forward=1'], cmd: 'cat /proc/sys/net/ipv4/ip_forward', expect: /^1\n$/ },
+      { flags: ['--shm-size', '8m'], cmd: 'df -k /dev/shm | tail -1', expect: /\s8192\s/ },
+      { flags: ['--env', 'A=b', '--workdir', '/tmp', '--hostname', 'hh'], cmd: 'echo $A $(pwd) $(hostname)', expect: /^b \/tmp hh\n$/ },
+      { flags: ['--pid', 'host'], cmd: `test -d /proc/${process.pid} && echo host-pids`, expect: /host-pids/ },
+      { flags: ['--cgroupns', 'private'], cmd: 'grep :pids: /proc/self/cgroup', expect: /^\d+:pids:\/\n$/ },
+      { flags: ['--oom-score-adj', '500'], cmd: 'cat /proc/self/oom_score_adj', expect: /^500\n$/ },
+      { flags: ['--read-only', '--read-only-tmpfs=false'], cmd: 'touch /x 2>&1; echo rc=$?', expect: /Read-only file system\nrc=1/ },
+      { flags: ['--mount', 'type=tmpfs,dst=/scratch,tmpfs-size=1m,notmpcopyup'], cmd: 'grep " /scratch " /proc/mounts', expect: /tmpfs \/scratch tmpfs rw,nosuid,nodev,relatime,size=1024k/ },
+    ];
+    const failures: string[] = [];
+    for (const c of cases) {
+      const r = podman(['run', '--rm', ...runFlags(), ...c.flags, IMAGE_REF, 'sh', '-c', c.cmd]);
+      if (r.code !== 0 || !c.expect.test(r.stdout)) failures.push(`podman run ${c.flags.join(' ')}: rc=${r.code}\n${r.stdout}${r.stderr}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  test('restart, top, stats, and containers joining another one\'s pid/ipc/net namespaces', async (t) => {
+    let r = podman(['run', '-d', ...runFlags('donor'), IMAGE_REF, 'sleep', '1000']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = idOf('donor');
+    t.after(() => { podman(['rm', '--force', '--time', '0', 'donor']); });
+    const pid1 = skiffState(id).pid;
+    r = podman(['top', 'donor']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sleep 1000/);
+    r = podman(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'donor']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'donor 1');
+    r = podman(['restart', '--time', '1', 'donor']);
+    assert.equal(r.code, 0, r.stderr);
+    const st = skiffState(id);
+    assert.equal(st.status, 'running');
+    assert.notEqual(st.pid, pid1, 'a new init after restart');
+    r = podman(['run', '--rm', '--cgroup-parent', CG, '--pid', 'container:donor', '--ipc', 'container:donor', '--network', 'container:donor', IMAGE_REF, 'sh', '-c', 'ps -o comm | grep -c sleep; for n in ipc net; do [ "$(readlink /proc/1/ns/$n)" = "$(readlink /proc/self/ns/$n)" ] && echo same-$n; done']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '1\nsame-ipc\nsame-net\n', 'the donor\'s sleep is pid 1 of a shared pid namespace, and ipc/net are its own');
+    assert.deepEqual(removeAndCheck('donor', id), []);
+  });
+
+  // Config shapes podman writes that runc accepts and skiff does not (yet): kept as `todo` so the
+  // suite passes; each one passes with runc through the same podman.
+  test('run --device /dev/fuse (podman writes fileMode with the S_IFCHR bits: 8576 = 0o20600)', { todo: 'skiff bug: /linux/devices/N/fileMode above 0o777 is refused ("must be <= 511"); runc ignores the S_IFMT bits' }, () => {
+    const r = podman(['run', '--rm', ...runFlags(), '--device', '/dev/fuse', IMAGE_REF, 'ls', '-l', '/dev/fuse']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^c.* 10, +229 /);
+  });
+
+  test('run --tmpfs / --read-only (podman adds the "tmpcopyup" mount option)', { todo: 'skiff bug: tmpfs option "tmpcopyup" reaches mount(2) as data: EINVAL; runc copies the directory\'s contents up instead' }, () => {
+    let r = podman(['run', '--rm', ...runFlags(), '--tmpfs', '/scratch:size=1m', IMAGE_REF, 'grep', ' /scratch ', '/proc/mounts']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /size=1024k/);
+    // copy-up: a tmpfs on /etc starts with the image's /etc/passwd
+    r = podman(['run', '--rm', ...runFlags(), '--tmpfs', '/etc', IMAGE_REF, 'sh', '-c', 'grep -c ^root: /etc/passwd; grep -c " /etc tmpfs " /proc/mounts']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '1\n1\n');
+    // --read-only puts tmpfs (with tmpcopyup) on /run, /tmp and /var/tmp
+    r = podman(['run', '--rm', ...runFlags(), '--read-only', IMAGE_REF, 'sh', '-c', 'touch /x 2>/dev/null || echo ro; touch /tmp/x && echo tmp-rw']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'ro\ntmp-rw\n');
+  });
+
+  test('run --mount bind-propagation=rslave (podman sets linux.rootfsPropagation to "rslave")', { todo: 'skiff bug: rootfsPropagation "rslave" is refused (only private/shared/slave/unbindable); runc accepts the r* forms' }, () => {
+    const src = path.join(dir, 'bindsrc');
+    fs.mkdirSync(src, { recursive: true });
+    fs.writeFileSync(path.join(src, 'f'), 'from-host\n');
+    const r = podman(['run', '--rm', ...runFlags(), '--mount', `type=bind,src=${src},dst=/mnt,bind-propagation=rslave`, IMAGE_REF, 'cat', '/mnt/f']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'from-host\n');
+  });
+
   test('nothing is left: no skiff state, no container cgroups, no rootfs mounts', () => {
     const r = podman(['ps', '--all', '--quiet']);
     assert.equal(r.stdout.trim(), '');

@@ -5,7 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { ROOT, assertGone, cleanupAll, makeBundle, skiff, waitProbe } from '../helpers/skiff';
+import { spawn } from 'node:child_process';
+
+import { ROOT, assertGone, cleanupAll, makeBundle, skiff, waitFor, waitProbe } from '../helpers/skiff';
+
+/** The bundle directory a config belongs to (its /out bind mount's parent). */
+function b0dir(c: any): string {
+  return path.dirname(c.mounts.find((m: any) => m.destination === '/out').source);
+}
 
 after(() => cleanupAll());
 
@@ -88,13 +95,47 @@ describe('seccomp', () => {
     assert.equal(skiff(['delete', '--force', b.id]).code, 0);
   });
 
-  test('SCMP_ACT_NOTIFY is refused clearly and create leaves nothing', () => {
+  test('SCMP_ACT_NOTIFY: the agent at listenerPath gets the fd and the state, and answers for the kernel', async () => {
     const b = makeBundle((c) => {
-      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/none.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+      c.root.readonly = false;
+      c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
+      c.process.args = ['/bin/sh', '-c', 'mkdir /tmp/by-agent; echo "rc=$?" > /out/out.txt; test -d /tmp/by-agent && echo exists >> /out/out.txt || echo absent >> /out/out.txt'];
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW', listenerPath: path.join(b0dir(c), 'agent.sock'), listenerMetadata: 'skiff-test-metadata',
+        syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }],
+      };
+    });
+    const out = path.join(b.dir, 'agent');
+    const agent = spawn('python3', [path.join(ROOT, 'test/helpers/seccomp-agent.py'), b.config.linux.seccomp.listenerPath, out], { stdio: 'ignore' });
+    const done = new Promise<void>((r) => agent.on('exit', () => r()));
+    await waitFor('agent', () => fs.existsSync(out + '.ready'));
+    const r = skiff(['run', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    // The agent answered "success" without running mkdir: rc=0, and no directory.
+    assert.equal(fs.readFileSync(path.join(b.out, 'out.txt'), 'utf8'), 'rc=0\nabsent\n');
+    const st = JSON.parse(fs.readFileSync(out + '.state', 'utf8'));
+    assert.deepEqual(st.fds, ['seccompFd']);
+    assert.equal(st.metadata, 'skiff-test-metadata');
+    assert.equal(st.state.id, b.id);
+    assert.ok(st.pid > 0);
+    assert.ok(Number(fs.readFileSync(out + '.count', 'utf8').split(' ')[0]) >= 1);
+    await done;
+    assert.deepEqual(assertGone(b), []);
+  });
+
+  test('SCMP_ACT_NOTIFY without an agent listening fails create cleanly', () => {
+    const b = makeBundle((c) => {
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/skiff-no-agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
     });
     const r = skiff(['create', '-b', b.dir, b.id]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /SCMP_ACT_NOTIFY is not supported/);
+    assert.match(r.stderr, /seccomp agent at \/run\/skiff-no-agent.sock: .*no such file or directory/);
     assert.deepEqual(assertGone(b), []);
+    const b2 = makeBundle((c) => {
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    });
+    const r2 = skiff(['create', '-b', b2.dir, b2.id]);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /listenerPath: is required/);
   });
 });
