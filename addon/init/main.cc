@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   Json plan;
   if (!Json::parse(body, plan, err)) failMsg("plan", "malformed launch plan: " + err);
   const Json& proc = plan["process"];
+  applyCpuAffinity(proc["cpuAffinityInitial"], "initial");
   const Json& fds = plan["fds"];
   int fifo = (int)fds["fifo"].integer(-1);
   int consoleSocket = (int)fds["console"].integer(-1);
@@ -111,6 +112,8 @@ int main(int argc, char** argv) {
   applyOomScoreAdj(proc);
   applyIoPriority(proc);
   applyPersonality(plan);
+  applyScheduler(proc);
+  applyMemoryPolicy(plan);
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while the init has it.
   bool nnp = proc["noNewPrivileges"].boolean();
   int notifyFd = -1;
@@ -133,6 +136,7 @@ int main(int argc, char** argv) {
   close(sync);
   waitForStart(fifo, plan["hooks"]["startContainer"], hookStates["startState"].string());
   applyAppArmor(proc);
+  applyCpuAffinity(proc["cpuAffinityFinal"], "final");
   // As late as possible: the fewest syscalls run under the container's filter before execve.
   loadSeccomp();
   execProcess(exe, proc, home);

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -113,6 +114,54 @@ void applyAppArmor(const Json& proc) {
   if (!fd.ok()) fail("apparmor", "open /proc/self/attr/apparmor/exec", errno);
   if (write(fd.get(), cmd.data(), cmd.size()) != (ssize_t)cmd.size())
     fail("apparmor", "set AppArmor profile \"" + profile.str + "\" for exec", errno);
+}
+
+void applyScheduler(const Json& proc) {
+  const Json& sc = proc["scheduler"];
+  if (sc.isNull()) return;
+  // struct sched_attr (linux/sched/types.h), version 1 (with utilization clamps).
+  struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t utilMin, utilMax;
+  } attr = {};
+  attr.size = sizeof attr;
+  attr.policy = (uint32_t)sc["policy"].u64();
+  attr.flags = sc["flags"].u64();
+  attr.nice = (int32_t)sc["nice"].integer();
+  attr.priority = (uint32_t)sc["priority"].u64();
+  attr.runtime = sc["runtime"].u64();
+  attr.deadline = sc["deadline"].u64();
+  attr.period = sc["period"].u64();
+  if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) fail("scheduler", "sched_setattr", errno);
+}
+
+void applyCpuAffinity(const Json& cpus, const char* which) {
+  if (cpus.isNull()) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (auto& c : cpus.arr)
+    if (c.u64() < CPU_SETSIZE) CPU_SET((int)c.u64(), &set);
+  if (sched_setaffinity(0, sizeof set, &set) < 0) fail("execCPUAffinity", std::string("sched_setaffinity (") + which + ")", errno);
+}
+
+void applyMemoryPolicy(const Json& plan) {
+  const Json& mp = plan["memoryPolicy"];
+  if (mp.isNull()) return;
+  unsigned long mask[16] = {};  // 1024 nodes
+  unsigned long maxnode = 0;
+  for (auto& n : mp["nodes"].arr) {
+    uint64_t node = n.u64();
+    if (node >= 1024) failMsg("memoryPolicy", "memory node " + std::to_string(node) + " is out of range");
+    mask[node / 64] |= 1UL << (node % 64);
+    if (node + 1 > maxnode) maxnode = node + 1;
+  }
+  int mode = (int)(mp["mode"].u64() | mp["flags"].u64());
+  if (syscall(SYS_set_mempolicy, mode, maxnode ? mask : nullptr, maxnode ? maxnode + 1 : 0) < 0)
+    fail("memoryPolicy", "set_mempolicy", errno);
 }
 
 void applyOomScoreAdj(const Json& proc) {

@@ -111,8 +111,6 @@ export function execProcess(s: ContainerState, o: ExecOptions): Process {
   const lsm = checkAppArmor(proc.apparmorProfile, 'exec');
   if (lsm) throw fail(lsm);
   if (o.processLabel || proc.selinuxLabel) throw fail('exec: SELinux labels are not supported by skiff yet');
-  if (proc.scheduler) throw fail('exec: process.scheduler is not supported by skiff yet');
-  if (proc.execCPUAffinity) throw fail('exec: process.execCPUAffinity is not supported by skiff yet');
   return proc;
 }
 

@@ -42,6 +42,36 @@ export interface LaunchPlan {
   init: Record<string, unknown>;
 }
 
+const SCHED_POLICY: Record<string, number> = { SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6 };
+const SCHED_FLAG: Record<string, number> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04, SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+const MPOL_MODE: Record<string, number> = {
+  MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4, MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
+};
+const MPOL_FLAG: Record<string, number> = { MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15 };
+
+/** "0-3,7" → [0, 1, 2, 3, 7] (the cpuset list format of execCPUAffinity and memoryPolicy.nodes). */
+export function parseCpuList(text: string, where: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`${where}: "${text}" is not a list like "0-3,7"`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a || b >= 8192) throw new Error(`${where}: "${part}" is not a valid range`);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}
+
+function known(table: Record<string, number>, name: string, where: string): number {
+  const v = table[name];
+  if (v === undefined) throw new Error(`${where}: unknown value "${name}"`);
+  return v;
+}
+
 const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
 // linux/personality.h: PER_LINUX and PER_LINUX32.
 const PERSONALITY: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
@@ -52,9 +82,6 @@ export function unsupportedFields(spec: Spec): { path: string; message: string }
   const p = spec.process ?? ({} as Partial<Process>);
   const l = spec.linux ?? {};
   const no = (path: string, what: string) => out.push({ path, message: `${what} is not supported by skiff yet` });
-  if (p.scheduler) no('/process/scheduler', 'the scheduling policy');
-  if (p.execCPUAffinity) no('/process/execCPUAffinity', 'the CPU affinity');
-  if (l.memoryPolicy) no('/linux/memoryPolicy', 'the NUMA memory policy');
   if (l.intelRdt) no('/linux/intelRdt', 'Intel RDT');
   if (l.netDevices && Object.keys(l.netDevices).length) no('/linux/netDevices', 'moving network devices');
   if (l.personality?.flags?.length) no('/linux/personality/flags', 'personality flags');
@@ -66,6 +93,18 @@ export function unsupportedFields(spec: Spec): { path: string; message: string }
 export function idMap(maps: readonly IdMapping[] | undefined): string | undefined {
   if (!maps || maps.length === 0) return undefined;
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+function planScheduler(s: Record<string, any>, where: string): Record<string, number> {
+  return {
+    policy: known(SCHED_POLICY, s.policy, `${where}.policy`),
+    flags: ((s.flags ?? []) as string[]).reduce((f, name) => f | known(SCHED_FLAG, name, `${where}.flags`), 0),
+    nice: s.nice ?? 0,
+    priority: s.priority ?? 0,
+    runtime: s.runtime ?? 0,
+    deadline: s.deadline ?? 0,
+    period: s.period ?? 0,
+  };
 }
 
 export function planProcess(proc: Process, where = 'process'): Record<string, unknown> {
@@ -90,6 +129,9 @@ export function planProcess(proc: Process, where = 'process'): Record<string, un
     oomScoreAdj: proc.oomScoreAdj ?? null,
     noNewPrivileges: !!proc.noNewPrivileges,
     apparmorProfile: proc.apparmorProfile ?? null,
+    scheduler: proc.scheduler ? planScheduler(proc.scheduler as Record<string, any>, `${where}.scheduler`) : null,
+    cpuAffinityInitial: proc.execCPUAffinity?.initial ? parseCpuList(proc.execCPUAffinity.initial, `${where}.execCPUAffinity.initial`) : null,
+    cpuAffinityFinal: proc.execCPUAffinity?.final ? parseCpuList(proc.execCPUAffinity.final, `${where}.execCPUAffinity.final`) : null,
     ioPriority: proc.ioPriority ? { class: IOPRIO_CLASS[proc.ioPriority.class] ?? 0, priority: proc.ioPriority.priority ?? 0 } : null,
     // No capabilities object means no capabilities at all (runc agrees), not "keep root's".
     caps: {
@@ -165,6 +207,14 @@ export function planSeccomp(seccomp: Record<string, any> | undefined): Record<st
   };
 }
 
+function planMemoryPolicy(m: Record<string, any>): Record<string, unknown> {
+  return {
+    mode: known(MPOL_MODE, m.mode, 'linux.memoryPolicy.mode'),
+    nodes: m.nodes ? parseCpuList(String(m.nodes), 'linux.memoryPolicy.nodes') : [],
+    flags: ((m.flags ?? []) as string[]).reduce((f, name) => f | known(MPOL_FLAG, name, 'linux.memoryPolicy.flags'), 0),
+  };
+}
+
 export function buildPlan(input: PlanInput): LaunchPlan {
   const { spec, bundle, rootfs, cgroup } = input;
   const linux = spec.linux ?? {};
@@ -210,6 +260,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     sysctl: linux.sysctl ?? {},
     seccomp: planSeccomp(linux.seccomp),
     personality: linux.personality ? PERSONALITY[linux.personality.domain] ?? null : null,
+    memoryPolicy: linux.memoryPolicy ? planMemoryPolicy(linux.memoryPolicy as Record<string, any>) : null,
     // The init stops before pivot_root so skiff can run prestart/createRuntime hooks, then runs
     // createContainer itself; startContainer runs in the init after `start`.
     hooksSync: ['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => (spec.hooks as any)?.[k]?.length),

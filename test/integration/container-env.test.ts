@@ -216,8 +216,23 @@ describe('personality and I/O priority', () => {
     assert.deepEqual(assertGone(b), []);
   });
 
+  test('scheduler, execCPUAffinity and memoryPolicy reach the process', () => {
+    const b = makeBundle((c) => {
+      c.process.scheduler = { policy: 'SCHED_BATCH', nice: 5 };
+      c.process.execCPUAffinity = { initial: '0-1', final: '0' };
+      c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
+      c.process.args = ['/bin/sh', '-c', 'grep "^policy" /proc/self/sched > /out/sched; taskset -p $$ > /out/affinity; grep -m1 -o "bind:[0-9]*" /proc/self/numa_maps > /out/numa; cut -d" " -f19 /proc/self/stat > /out/nice'];
+    });
+    runProbe2(b);
+    const read = (f: string) => fs.readFileSync(path.join(b.out, f), 'utf8').trim();
+    assert.match(read('sched'), /:\s+3$/, 'SCHED_BATCH is policy 3');
+    assert.equal(read('nice'), '5');
+    assert.match(read('affinity'), /mask: 1$/);
+    assert.equal(read('numa'), 'bind:0');
+  });
+
   test('fields skiff cannot apply are refused, not ignored', () => {
-    for (const edit of [(c: any) => (c.process.selinuxLabel = 'system_u:system_r:container_t:s0'), (c: any) => (c.process.scheduler = { policy: 'SCHED_OTHER' }), (c: any) => (c.linux.intelRdt = { closID: 'x' })]) {
+    for (const edit of [(c: any) => (c.process.selinuxLabel = 'system_u:system_r:container_t:s0'), (c: any) => (c.linux.netDevices = { eth9: {} }), (c: any) => (c.linux.intelRdt = { closID: 'x' })]) {
       const b = makeBundle(edit);
       const r = skiff(['create', '-b', b.dir, b.id]);
       assert.equal(r.code, 1);
