@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, waitFor, waitProbe, type Bundle } from '../helpers/skiff';
+import { STATE_ROOT, assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, waitFor, waitProbe, type Bundle } from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -117,14 +117,18 @@ describe('exec', () => {
     assert.match(m.stderr, /does not exist/);
   });
 
-  test('100 execs in a row leak nothing into the container or the host', () => {
+  test('1000 execs in a row leak nothing into the container or the host', { timeout: 20 * 60_000 }, () => {
     const initPid = stateOf(b.id).pid;
+    const rss = () => Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${initPid}/status`, 'utf8'))![1]);
+    const rssBefore = rss();
+    const stateEntries = () => fs.readdirSync(STATE_ROOT).length;
+    const entriesBefore = stateEntries();
     const fdsBefore = fs.readdirSync(`/proc/${initPid}/fd`).length;
     const procsBefore = fs.readFileSync(path.join('/sys/fs/cgroup/pids', b.config.linux.cgroupsPath, 'cgroup.procs'), 'utf8').trim().split('\n').length;
     // Mounts of this container or skiff seen from the host (other mounts of the machine may come and go).
     const ours = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(b.dir) || l.includes('skiff')).length;
     const mountsBefore = ours();
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 1000; i++) {
       const r = skiff(['exec', b.id, 'true']);
       assert.equal(r.code, 0, r.stderr);
     }
@@ -132,6 +136,8 @@ describe('exec', () => {
     const procsAfter = fs.readFileSync(path.join('/sys/fs/cgroup/pids', b.config.linux.cgroupsPath, 'cgroup.procs'), 'utf8').trim().split('\n').length;
     assert.equal(procsAfter, procsBefore);
     assert.equal(ours(), mountsBefore);
+    assert.ok(rss() - rssBefore <= 64, `the init's RSS grew from ${rssBefore} to ${rss()} kB`);
+    assert.equal(stateEntries(), entriesBefore, 'no state left by the execs');
   });
 
   test('delete --force of the container with execs running', () => {
