@@ -115,6 +115,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     seccomp: spec.linux?.seccomp,
     privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
     phase: 'creating',
+    creatorPid: process.pid,
   };
   const fds: number[] = [];
   let cgroup: CgroupPaths | undefined;
@@ -122,8 +123,9 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     store.write(state);
     cgroup = resolveCgroupPaths(spec.linux?.cgroupsPath, id);
     state.cgroup = cgroup;
-    store.write(state);
     createCgroups(cgroup);
+    // Recorded before the init exists: a create killed from here on leaves what delete needs.
+    store.write(state);
     applyResources(cgroup, spec.linux?.resources, { linuxDevices: spec.linux?.devices });
     const n = native();
     const fifo = path.join(dir, 'exec.fifo');
@@ -170,6 +172,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     state.pid = pid;
     state.initStartTime = procStat(pid)?.startTime ?? '';
     state.phase = 'created';
+    delete state.creatorPid;
     store.write(state);
     if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(pid));
     timing('state written');

@@ -79,14 +79,16 @@ export async function deleteContainer(store: Store, id: string, force: boolean):
   }
   const s = store.read(id);
   const status = currentStatus(store, s);
-  if ((status === 'running' || status === 'paused') && !force)
+  if ((status === 'running' || status === 'paused' || status === 'creating') && !force)
     throw new SkiffError(`cannot delete container "${id}" that is not stopped: ${status} (use --force)`);
   if (status !== 'stopped') {
     // A created container is deleted without --force, as runc does: its process never ran.
     if (initAlive(s)) signalPid(s.pid, 9);
   }
-  // Without a pid namespace of its own the container's other processes outlive the init.
-  if (!s.privatePidns) for (const pid of cgroupPids(s.cgroup)) signalPid(pid, 9);
+  // Without a pid namespace of its own the container's other processes outlive the init; and a
+  // create that died half-way may have left an init whose pid was never recorded. Either way the
+  // processes in the cgroup skiff made for the container are the container's.
+  if (!s.privatePidns || (s.phase === 'creating' && s.cgroup.created?.length)) for (const pid of cgroupPids(s.cgroup)) signalPid(pid, 9);
   thawIfFrozen(s.cgroup); // a paused container: SIGKILL lands once thawed
   if (!(await waitGone(s, 10_000))) throw new SkiffError(`cannot delete container "${id}": its init (pid ${s.pid}) did not die`);
   const problems = await removeCgroups(s.cgroup);

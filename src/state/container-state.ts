@@ -24,4 +24,6 @@ export interface ContainerState {
   privatePidns: boolean;
   /** "creating" until the init reported ready. */
   phase: 'creating' | 'created';
+  /** The `skiff create` process while creating: if it died, the create failed half-way. */
+  creatorPid?: number;
 }

@@ -27,7 +27,9 @@ export function initAlive(s: ContainerState): boolean {
 }
 
 export function statusOf(s: ContainerState, fifoPath: string): Status {
-  if (s.phase === 'creating' || !s.pid) return initAlive(s) || !s.pid ? 'creating' : 'stopped';
+  // A create that is still running says "creating"; one whose process died half-way (killed by
+  // its caller, say) left a container that can only be deleted.
+  if (s.phase === 'creating' || !s.pid) return s.creatorPid && procStat(s.creatorPid) ? 'creating' : 'stopped';
   if (!initAlive(s)) return 'stopped';
   // runc lets a created container be paused too; frozen wins over created.
   if (isFrozen(s.cgroup)) return 'paused';

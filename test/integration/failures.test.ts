@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, tempDir, type Bundle } from '../helpers/skiff';
+import { SKIFF, STATE_ROOT, assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, tempDir, waitFor, type Bundle } from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -138,5 +138,31 @@ describe('failures', () => {
     assert.equal(stateOf(b.id).status, 'stopped');
     assert.equal(skiff(['delete', b.id]).code, 0);
     assert.deepEqual(assertGone(b, pid), []);
+  });
+});
+
+describe('a create killed half-way', () => {
+  test('reads as stopped, and delete removes its init, cgroups and state', async () => {
+    // A createRuntime hook holds create while the init exists but is not yet recorded.
+    const b = makeBundle((c) => (c.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '5'] }] }));
+    const { spawn } = await import('node:child_process');
+    const child = spawn(SKIFF, ['--root', STATE_ROOT, 'create', '-b', b.dir, b.id], { stdio: 'ignore' });
+    await waitFor('creating', () => {
+      try {
+        return stateOf(b.id).status === 'creating';
+      } catch {
+        return false;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const cg = `/sys/fs/cgroup/pids${b.config.linux.cgroupsPath}/cgroup.procs`;
+    await waitFor('the init in its cgroup', () => fs.existsSync(cg) && fs.readFileSync(cg, 'utf8').trim() !== '');
+    const orphan = Number(fs.readFileSync(cg, 'utf8').trim().split('\n')[0]);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    await waitFor('stopped', () => stateOf(b.id).status === 'stopped');
+    assert.equal(skiff(['delete', b.id]).code, 0);
+    await waitFor('the orphaned init gone', () => !pidAlive(orphan));
+    assert.deepEqual(assertGone(b), []);
   });
 });
