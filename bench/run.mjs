@@ -32,8 +32,16 @@ import { barChart, encodePNG } from './png.mjs';
 const ARGS = process.argv.slice(2);
 const QUICK = ARGS.includes('--quick');
 const NO_HELPER = ARGS.includes('--no-helper');
-if (ARGS.includes('--help') || ARGS.some((a) => !['--quick', '--no-helper'].includes(a))) {
-  console.log('usage: node bench/run.mjs [--quick] [--no-helper]\n  --quick      5 repetitions per row, fewer containers (a smoke run)\n  --no-helper  time with Node\'s clock instead of the C helper');
+const outAt = ARGS.indexOf('--out');
+const OUT_DIR = outAt >= 0 ? ARGS[outAt + 1] : undefined;
+const known = (a, i) => ['--quick', '--no-helper', '--out'].includes(a) || (outAt >= 0 && i === outAt + 1);
+if (ARGS.includes('--help') || !ARGS.every(known) || (outAt >= 0 && !OUT_DIR)) {
+  console.log([
+    'usage: node bench/run.mjs [--quick] [--no-helper] [--out DIR]',
+    '  --quick      5 repetitions per row, fewer containers (a smoke run)',
+    '  --no-helper  time with Node\'s clock (and /usr/bin/time for RSS) instead of the C helper',
+    '  --out DIR    write latest.md/.png/.json there instead of bench/results',
+  ].join('\n'));
   process.exit(ARGS.includes('--help') ? 0 : 2);
 }
 
@@ -46,7 +54,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const SKIFF = path.join(ROOT, 'bin/skiff');
 const ROOTFS = path.join(ROOT, 'build/rootfs');
-const RESULTS = path.join(HERE, 'results');
+const RESULTS = OUT_DIR ? path.resolve(OUT_DIR) : path.join(HERE, 'results');
 const CG_PREFIX = `/skiff-bench-${process.pid}`;
 
 const ENV = { ...process.env };
@@ -872,7 +880,7 @@ async function main() {
   const leftCg = CGROUP_MOUNTS.map((m) => path.join(m.dir, CG_PREFIX)).filter((d) => fs.existsSync(d));
   const leftProcs = [...containerPids].filter(alive);
   if (leftCg.length || leftProcs.length) progress(`WARNING: left behind: ${[...leftCg, ...leftProcs.map((p) => `pid ${p}`)].join(', ')}`);
-  progress(`wrote ${path.relative(ROOT, path.join(RESULTS, 'latest.md'))}, latest.png, latest.json in ${elapsed.toFixed(0)} s; cleaned up`);
+  progress(`wrote ${path.join(RESULTS, 'latest.md')}, latest.png, latest.json in ${elapsed.toFixed(0)} s; cleaned up`);
 }
 
 main().catch((err) => {

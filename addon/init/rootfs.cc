@@ -8,6 +8,8 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <dirent.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -39,6 +41,51 @@ void remountBind(const std::string& target, unsigned long flags, const std::stri
   unsigned long locked = lockedFlags(target) & ~MS_RDONLY;
   if (err == EPERM && mount(nullptr, target.c_str(), nullptr, base | flags | locked, nullptr) == 0) return;
   fail("mount", "remount " + what, err);
+}
+
+// tmpcopyup: what was in the directory before the tmpfs covered it is copied into the tmpfs.
+// Everything is done on fds without following symlinks: the image's files are untrusted.
+void copyTree(int src, int dst, const std::string& shown, int depth) {
+  if (depth > 64) failMsg("mount", "tmpcopyup " + shown + ": directory tree too deep");
+  int dupfd = fcntl(src, F_DUPFD_CLOEXEC, 3);
+  DIR* d = dupfd < 0 ? nullptr : fdopendir(dupfd);
+  if (!d) fail("mount", "tmpcopyup: read " + shown, errno);
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) fail("mount", "tmpcopyup: stat " + shown + "/" + name, errno);
+    std::string where = shown + "/" + name;
+    if (S_ISDIR(st.st_mode)) {
+      if (mkdirat(dst, name.c_str(), st.st_mode & 07777) < 0 && errno != EEXIST) fail("mount", "tmpcopyup: mkdir " + where, errno);
+      UniqueFd s2(openat(src, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd d2(openat(dst, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!s2.ok() || !d2.ok()) fail("mount", "tmpcopyup: open " + where, errno);
+      copyTree(s2.get(), d2.get(), where, depth + 1);
+    } else if (S_ISREG(st.st_mode)) {
+      UniqueFd in(openat(src, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd out(openat(dst, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777));
+      if (!in.ok() || !out.ok()) fail("mount", "tmpcopyup: copy " + where, errno);
+      off_t left = st.st_size;
+      while (left > 0) {
+        ssize_t n = sendfile(out.get(), in.get(), nullptr, (size_t)left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail("mount", "tmpcopyup: copy " + where, n < 0 ? errno : EIO);
+        left -= n;
+      }
+    } else if (S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t n = readlinkat(src, name.c_str(), target, sizeof target - 1);
+      if (n < 0) fail("mount", "tmpcopyup: readlink " + where, errno);
+      target[n] = 0;
+      if (symlinkat(target, dst, name.c_str()) < 0) fail("mount", "tmpcopyup: symlink " + where, errno);
+    } else if (mknodat(dst, name.c_str(), st.st_mode, st.st_rdev) < 0) {
+      fail("mount", "tmpcopyup: mknod " + where, errno);
+    }
+    if (fchownat(dst, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) fail("mount", "tmpcopyup: chown " + where, errno);
+    if (!S_ISLNK(st.st_mode) && fchmodat(dst, name.c_str(), st.st_mode & 07777, 0) < 0) fail("mount", "tmpcopyup: chmod " + where, errno);
+  }
+  closedir(d);
 }
 
 void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
@@ -83,9 +130,29 @@ void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
       remountBind(fdPath(again.get()), rest, shown);
     }
   } else {
+    // The directory as the image has it, reachable through this fd once the tmpfs covers it.
+    UniqueFd before;
+    if (m["copyUp"].boolean()) before.reset(openInRoot(rootfd, dest, O_RDONLY | O_DIRECTORY));
     const char* src = source.empty() ? type.c_str() : source.c_str();
-    if (mount(src, target.c_str(), type.c_str(), flags, data.empty() ? nullptr : data.c_str()) < 0)
+    // A read-only tmpfs to copy into is mounted writable first and made read-only after.
+    unsigned long first = before.ok() ? flags & ~MS_RDONLY : flags;
+    if (mount(src, target.c_str(), type.c_str(), first, data.empty() ? nullptr : data.c_str()) < 0)
       fail("mount", "mount " + type + " on " + shown, errno);
+    if (before.ok()) {
+      UniqueFd after(openInRoot(rootfd, dest, O_RDONLY | O_DIRECTORY));
+      if (!after.ok()) fail("mount", "reopen " + shown, errno);
+      struct stat st;
+      if (fstat(before.get(), &st) == 0) {
+        (void)!fchown(after.get(), st.st_uid, st.st_gid);
+        (void)!fchmod(after.get(), st.st_mode & 07777);
+      }
+      copyTree(before.get(), after.get(), shown, 0);
+    }
+    if (before.ok() && (flags & MS_RDONLY)) {
+      UniqueFd again(openInRoot(rootfd, dest, O_PATH));
+      if (!again.ok() || mount(nullptr, fdPath(again.get()).c_str(), nullptr, MS_REMOUNT | flags, data.empty() ? nullptr : data.c_str()) < 0)
+        fail("mount", "remount " + shown + " read-only", errno);
+    }
   }
 
   const Json& prop = m["propagation"];

@@ -9,7 +9,7 @@ const MOUNT_OPTIONS = [
   'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime', 'relatime', 'remount', 'rexec', 'rnoatime',
   'rnodev', 'rnodiratime', 'rnoexec', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate', 'rrelatime', 'rro', 'rrw',
   'rshared', 'rslave', 'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable', 'rw', 'shared', 'silent', 'slave',
-  'strictatime', 'suid', 'symfollow', 'sync', 'unbindable',
+  'strictatime', 'suid', 'symfollow', 'sync', 'tmpcopyup', 'unbindable',
 ];
 
 /** features.md: what this build of skiff supports. Pure JSON on stdout, nothing on stderr. */

@@ -39,6 +39,8 @@ const RECURSIVE: Record<string, [set: boolean, attr: number]> = {
 
 export interface ParsedOptions {
   flags: number;
+  /** tmpcopyup (podman, CRI-O): fill a tmpfs with what the image has at its destination. */
+  copyUp: boolean;
   propagation: number[];
   attrSet: number;
   attrClr: number;
@@ -51,7 +53,12 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
   let attrClr = 0;
   const propagation: number[] = [];
   const data: string[] = [];
+  let copyUp = false;
   for (const opt of options ?? []) {
+    if (opt === 'tmpcopyup') {
+      copyUp = true;
+      continue;
+    }
     const f = FLAGS[opt];
     if (f) {
       flags = f[0] ? flags | f[1] : flags & ~f[1];
@@ -77,7 +84,7 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
     // Anything else is the filesystem's business (size=, mode=, newinstance, ptmxmode=, …).
     data.push(opt);
   }
-  return { flags, propagation, attrSet, attrClr, data: data.join(',') };
+  return { flags, copyUp, propagation, attrSet, attrClr, data: data.join(',') };
 }
 
 export function propagationFlag(name: string | undefined): number | undefined {

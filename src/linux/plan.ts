@@ -18,6 +18,7 @@ export interface PlanMount {
   flags: number;
   data: string;
   bind: boolean;
+  copyUp?: boolean;
   propagation: number[];
   attrSet: number;
   attrClr: number;
@@ -160,6 +161,7 @@ function planMount(m: Mount, bundle: string): PlanMount {
     flags: bind ? o.flags | MS.BIND : o.flags,
     data: o.data,
     bind,
+    copyUp: o.copyUp && !bind,
     propagation: o.propagation,
     attrSet: o.attrSet,
     attrClr: o.attrClr,

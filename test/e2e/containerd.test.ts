@@ -301,7 +301,7 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
     for (const id of ['priv', 'dev', 'tmpfs']) assert.deepEqual(removeAndCheck(id), []);
   });
 
-  test('ctr run --rootfs-propagation rslave', { todo: 'skiff bug: linux.rootfsPropagation "rslave" is refused (only private/shared/slave/unbindable); runc accepts it' }, () => {
+  test('ctr run --rootfs-propagation rslave', () => {
     const r = ctr(runArgs('rslave', ['--rm', '--rootfs-propagation', 'rslave'], ['true']));
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(removeAndCheck('rslave'), []);

@@ -300,15 +300,14 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     assert.deepEqual(removeAndCheck('donor', id), []);
   });
 
-  // Config shapes podman writes that runc accepts and skiff does not (yet): kept as `todo` so the
-  // suite passes; each one passes with runc through the same podman.
-  test('run --device /dev/fuse (podman writes fileMode with the S_IFCHR bits: 8576 = 0o20600)', { todo: 'skiff bug: /linux/devices/N/fileMode above 0o777 is refused ("must be <= 511"); runc ignores the S_IFMT bits' }, () => {
+  // Config shapes podman writes that runc accepts (each once a skiff bug found by this suite).
+  test('run --device /dev/fuse (podman writes fileMode with the S_IFCHR bits: 8576 = 0o20600)', () => {
     const r = podman(['run', '--rm', ...runFlags(), '--device', '/dev/fuse', IMAGE_REF, 'ls', '-l', '/dev/fuse']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^c.* 10, +229 /);
   });
 
-  test('run --tmpfs / --read-only (podman adds the "tmpcopyup" mount option)', { todo: 'skiff bug: tmpfs option "tmpcopyup" reaches mount(2) as data: EINVAL; runc copies the directory\'s contents up instead' }, () => {
+  test('run --tmpfs / --read-only (podman adds the "tmpcopyup" mount option)', () => {
     let r = podman(['run', '--rm', ...runFlags(), '--tmpfs', '/scratch:size=1m', IMAGE_REF, 'grep', ' /scratch ', '/proc/mounts']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /size=1024k/);
@@ -322,7 +321,7 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     assert.equal(r.stdout, 'ro\ntmp-rw\n');
   });
 
-  test('run --mount bind-propagation=rslave (podman sets linux.rootfsPropagation to "rslave")', { todo: 'skiff bug: rootfsPropagation "rslave" is refused (only private/shared/slave/unbindable); runc accepts the r* forms' }, () => {
+  test('run --mount bind-propagation=rslave (podman sets linux.rootfsPropagation to "rslave")', () => {
     const src = path.join(dir, 'bindsrc');
     fs.mkdirSync(src, { recursive: true });
     fs.writeFileSync(path.join(src, 'f'), 'from-host\n');

@@ -242,6 +242,20 @@ describe('personality and I/O priority', () => {
   });
 });
 
+describe('what podman and ctr send', () => {
+  test('tmpfs with tmpcopyup keeps what the image had; rslave propagation; a device fileMode with type bits', () => {
+    const b = makeBundle((c) => {
+      c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['size=1m', 'rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+      c.linux.rootfsPropagation = 'rslave';
+      c.linux.devices = [{ path: '/dev/fuse-test', type: 'c', major: 1, minor: 3, fileMode: 8576, uid: 0, gid: 0 }];
+      c.process.args = ['/bin/sh', '-c', 'grep -c ^root: /etc/passwd > /out/etc; echo new > /etc/new && echo writable >> /out/etc; grep " /etc " /proc/self/mounts | cut -d" " -f3 >> /out/etc; stat -c %a:%F /dev/fuse-test >> /out/etc'];
+    });
+    runProbe2(b);
+    assert.equal(fs.readFileSync(path.join(b.out, 'etc'), 'utf8'), '1\nwritable\ntmpfs\n600:character special file\n');
+    assert.ok(!fs.existsSync(path.join(b.config.root.path, 'etc/new')), 'the image is untouched');
+  });
+});
+
 describe('session keyring', () => {
   test('a new session keyring named after the container, none with --no-new-keyring', () => {
     const edit = (c: any) => {
