@@ -210,42 +210,24 @@ const R = Object.fromEntries(RUNTIMES.map((r) => [r.name, r]));
 if (!R.runc) console.error('bench: runc not found: its column stays empty');
 if (!R.crun) console.error('bench: crun not found: its column stays empty');
 
+let specTemplate;
+/** skiff's own default config (`skiff spec`, runc's defaults) made to run `args` non-interactively. */
 function baseConfig(args, cgroupsPath) {
-  // test/helpers/skiff.ts baseConfig(), without the probe's /out mount.
-  return {
-    ociVersion: '1.0.2',
-    process: {
-      terminal: false,
-      user: { uid: 0, gid: 0 },
-      args,
-      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
-      cwd: '/',
-      capabilities: {
-        bounding: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-        effective: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-        permitted: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-      },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
-      noNewPrivileges: true,
-    },
-    root: { path: ROOTFS, readonly: true },
-    hostname: 'bench',
-    mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc' },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
-      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
-    ],
-    linux: {
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
-      maskedPaths: ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/timer_list', '/sys/firmware'],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-      cgroupsPath,
-    },
-  };
+  if (!specTemplate) {
+    const d = fs.mkdtempSync(path.join(TMP, 'spec-'));
+    const r = spawnSync(SKIFF, ['spec', '--bundle', d], { env: ENV, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`skiff spec: ${r.stderr}`);
+    specTemplate = fs.readFileSync(path.join(d, 'config.json'), 'utf8');
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+  const c = JSON.parse(specTemplate);
+  c.process.terminal = false;
+  c.process.args = args;
+  c.root = { path: ROOTFS, readonly: true };
+  c.hostname = 'bench';
+  delete c.linux.resources;
+  c.linux.cgroupsPath = cgroupsPath;
+  return c;
 }
 
 const SLEEP = ['/bin/sleep', '3600'];
