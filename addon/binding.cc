@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/fd.h"
+#include "common/fdpass.h"
 #include "common/json.h"
 #include "common/proto.h"
 
@@ -252,21 +253,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     }
     if (type == "seccomp-fd") {
       // The notify fd follows on one byte with SCM_RIGHTS; skiff hands it to the agent.
-      char byte;
-      struct iovec iov = {&byte, 1};
-      char ctrl[CMSG_SPACE(sizeof(int))] = {};
-      struct msghdr m = {};
-      m.msg_iov = &iov;
-      m.msg_iovlen = 1;
-      m.msg_control = ctrl;
-      m.msg_controllen = sizeof ctrl;
-      ssize_t got;
-      do got = recvmsg(parentEnd.get(), &m, MSG_CMSG_CLOEXEC);
-      while (got < 0 && errno == EINTR);
-      struct cmsghdr* c = got == 1 ? CMSG_FIRSTHDR(&m) : nullptr;
-      if (!c || c->cmsg_type != SCM_RIGHTS) throw abort("seccomp", "receive the seccomp notify fd", got < 0 ? errno : EPROTO);
-      int nfd;
-      memcpy(&nfd, CMSG_DATA(c), sizeof nfd);
+      int nfd = skiff::recvWithFd(parentEnd.get(), nullptr, 1);
+      if (nfd < 0) throw abort("seccomp", "receive the seccomp notify fd", errno);
       UniqueFd notifyFd(nfd);
       try {
         if (onSeccompFd.IsEmpty()) throw Napi::Error::New(env, "seccomp: a notify fd arrived but no listenerPath is set");
@@ -443,22 +431,9 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
 Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sock = info[0].As<Napi::Number>().Int32Value();
-  char buf[4096];
-  struct iovec iov = {buf, sizeof buf};
-  char ctrl[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
-  ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) throw sysError(env, "console", "receive the pty master", errno);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) throw Napi::Error::New(env, "console: no pty master received");
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  std::string name;
+  int fd = skiff::recvWithFd(sock, &name, 4096);
+  if (fd < 0) throw sysError(env, "console", "receive the pty master", errno);
   return Napi::Number::New(env, fd);
 }
 
@@ -603,22 +578,8 @@ Napi::Value SendFdTo(const Napi::CallbackInfo& info) {
   if (!sock.ok()) throw sysError(env, "seccomp", "socket", errno);
   if (connect(sock.get(), (struct sockaddr*)&addr, sizeof addr) < 0)
     throw sysError(env, "seccomp", "connect to the seccomp agent at " + path, errno);
-  struct iovec iov = {const_cast<char*>(payload.data()), payload.size()};
-  char ctrl[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr m = {};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = ctrl;
-  m.msg_controllen = sizeof ctrl;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t n;
-  do n = sendmsg(sock.get(), &m, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) throw sysError(env, "seccomp", "send the notify fd to the seccomp agent at " + path, errno);
+  if (!skiff::sendWithFd(sock.get(), payload.data(), payload.size(), fd))
+    throw sysError(env, "seccomp", "send the notify fd to the seccomp agent at " + path, errno);
   return env.Undefined();
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "../common/fdpass.h"
 #include "report.h"
 #include "resolve.h"
 
@@ -45,23 +46,8 @@ void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole) {
   }
   if (fchown(slave.get(), (uid_t)proc["user"]["uid"].u64(), (gid_t)-1) < 0) fail("console", "chown " + name, errno);
 
-  struct msghdr msg = {};
-  struct iovec iov = {const_cast<char*>(name.data()), name.size()};
-  char ctrl[CMSG_SPACE(sizeof(int))] = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  int mfd = master.get();
-  memcpy(CMSG_DATA(c), &mfd, sizeof(int));
-  ssize_t sent;
-  do sent = sendmsg(consoleSocket, &msg, MSG_NOSIGNAL);
-  while (sent < 0 && errno == EINTR);
-  if (sent < 0) fail("console", "send the pty master over the console socket", errno);
+  if (!sendWithFd(consoleSocket, name.data(), name.size(), master.get()))
+    fail("console", "send the pty master over the console socket", errno);
   master.reset();
   close(consoleSocket);
 

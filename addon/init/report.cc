@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../common/fdpass.h"
 #include "../common/json.h"
 #include "../common/proto.h"
 
@@ -60,23 +61,7 @@ void sendReady() { send("{\"type\":\"ready\"}"); }
 void sendSeccompFd(int fd) {
   send("{\"type\":\"seccomp-fd\"}");
   // The fd rides on one byte of its own, read by the parent with recvmsg.
-  char byte = 's';
-  struct iovec iov = {&byte, 1};
-  char ctrl[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t n;
-  do n = sendmsg(gReportFd, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) fail("seccomp", "send the seccomp notify fd to skiff", errno);
+  if (!sendWithFd(gReportFd, "s", 1, fd)) fail("seccomp", "send the seccomp notify fd to skiff", errno);
   close(fd);
 }
 

@@ -187,16 +187,16 @@ describe('skiff check', () => {
     assert.match(r.stdout, /^warning \/hooks\/poststart\/0\/path: /m);
   });
 
-  test('seccomp: a profile skiff supports would run; an action it does not is an error', () => {
+  test('seccomp: a profile skiff supports would run; a flag it does not is an error', () => {
     const ok = makeBundle((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }));
     const r = check(ok.dir);
     assert.equal(r.code, 0, r.stdout);
     const bad = makeBundle((c) => {
-      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
     });
     const rb = check(bad.dir);
     assert.equal(rb.code, 1, rb.stdout);
-    assert.match(errorLines(rb).join('\n'), /^error +\/linux\/seccomp\/syscalls\/0\/action: action "SCMP_ACT_NOTIFY" is not supported by skiff/m);
+    assert.match(errorLines(rb).join('\n'), /^error +\/linux\/seccomp\/flags\/0: .*SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV/m);
   });
 
   test('config warnings are printed as warnings and do not fail the check', () => {

@@ -66,8 +66,8 @@ describe('messages', () => {
   });
 
   it('enum lists the allowed values and the value found', () => {
-    const problems = validateConfig(config((c) => { c.linux.rootfsPropagation = 'rshared'; }));
-    assert.deepEqual(problems, [{ path: '/linux/rootfsPropagation', message: 'must be one of "private", "shared", "slave", "unbindable" (got "rshared")' }]);
+    const problems = validateConfig(config((c) => { c.linux.rootfsPropagation = 'recursive'; }));
+    assert.deepEqual(problems, [{ path: '/linux/rootfsPropagation', message: 'must be one of "private", "shared", "slave", "unbindable", "rprivate", "rshared", "rslave", "runbindable" (got "recursive")' }]);
   });
 
   it('a missing property is reported at its own path', () => {
