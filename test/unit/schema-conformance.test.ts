@@ -20,21 +20,13 @@ import * as path from 'node:path';
 import Ajv04 from 'ajv-draft-04';
 import { validateConfig, validateFeatures, validateState, Problem } from '../../src/spec/validate';
 import { readJsonFile, SpecError } from '../../src/spec/json-file';
+import { ROOT } from '../helpers/skiff';
 
 // ---------------------------------------------------------------------------------------------
 // locating things
 
-function findRepoRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${start}`);
-    dir = up;
-  }
-}
 
-const repoRoot = findRepoRoot(__dirname);
+const repoRoot = ROOT;
 const specDir = process.env.SKIFF_SPEC_DIR || path.resolve(repoRoot, '../shared/oci-runtime-spec');
 const haveSpec = fs.existsSync(path.join(specDir, 'schema', 'config-schema.json'));
 const skip = haveSpec ? false : `OCI runtime-spec checkout not found at ${specDir} (set SKIFF_SPEC_DIR); skipping conformance tests`;

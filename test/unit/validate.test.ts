@@ -20,17 +20,9 @@ import {
 } from '../../src/spec/validate';
 import { checkRules, compareSemver } from '../../src/spec/rules';
 import { findJsonSyntaxError, parseJsonText, readJsonFile, SpecError } from '../../src/spec/json-file';
+import { ROOT } from '../helpers/skiff';
 
-function findRepoRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${start}`);
-    dir = up;
-  }
-}
-const repoRoot = findRepoRoot(__dirname);
+const repoRoot = ROOT;
 
 function minimal(): any {
   return {

@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { ROOT, run, type Result } from '../../helpers/skiff';
+import { ROOT, run, type Result, cgroupDirs } from '../../helpers/skiff';
+
+export { cgroupDirs };
 
 export { ROOT, run, type Result };
 export const SKIFF = path.join(ROOT, 'bin/skiff');
@@ -128,18 +130,6 @@ export function umountUnder(dir: string): string[] {
     for (const m of mountsUnder(dir)) spawnSync('umount', ['-l', m]);
   }
   return found;
-}
-
-/** Every cgroup directory of `cgroupsPath`, on every hierarchy mounted on this host. */
-export function cgroupDirs(cgroupsPath: string): string[] {
-  const out: string[] = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fstype = line.slice(sep + 3).split(' ')[0];
-    if (fstype === 'cgroup' || fstype === 'cgroup2') out.push(path.join(line.split(' ')[4]!, cgroupsPath));
-  }
-  return out;
 }
 
 /** Leaf cgroups under the prefix that still exist (each one a container's cgroup not removed). */
