@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { ROOT, run, type Result, cgroupDirs } from '../../helpers/skiff';
+import { ROOT, run, type Result, cgroupDirs, pidAlive } from '../../helpers/skiff';
 
-export { cgroupDirs };
+export { cgroupDirs, pidAlive };
 
 export { ROOT, run, type Result };
 export const SKIFF = path.join(ROOT, 'bin/skiff');
@@ -29,15 +29,6 @@ export async function waitFor(what: string, cond: () => boolean, ms = 15_000): P
   while (!cond()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
-  }
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
   }
 }
 
