@@ -19,6 +19,7 @@ import { Podman } from './helpers/podman';
 const CG = `/skiff-e2e-pm-${process.pid}`;
 /** podman passes no --root: skiff's default. */
 const SKIFF_ROOT = '/run/skiff';
+const rootExisted = fs.existsSync(SKIFF_ROOT);
 
 const skip = ensureInstalled('podman');
 let dir = '';
@@ -95,6 +96,14 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
       }
     }
     leftovers.push(...removeCgroupPrefix(CG).map((d) => `busy cgroup ${d}`));
+    // podman passes no --root: skiff's default root was made for this suite unless it existed.
+    if (!rootExisted) {
+      try {
+        fs.rmdirSync(SKIFF_ROOT); // only when empty
+      } catch {
+        // state left there is reported above
+      }
+    }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     if (leftovers.length) console.error(`podman e2e: cleaned up leftovers:\n  ${leftovers.join('\n  ')}`);
   });
