@@ -397,19 +397,23 @@ Napi::Value OpenPath(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
-// connectUnix(path) → fd of a connected SOCK_STREAM unix socket (the console socket).
-Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path = info[0].As<Napi::String>();
+// A connected SOCK_STREAM unix socket; `what` names its use in errors.
+UniqueFd connectUnixSocket(Napi::Env env, const std::string& path, const char* step, const std::string& what) {
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) throw Napi::Error::New(env, "console socket path too long: " + path);
+  if (path.size() >= sizeof addr.sun_path) throw Napi::Error::New(env, what + " path too long: " + path);
   memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.ok()) throw sysError(env, "console", "socket", errno);
+  if (!fd.ok()) throw sysError(env, step, "socket", errno);
   if (connect(fd.get(), (struct sockaddr*)&addr, sizeof addr) < 0)
-    throw sysError(env, "console", "connect to console socket " + path, errno);
-  return Napi::Number::New(env, fd.release());
+    throw sysError(env, step, "connect to " + what + " " + path, errno);
+  return fd;
+}
+
+// connectUnix(path) → fd of a connected SOCK_STREAM unix socket (the console socket).
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
+  UniqueFd fd = connectUnixSocket(info.Env(), info[0].As<Napi::String>(), "console", "console socket");
+  return Napi::Number::New(info.Env(), fd.release());
 }
 
 Napi::Value CloseFd(const Napi::CallbackInfo& info) {
@@ -570,14 +574,7 @@ Napi::Value SendFdTo(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>();
   std::string payload = info[1].As<Napi::String>();
   int fd = info[2].As<Napi::Number>().Int32Value();
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) throw Napi::Error::New(env, "seccomp listener path too long: " + path);
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock.ok()) throw sysError(env, "seccomp", "socket", errno);
-  if (connect(sock.get(), (struct sockaddr*)&addr, sizeof addr) < 0)
-    throw sysError(env, "seccomp", "connect to the seccomp agent at " + path, errno);
+  UniqueFd sock = connectUnixSocket(env, path, "seccomp", "the seccomp agent at");
   if (!skiff::sendWithFd(sock.get(), payload.data(), payload.size(), fd))
     throw sysError(env, "seccomp", "send the notify fd to the seccomp agent at " + path, errno);
   return env.Undefined();
