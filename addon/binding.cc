@@ -29,6 +29,7 @@
 #include "common/fdpass.h"
 #include "common/json.h"
 #include "common/proto.h"
+#include "systemd.h"
 
 using skiff::UniqueFd;
 
@@ -122,7 +123,8 @@ struct SpawnArgs {
   std::vector<int> keepFds;
 };
 
-// spawn({initPath, plan, cloneFlags, cgroupFd, pidnsPath, uidMap, gidMap, cgroupProcs, keepFds})
+// spawn({initPath, plan, cloneFlags, cgroupFd, pidnsPath, uidMap, gidMap, cgroupProcs, keepFds,
+//        onCloned, onHooks, onSeccompFd})
 //   → pid, once skiff-init reported "ready"; throws with the init's message otherwise.
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -228,6 +230,17 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   std::string pidText = std::to_string(pid);
   for (auto& procs : a.cgroupProcs)
     if (!writeFile(procs, pidText, e)) throw abort("cgroup", "add the init to " + procs, e);
+  // The init exists but runs nothing of its own yet: the systemd driver moves it into its scope
+  // and writes the resources now, so it is confined before its first instruction.
+  if (o.Has("onCloned") && o.Get("onCloned").IsFunction()) {
+    try {
+      o.Get("onCloned").As<Napi::Function>().Call({Napi::Number::New(env, (double)pid)});
+    } catch (const Napi::Error&) {
+      kill((pid_t)pid, SIGKILL);
+      reap((pid_t)pid);
+      throw;
+    }
+  }
 
   // If the init dies before reading everything, the reply below is EOF and its status says why.
   const char* go = (a.cloneFlags & CLONE_NEWUSER) && !a.uidMap.empty() ? "u" : "g";
@@ -598,6 +611,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("sendFdTo", Napi::Function::New(env, SendFdTo));
+  registerSystemd(env, exports);
   return exports;
 }
 

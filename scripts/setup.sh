@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v busybox >/dev/null && [ -x /bin/busybox ] && file_static=$(ldd /bin/busybox 2>&1 || true) && [[ "$file_static" == *"not a dynamic"* ]] || need+=(busybox-static)
 [ -f /usr/lib/x86_64-linux-gnu/libseccomp.a ] || need+=(libseccomp-dev)
+# sd-bus headers for the systemd cgroup driver (libsystemd itself is opened at run time).
+[ -f /usr/include/systemd/sd-bus.h ] || need+=(libsystemd-dev)
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need+=(libc6-dev)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)

@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--log <file>', 'append log lines (and errors) to this file')
     .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'))
     .option('--debug', 'log debug lines, with a timing of each step')
-    .option('--systemd-cgroup', 'use the systemd cgroup driver (not supported yet: reports an error)')
+    .option('--systemd-cgroup', 'use the systemd cgroup driver: the container gets a transient scope unit; cgroupsPath is "slice:prefix:name"')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => logError(s.replace(/^error: /, '').trimEnd()) })

@@ -17,10 +17,29 @@ export interface SpawnRequest {
   cgroupProcs?: string[];
   /** fds that must survive into skiff-init (exec fifo, console socket, preserved fds). */
   keepFds?: number[];
+  /** Called (synchronously) right after the clone, before the init runs anything (systemd scopes). */
+  onCloned?: (pid: number) => void;
   /** Called (synchronously) when the init waits for the runtime-namespace hooks; returns the reply frame. */
   onHooks?: (pid: number) => string;
   /** Called (synchronously) with the seccomp notify fd when the filter has SCMP_ACT_NOTIFY rules. */
   onSeccompFd?: (fd: number, pid: number) => void;
+}
+
+/** [name, D-Bus signature, value] of a unit property. */
+export type SystemdProperty = [string, string, unknown];
+
+/** systemd's D-Bus API (sd-bus through libsystemd, opened on first use). Errors carry the D-Bus error name in `code`. */
+export interface SystemdBinding {
+  /** StartTransientUnit(unit, "fail", properties) and wait for its job. */
+  startTransientUnit(unit: string, properties: SystemdProperty[]): void;
+  /** StopUnit(unit, "replace"), wait, ResetFailedUnit; false when systemd had no such unit. */
+  stopUnit(unit: string): boolean;
+  resetFailedUnit(unit: string): void;
+  /** SetUnitProperties(unit, runtime=true, properties). */
+  setUnitProperties(unit: string, properties: SystemdProperty[]): void;
+  /** A string property of a loaded unit; undefined when there is no such unit. */
+  unitProperty(unit: string, iface: string, property: string): string | undefined;
+  managerProperty(property: string): string;
 }
 
 export interface WaitStatus { code: number | null; signal: number | null }
@@ -40,6 +59,7 @@ interface Binding {
   restoreTermios(fd: number, saved: Buffer): void;
   setWinsize(fd: number, rows: number, cols: number): void;
   sendFdTo(socketPath: string, payload: string, fd: number): void;
+  systemd: SystemdBinding;
   attachDeviceFilter(cgroupDir: string, rules: { allow: boolean; type: string; major: number; minor: number; access: string }[]): void;
 }
 

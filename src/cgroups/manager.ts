@@ -14,6 +14,8 @@ export interface CgroupPaths {
   v1: Record<string, string>;
   /** The directories skiff made: only these (and what was created inside them) are removed. */
   created?: string[];
+  /** The systemd driver: the scope unit and the directories systemd makes and removes for it. */
+  systemd?: { unit: string; slice: string; managed: string[] };
 }
 
 function within(mountpoint: string, mountRoot: string, cgroup: string): string {
@@ -62,12 +64,14 @@ export function allDirs(p: CgroupPaths): string[] {
 /** Creates the directories; v1 cpuset cgroups need cpus and mems before they accept a task. */
 export function createCgroups(p: CgroupPaths): void {
   p.created = [];
+  const bySystemd = new Set(p.systemd?.managed ?? []);
   for (const [key, dir] of Object.entries(p.v1)) {
+    if (bySystemd.has(dir)) continue;
     if (!fs.existsSync(dir)) p.created.push(dir);
     mkdirs(dir);
     if (key.split(',').includes('cpuset')) inheritCpuset(dir);
   }
-  if (p.unified) {
+  if (p.unified && !bySystemd.has(p.unified)) {
     if (!fs.existsSync(p.unified)) p.created.push(p.unified);
     mkdirs(p.unified);
   }
@@ -98,9 +102,13 @@ function readTrim(file: string): string | undefined {
   }
 }
 
-/** cgroup.procs of every v1 hierarchy: the addon writes the init's pid there before it runs. */
-export function v1ProcsFiles(p: CgroupPaths): string[] {
-  return Object.values(p.v1).map((d) => path.join(d, 'cgroup.procs'));
+/**
+ * cgroup.procs of every v1 hierarchy: the addon writes the init's pid there before it runs. At
+ * create, systemd itself moves the init into the hierarchies it manages (`bySkiffOnly`).
+ */
+export function v1ProcsFiles(p: CgroupPaths, bySkiffOnly = false): string[] {
+  const bySystemd = new Set(bySkiffOnly ? p.systemd?.managed ?? [] : []);
+  return Object.values(p.v1).filter((d) => !bySystemd.has(d)).map((d) => path.join(d, 'cgroup.procs'));
 }
 
 /** Pids in the container's cgroup (the cgroup2 view when there is one, else a v1 hierarchy). */

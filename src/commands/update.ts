@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { applyResources, readCgroupFile } from '../cgroups/apply';
+import { updateScope } from '../cgroups/systemd-scope';
 import { currentStatus } from '../container/lifecycle';
 import { SkiffError } from '../errors';
 import type { Globals } from '../globals';
@@ -155,5 +156,7 @@ export function update(g: Globals, id: string, f: UpdateFlags): void {
       if (!hasPeriod && p) r.cpu.period = Number(p);
     }
   }
+  // systemd first (it rewrites the files it knows), then the files themselves, as runc does.
+  updateScope(s.cgroup, r);
   applyResources(s.cgroup, r, { update: true });
 }

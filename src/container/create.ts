@@ -5,6 +5,9 @@ import * as path from 'node:path';
 
 import { applyResources } from '../cgroups/apply';
 import { createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
+import { effectiveDeviceRules } from '../cgroups/resources-v1';
+import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
+import { startScope, stopScope } from '../cgroups/systemd-scope';
 import { SkiffError, messageOf } from '../errors';
 import { checkAppArmor } from '../linux/lsm';
 import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
@@ -74,7 +77,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   if (!fs.existsSync(bundle)) throw new SkiffError(`bundle ${bundle}: no such file or directory`);
   const spec = loadSpec(bundle, !!opts.systemdCgroup);
   timing('config loaded and validated');
-  if (opts.systemdCgroup) throw new SkiffError('--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)');
+  const systemd = !!opts.systemdCgroup;
+  if (systemd && !systemdBooted()) throw new SkiffError(SYSTEMD_NOT_RUNNING);
   const lsm = checkAppArmor(spec.process?.apparmorProfile, 'config.json: /process/apparmorProfile');
   if (lsm) throw new SkiffError(lsm);
   const notify = checkNotify(spec.linux?.seccomp);
@@ -121,12 +125,16 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   let cgroup: CgroupPaths | undefined;
   try {
     store.write(state);
-    cgroup = resolveCgroupPaths(spec.linux?.cgroupsPath, id);
+    cgroup = systemd ? systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id)) : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
     state.cgroup = cgroup;
+    // With systemd, only the v1 hierarchies systemd leaves alone (cpuset, freezer, …): its own
+    // come with the scope, which needs the init's pid.
     createCgroups(cgroup);
     // Recorded before the init exists: a create killed from here on leaves what delete needs.
     store.write(state);
-    applyResources(cgroup, spec.linux?.resources, { linuxDevices: spec.linux?.devices });
+    const resources = spec.linux?.resources;
+    const applyAll = (paths: CgroupPaths): void => applyResources(paths, resources, { linuxDevices: spec.linux?.devices });
+    if (!systemd) applyAll(cgroup);
     const n = native();
     const fifo = path.join(dir, 'exec.fifo');
     n.mkfifo(fifo, 0o622);
@@ -142,7 +150,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     const plan = buildPlan({ spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, keyring: opts.noNewKeyring ? undefined : id, fds: { fifo: fifoFd, console: consoleFd, preserve } });
     timing('launch plan built');
     let cgroupFd: number | undefined;
-    if (cgroup.unified) {
+    if (cgroup.unified && !systemd) {
       cgroupFd = n.openDir(cgroup.unified);
       fds.push(cgroupFd);
     }
@@ -156,8 +164,16 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       pidnsPath: plan.namespaces.pidnsPath,
       uidMap: plan.uidMap,
       gidMap: plan.gidMap,
-      cgroupProcs: v1ProcsFiles(cgroup),
+      cgroupProcs: v1ProcsFiles(cgroup, true),
       keepFds,
+      onCloned: systemd
+        ? (pid) => {
+            const paths = cgroup!;
+            startScope(paths, { id, pid, resources, deviceRules: effectiveDeviceRules(resources, spec.linux?.devices) });
+            timing('systemd scope started');
+            applyAll(paths);
+          }
+        : undefined,
       onSeccompFd: seccompFdSender(spec.linux?.seccomp, (pid) => ociState({ ...state, pid }, 'creating')),
       onHooks: (pid) => {
         const creating = ociState({ ...state, pid }, 'creating');
@@ -186,6 +202,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
         // already gone
       }
     }
+    if (cgroup?.systemd) for (const p of stopScope(cgroup)) log('warning', p);
     // Its first attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
     if (cgroup) void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
     store.remove(id);

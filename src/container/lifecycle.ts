@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 
 import { signalAll, thawIfFrozen } from '../cgroups/freezer';
 import { cgroupPids, removeCgroups } from '../cgroups/manager';
+import { stopScope } from '../cgroups/systemd-scope';
 import { SkiffError } from '../errors';
 import { log } from '../log';
 import { native } from '../native';
@@ -88,10 +89,11 @@ export async function deleteContainer(store: Store, id: string, force: boolean):
   // Without a pid namespace of its own the container's other processes outlive the init; and a
   // create that died half-way may have left an init whose pid was never recorded. Either way the
   // processes in the cgroup skiff made for the container are the container's.
-  if (!s.privatePidns || (s.phase === 'creating' && s.cgroup.created?.length)) for (const pid of cgroupPids(s.cgroup)) signalPid(pid, 9);
+  if (!s.privatePidns || (s.phase === 'creating' && (s.cgroup.created?.length || s.cgroup.systemd))) for (const pid of cgroupPids(s.cgroup)) signalPid(pid, 9);
   thawIfFrozen(s.cgroup); // a paused container: SIGKILL lands once thawed
   if (!(await waitGone(s, 10_000))) throw new SkiffError(`cannot delete container "${id}": its init (pid ${s.pid}) did not die`);
-  const problems = await removeCgroups(s.cgroup);
+  // systemd removes the scope's own cgroups when it stops it; skiff removes those it made.
+  const problems = [...stopScope(s.cgroup), ...(await removeCgroups(s.cgroup))];
   for (const p of problems) log('warning', p);
   const failed = runHooks('poststop', s.hooks?.poststop, ociState(s, 'stopped'));
   if (failed) log('warning', failed);

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 import { hierarchy, type Hierarchy } from '../cgroups/hierarchy';
+import { SYSTEMD_NOT_RUNNING } from '../cgroups/systemd';
 import { ResourceError, v1Writes, type CgroupWrite } from '../cgroups/resources-v1';
 import { unifiedWrites, v2Writes } from '../cgroups/resources-v2';
 import { featuresDocument } from '../commands/features';
@@ -261,13 +262,6 @@ function ignoredResources(r: Obj, v2: boolean): Finding[] {
         warn(`/linux/resources/blockIO/weightDevice/${i}/leafWeight`, 'on cgroup v2 (io has no leaf weights)');
       }
     });
-    if (isSet(r.devices)) {
-      out.push({
-        path: '/linux/resources/devices',
-        verdict: 'warning',
-        message: 'is not applied by skiff on cgroup v2 yet (device rules need an eBPF program): the container would run without them',
-      });
-    }
   }
   return out;
 }
@@ -502,11 +496,16 @@ function notAppliedFindings(doc: Obj, out: Finding[]): void {
  * Everything the host and skiff must support for this config. `doc` is the parsed config.json
  * (possibly invalid); callers drop findings about paths that already have validation problems.
  */
+/** The systemd driver needs systemd as the host's init (sd_booted: /run/systemd/system). */
+export function systemdFinding(host: HostProbe): Finding {
+  if (!host.exists('/run/systemd/system'))
+    return { path: 'host', verdict: 'error', message: SYSTEMD_NOT_RUNNING };
+  return { path: 'host', verdict: 'ok', message: 'systemd runs this host: the container gets a transient scope unit (--systemd-cgroup)' };
+}
+
 export function hostFindings(doc: unknown, opts: { systemdCgroup?: boolean } = {}, host: HostProbe = realHost): Finding[] {
   const out: Finding[] = [];
-  if (opts.systemdCgroup) {
-    out.push({ path: 'host', verdict: 'error', message: '--systemd-cgroup is not supported yet: use the cgroupfs driver (omit the flag)' });
-  }
+  if (opts.systemdCgroup) out.push(systemdFinding(host));
   if (!isObj(doc)) return out;
   namespaceFindings(doc, host, out);
   cgroupFindings(doc, host, out);

@@ -120,7 +120,7 @@ describe('host-support: cgroups', () => {
     assert.ok(f.some((x) => x.verdict === 'ok' && x.path === '/linux/resources' && /pids/.test(x.message)));
   });
 
-  test('v2: realtime and net_cls have no equivalent; device rules are not applied yet; swappiness is ignored', () => {
+  test('v2: realtime and net_cls have no equivalent; device rules apply (eBPF); swappiness is ignored', () => {
     const c = config((c) => {
       c.linux.resources = {
         cpu: { realtimeRuntime: 1000 },
@@ -131,7 +131,7 @@ describe('host-support: cgroups', () => {
     });
     const f = hostFindings(c, {}, fakeHost());
     assert.deepEqual(errors(f).map((x) => x.path).sort(), ['/linux/resources/cpu', '/linux/resources/network']);
-    assert.equal(at(f, '/linux/resources/devices')[0]?.verdict, 'warning');
+    assert.ok(!at(f, '/linux/resources/devices').some((x) => x.verdict !== 'ok'), 'the eBPF device filter applies them');
     assert.equal(at(f, '/linux/resources/memory/swappiness')[0]?.verdict, 'warning');
   });
 
@@ -163,10 +163,17 @@ describe('host-support: cgroups', () => {
     assert.match(errors(f)[0]!.message, /devices controller/);
   });
 
-  test('no cgroup filesystem at all; --systemd-cgroup', () => {
+  test('no cgroup filesystem at all; --systemd-cgroup without systemd', () => {
     const f = hostFindings(config(), { systemdCgroup: true }, fakeHost({ h: { mode: 'unified', v1: [] } }));
     assert.equal(errors(f).length, 2);
     assert.ok(errors(f).every((x) => x.path === 'host'));
+    assert.ok(errors(f).some((x) => /systemd is not running/.test(x.message)));
+  });
+
+  test('--systemd-cgroup where systemd runs', () => {
+    const f = hostFindings(config(), { systemdCgroup: true }, fakeHost({ files: { '/run/systemd/system': '' } }));
+    assert.deepEqual(errors(f), []);
+    assert.ok(f.some((x) => x.path === 'host' && x.verdict === 'ok' && /transient scope/.test(x.message)));
   });
 });
 
