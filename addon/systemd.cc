@@ -236,7 +236,7 @@ int appendProperty(Napi::Env env, sd_bus_message* m, const Napi::Array& prop) {
     for (uint32_t i = 0; r >= 0 && i < a.Length(); i++) {
       Napi::Array pair = a.Get(i).As<Napi::Array>();
       std::string first = pair.Get(0u).As<Napi::String>();
-      r = s.sd_bus_message_open_container(m, 'r', sig.c_str() + 2);
+      r = s.sd_bus_message_open_container(m, 'r', sig == "a(ss)" ? "ss" : "st");
       if (r >= 0) r = s.sd_bus_message_append_basic(m, 's', first.c_str());
       if (r >= 0 && sig == "a(ss)") {
         std::string second = pair.Get(1u).As<Napi::String>();

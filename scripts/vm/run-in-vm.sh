@@ -14,7 +14,9 @@
 # missing; the kernel package (what linux-image-amd64 depends on) is fetched with `apt-get download`
 # and unpacked into the cache directory, never installed into /boot or /lib/modules.
 #
-# Usage: scripts/vm/run-in-vm.sh [--rw DIR]... [--mem MB] [--timeout S] [--prepare] [--] CMD [ARGS...]
+# Usage: scripts/vm/run-in-vm.sh [--rw DIR]... [--mem MB] [--timeout S] [--systemd] [--prepare] [--] CMD [ARGS...]
+#   --systemd   boot the host's own systemd as PID 1 (for the systemd cgroup driver), straight into a
+#               target that runs only the command, as a service with Delegate=yes
 #   --prepare   only install the packages and build the cached kernel and initramfs
 # Environment: SKIFF_VM_CACHE (default /var/cache/skiff-vm), SKIFF_VM_KERNEL_PKG (e.g.
 #   linux-image-6.1.0-56-amd64), SKIFF_VM_CONSOLE=1 (show the guest console on stderr afterwards).
@@ -27,6 +29,7 @@ MEM=2048
 SMP=$(nproc)
 TIMEOUT=1200
 PREPARE=0
+SYSTEMD=0
 RW=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --mem) MEM=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --prepare) PREPARE=1; shift ;;
+    --systemd) SYSTEMD=1; shift ;;
     --) shift; break ;;
     -*) die "unknown option $1" ;;
     *) break ;;
@@ -42,6 +46,7 @@ done
 [ "$(id -u)" = 0 ] || die "must run as root (9p passthrough, apt-get)"
 [ $# -gt 0 ] || [ $PREPARE = 1 ] || die "no command given"
 [ ${#RW[@]} -gt 0 ] || RW=("$(realpath -e -- "$(dirname "$0")/../..")")
+[ $SYSTEMD = 0 ] || [ -x /lib/systemd/systemd ] || die "--systemd: the host has no /lib/systemd/systemd to boot"
 
 # --------------------------------------------------------------------------- packages
 need=()
@@ -147,7 +152,8 @@ mkdir -p $R/lib/modules/$KV && mount -o bind $R$(cat $R$CTL/moddir) $R/lib/modul
 hostname skiff-vm
 ip link set lo up
 cp /bin/busybox $R/run/busybox
-exec switch_root $R /run/busybox sh $CTL/stage2.sh
+[ -f $R$CTL/setup.sh ] && . $R$CTL/setup.sh
+exec switch_root $R $(cat $R$CTL/init.cmd)
 '
 IHASH=$( { echo "$MODS"; echo "$INIT"; sha256sum /bin/busybox; } | sha256sum | cut -c1-12)
 INITRD=$KDIR/initrd-$IHASH.cpio.gz
@@ -200,6 +206,45 @@ echo \$? > $CTL/rc
 sync
 poweroff -f
 EOF
+SDARGS=
+if [ $SYSTEMD = 0 ]; then
+  echo "/run/busybox sh $CTL/stage2.sh" > "$CTL/init.cmd"
+else
+  # PID 1 is the host's systemd (from the overlay root), booted into skiffvm.target: the command
+  # as a service (Delegate=yes, so the tests may make cgroups below it), no sysinit, no dbus
+  # daemon (skiff talks to systemd's private socket as root). The service always exits 0 after
+  # recording the command's status, and its success powers the VM off.
+  echo "/lib/systemd/systemd" > "$CTL/init.cmd"
+  SDARGS="systemd.unit=skiffvm.target systemd.show_status=0 systemd.log_level=warning systemd.log_target=console"
+  cat > "$CTL/skiffvm.target" <<EOF
+[Unit]
+Description=skiff VM command
+Requires=skiffvm.service
+AllowIsolate=yes
+EOF
+  cat > "$CTL/skiffvm.service" <<EOF
+[Unit]
+Description=skiff VM command
+DefaultDependencies=no
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+[Service]
+Type=exec
+ExecStart=/bin/bash -c '/bin/bash $CTL/cmd.sh </dev/null >>$CTL/out 2>>$CTL/err; echo \$? > $CTL/rc; sync'
+Delegate=yes
+TimeoutStopSec=15
+EOF
+  # Sourced by the initramfs before switch_root (\$R is the new root). The host root carries
+  # /.dockerenv: systemd would take itself for a container's init; hide it in the overlay.
+  cat > "$CTL/setup.sh" <<EOF
+mkdir -p \$R/run/systemd/system
+cp \$R$CTL/skiffvm.target \$R$CTL/skiffvm.service \$R/run/systemd/system/
+for u in systemd-journald.service systemd-journald.socket systemd-journald-dev-log.socket systemd-udevd.service systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service systemd-remount-fs.service systemd-binfmt.service systemd-random-seed.service systemd-update-utmp.service systemd-modules-load.service systemd-sysctl.service systemd-firstboot.service systemd-machine-id-commit.service; do
+  ln -sf /dev/null \$R/run/systemd/system/\$u
+done
+rm -f \$R/.dockerenv \$R/run/.containerenv
+EOF
+fi
 
 KERNEL=$KDIR/vmlinuz
 [ -s "$KDIR/vmlinux" ] && KERNEL=$KDIR/vmlinux
@@ -207,7 +252,7 @@ ARGS=(
   -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -machine pc
   -nodefaults -no-user-config -display none -no-reboot
   -kernel "$KERNEL" -initrd "$INITRD"
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all mitigations=off random.trust_cpu=on skiffvm.ctl=$CTL"
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all mitigations=off random.trust_cpu=on skiffvm.ctl=$CTL $SDARGS"
   -serial "file:$CTL/console.log"
   -fsdev "local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap"
   -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot

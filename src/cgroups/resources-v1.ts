@@ -148,7 +148,7 @@ export function rdmaLines(rdma: Resources['rdma']): string[] {
   return out;
 }
 
-interface Rule { type: string; major: number; minor: number; access: string }
+export interface Rule { type: string; major: number; minor: number; access: string }
 const WILDCARD = -1;
 
 /**
@@ -157,6 +157,21 @@ const WILDCARD = -1;
  * exceptions sorted by major, minor, type.
  */
 export function deviceWrites(rules: readonly DeviceCgroupRule[]): CgroupWrite[] {
+  const { defaultAllow, exceptions } = emulateDeviceRules(rules);
+  const out: CgroupWrite[] = [{ controller: 'devices', file: defaultAllow ? 'devices.allow' : 'devices.deny', value: 'a *:* rwm' }];
+  for (const r of exceptions) out.push({ controller: 'devices', file: defaultAllow ? 'devices.deny' : 'devices.allow', value: `${r.type} ${star(r.major)}:${star(r.minor)} ${r.access}` });
+  return out;
+}
+
+export interface DeviceRuleSet {
+  /** Allow everything but the exceptions (a deny list), or nothing but them (an allow list). */
+  defaultAllow: boolean;
+  /** Sorted by major, minor, type; major/minor -1 is the wildcard. */
+  exceptions: Rule[];
+}
+
+/** The rules replayed in order from a deny-all start, as the kernel's v1 devices controller keeps them. */
+export function emulateDeviceRules(rules: readonly DeviceCgroupRule[]): DeviceRuleSet {
   let defaultAllow = false;
   let exceptions = new Map<string, Rule>();
   const keyOf = (r: Rule): string => `${r.type} ${r.major}:${r.minor}`;
@@ -191,10 +206,8 @@ export function deviceWrites(rules: readonly DeviceCgroupRule[]): CgroupWrite[] 
       }
     }
   }
-  const out: CgroupWrite[] = [{ controller: 'devices', file: defaultAllow ? 'devices.allow' : 'devices.deny', value: 'a *:* rwm' }];
   const sorted = [...exceptions.values()].sort((a, b) => a.major - b.major || a.minor - b.minor || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-  for (const r of sorted) out.push({ controller: 'devices', file: defaultAllow ? 'devices.deny' : 'devices.allow', value: `${r.type} ${star(r.major)}:${star(r.minor)} ${r.access}` });
-  return out;
+  return { defaultAllow, exceptions: sorted };
 }
 
 function union(a: string, b: string): string {

@@ -11,6 +11,7 @@ import { SkiffError } from '../errors';
 import type { DeviceCgroupRule, Resources } from '../spec/types';
 import { hierarchy } from './hierarchy';
 import type { CgroupPaths } from './manager';
+import { emulateDeviceRules } from './resources-v1';
 import { blkioWeightToIoWeight, sharesToWeight, swapToV2 } from './resources-v2';
 
 export interface SystemdUnitName {
@@ -172,52 +173,28 @@ function deviceGroup(type: string, major: number, procDevices: string): string |
 export interface DeviceProperties { properties: UnitProperty[]; skipped: string[] }
 
 /**
- * The device rules as DevicePolicy/DeviceAllow (runc's systemd device translation). systemd only
- * knows allow lists: the rules are played in order (a deny-all resets the list, an allow-all makes
- * it a deny list); a deny list cannot be expressed, so it leaves systemd's policy at "auto" and the
- * rules to skiff's own filter. Rules systemd cannot name are skipped (and listed).
+ * The device rules as DevicePolicy/DeviceAllow (runc's systemd device translation), from the same
+ * emulation as the v1 writes. systemd only knows allow lists: a deny list (allow-all plus
+ * exceptions) leaves its policy at "auto" and the rules to skiff's own filter. Rules systemd
+ * cannot name are skipped (and listed); skiff's own filter still applies them.
  */
 export function deviceProperties(rules: readonly DeviceCgroupRule[], procDevices: string): DeviceProperties {
-  let allowAll = true;
-  let allowed: DeviceCgroupRule[] = [];
-  for (const r of rules) {
-    const all = (r.type ?? 'a') === 'a' && (r.major ?? -1) === -1 && (r.minor ?? -1) === -1;
-    if (all) {
-      allowAll = r.allow;
-      allowed = [];
-    } else if (!allowAll) {
-      if (r.allow) allowed.push(r);
-      else {
-        const deny = r.access ?? 'rwm';
-        allowed = allowed
-          .map((a) => (a.type === r.type && a.major === r.major && a.minor === r.minor ? { ...a, access: [...(a.access ?? 'rwm')].filter((c) => !deny.includes(c)).join('') } : a))
-          .filter((a) => (a.access ?? 'rwm') !== '');
-      }
-    }
-  }
-  if (allowAll) return { properties: [['DevicePolicy', 's', 'auto'], ['DeviceAllow', 'a(ss)', []]], skipped: [] };
+  const { defaultAllow, exceptions } = emulateDeviceRules(rules);
+  if (defaultAllow) return { properties: [['DevicePolicy', 's', 'auto'], ['DeviceAllow', 'a(ss)', []]], skipped: [] };
   const entries: [string, string][] = [];
   const skipped: string[] = [];
-  for (const r of allowed) {
-    const type = r.type ?? 'a';
-    const access = r.access ?? 'rwm';
-    const major = r.major ?? -1;
-    const minor = r.minor ?? -1;
-    const text = `${type} ${major < 0 ? '*' : major}:${minor < 0 ? '*' : minor} ${access}`;
-    const kind = type === 'b' ? 'block' : type === 'c' ? 'char' : undefined;
-    if (!kind) {
-      skipped.push(text);
-      continue;
-    }
-    if (major < 0) {
-      if (minor >= 0) skipped.push(text);
-      else entries.push([`${kind}-*`, access]);
-    } else if (minor < 0) {
-      const group = deviceGroup(type, major, procDevices);
-      if (group) entries.push([`${kind}-${group}`, access]);
+  for (const r of exceptions) {
+    const text = `${r.type} ${r.major < 0 ? '*' : r.major}:${r.minor < 0 ? '*' : r.minor} ${r.access}`;
+    const kind = r.type === 'b' ? 'block' : 'char';
+    if (r.major < 0) {
+      if (r.minor >= 0) skipped.push(text);
+      else entries.push([`${kind}-*`, r.access]);
+    } else if (r.minor < 0) {
+      const group = deviceGroup(r.type, r.major, procDevices);
+      if (group) entries.push([`${kind}-${group}`, r.access]);
       else skipped.push(text);
     } else {
-      entries.push([`/dev/${kind}/${major}:${minor}`, access]);
+      entries.push([`/dev/${kind}/${r.major}:${r.minor}`, r.access]);
     }
   }
   return { properties: [['DevicePolicy', 's', 'strict'], ['DeviceAllow', 'a(ss)', entries]], skipped };

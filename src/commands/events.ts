@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import { collectStats, oomKillCount, toJson } from '../cgroups/stats';
+import { scopeResult } from '../cgroups/systemd-scope';
 import { currentStatus } from '../container/lifecycle';
 import { SkiffError } from '../errors';
 import type { Globals } from '../globals';
@@ -55,18 +57,44 @@ export async function events(g: Globals, id: string, opts: { stats?: boolean; in
     let timer: NodeJS.Timeout | undefined;
     const stop = (): void => {
       if (timer) clearTimeout(timer);
+      watcher?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       resolve();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // cgroup v2 notifies memory.events changes (inotify): an OOM kill is read at once, before the
+    // victim's exit can empty a systemd scope (which systemd then removes, counter and all).
+    const watched = s.cgroup.mode === 'unified' && s.cgroup.unified ? path.join(s.cgroup.unified, 'memory.events') : undefined;
+    let watcher: fs.FSWatcher | undefined;
+    const checkOom = (): void => {
+      const now = oomKillCount(s.cgroup);
+      for (; ooms < now; ooms++) emit(toJson({ type: 'oom', id }));
+    };
+    if (watched) {
+      try {
+        watcher = fs.watch(watched, { persistent: false }, () => {
+          try {
+            checkOom();
+          } catch {
+            // the poll below reports it
+          }
+        });
+        watcher.on('error', () => watcher?.close());
+      } catch {
+        // no inotify here: polling alone
+      }
+    }
     const tick = (): void => {
       try {
         // OOM first: the kill that just stopped the container must still be reported.
-        const now = oomKillCount(s.cgroup);
-        for (; ooms < now; ooms++) emit(toJson({ type: 'oom', id }));
-        if (!initAlive(s)) return stop();
+        checkOom();
+        if (!initAlive(s)) {
+          // systemd removes a stopped scope's cgroup, counter and all, but may keep its result.
+          if (ooms === 0n && s.cgroup.systemd && scopeResult(s.cgroup) === 'oom-kill') emit(toJson({ type: 'oom', id }));
+          return stop();
+        }
         if (Date.now() >= nextStats) {
           nextStats += interval;
           if (nextStats < Date.now()) nextStats = Date.now() + interval;

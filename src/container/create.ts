@@ -123,6 +123,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   };
   const fds: number[] = [];
   let cgroup: CgroupPaths | undefined;
+  let scopeStarted = false;
   try {
     store.write(state);
     cgroup = systemd ? systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id)) : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
@@ -170,6 +171,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
         ? (pid) => {
             const paths = cgroup!;
             startScope(paths, { id, pid, resources, deviceRules: effectiveDeviceRules(resources, spec.linux?.devices) });
+            scopeStarted = true;
             timing('systemd scope started');
             applyAll(paths);
           }
@@ -202,7 +204,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
         // already gone
       }
     }
-    if (cgroup?.systemd) for (const p of stopScope(cgroup)) log('warning', p);
+    // Only a scope this create started: a name in use is another container's.
+    if (cgroup && scopeStarted) for (const p of stopScope(cgroup)) log('warning', p);
     // Its first attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
     if (cgroup) void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
     store.remove(id);

@@ -103,10 +103,11 @@ describe('systemd driver: properties', () => {
     assert.ok(entries.some(([p, a]) => p === '/dev/char/1:3' && a === 'rwm'), '/dev/null');
     assert.ok(entries.some(([p]) => p === 'char-pts'), 'major 136 through /proc/devices');
     assert.ok(entries.some(([p, a]) => p === '/dev/block/8:0' && a === 'r'));
-    assert.deepEqual(d.skipped, ['c 99:* rw', 'c *:3 r'], 'an unknown major, a wildcard major with a minor');
+    assert.deepEqual(d.skipped, ['c *:3 r', 'c 99:* rw'], 'a wildcard major with a minor, an unknown major');
   });
 
-  test('a deny rule takes access away; allow-all leaves systemd at "auto"', () => {
+  test('a deny rule takes access away; no rules is deny-all; allow-all leaves systemd at "auto"', () => {
+    assert.deepEqual(deviceProperties([], PROC_DEVICES).properties, [['DevicePolicy', 's', 'strict'], ['DeviceAllow', 'a(ss)', []]]);
     const d = deviceProperties([
       { allow: false, access: 'rwm' },
       { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
@@ -115,7 +116,7 @@ describe('systemd driver: properties', () => {
       { allow: false, type: 'c', major: 1, minor: 5, access: 'r' },
     ], PROC_DEVICES);
     assert.deepEqual(d.properties[1], ['DeviceAllow', 'a(ss)', [['/dev/char/1:3', 'rm']]]);
-    const open = deviceProperties([{ allow: true, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3 }], PROC_DEVICES);
+    const open = deviceProperties([{ allow: true, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }], PROC_DEVICES);
     assert.deepEqual(open.properties, [['DevicePolicy', 's', 'auto'], ['DeviceAllow', 'a(ss)', []]]);
   });
 
