@@ -17,6 +17,8 @@
 # Usage: scripts/vm/run-in-vm.sh [--rw DIR]... [--mem MB] [--timeout S] [--systemd] [--prepare] [--] CMD [ARGS...]
 #   --systemd   boot the host's own systemd as PID 1 (for the systemd cgroup driver), straight into a
 #               target that runs only the command, as a service with Delegate=yes
+#   --hybrid    with --systemd: no cgroup2 mount of ours; systemd lays out a hybrid hierarchy (v1
+#               controllers, cgroup2 at /sys/fs/cgroup/unified), as on older hosts
 #   --prepare   only install the packages and build the cached kernel and initramfs
 # Environment: SKIFF_VM_CACHE (default /var/cache/skiff-vm), SKIFF_VM_KERNEL_PKG (e.g.
 #   linux-image-6.1.0-56-amd64), SKIFF_VM_CONSOLE=1 (show the guest console on stderr afterwards).
@@ -30,6 +32,7 @@ SMP=$(nproc)
 TIMEOUT=1200
 PREPARE=0
 SYSTEMD=0
+HYBRID=0
 RW=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=$2; shift 2 ;;
     --prepare) PREPARE=1; shift ;;
     --systemd) SYSTEMD=1; shift ;;
+    --hybrid) HYBRID=1; shift ;;
     --) shift; break ;;
     -*) die "unknown option $1" ;;
     *) break ;;
@@ -47,6 +51,7 @@ done
 [ $# -gt 0 ] || [ $PREPARE = 1 ] || die "no command given"
 [ ${#RW[@]} -gt 0 ] || RW=("$(realpath -e -- "$(dirname "$0")/../..")")
 [ $SYSTEMD = 0 ] || [ -x /lib/systemd/systemd ] || die "--systemd: the host has no /lib/systemd/systemd to boot"
+[ $HYBRID = 0 ] || [ $SYSTEMD = 1 ] || die "--hybrid needs --systemd (systemd mounts the hybrid hierarchy)"
 
 # --------------------------------------------------------------------------- packages
 need=()
@@ -136,8 +141,10 @@ mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs $R/dev/shm
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs $R/tmp
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs $R/run
-mount -t cgroup2 -o nsdelegate cgroup2 $R/sys/fs/cgroup || fail "cgroup2"
-for c in $(cat $R/sys/fs/cgroup/cgroup.controllers); do echo "+$c" > $R/sys/fs/cgroup/cgroup.subtree_control; done
+if ! grep -q skiffvm.hybrid $R/proc/cmdline; then
+  mount -t cgroup2 -o nsdelegate cgroup2 $R/sys/fs/cgroup || fail "cgroup2"
+  for c in $(cat $R/sys/fs/cgroup/cgroup.controllers); do echo "+$c" > $R/sys/fs/cgroup/cgroup.subtree_control; done
+fi
 mount -t bpf bpf $R/sys/fs/bpf
 echo 16 > $R/proc/sys/vm/nr_hugepages
 mkdir -p $R$CTL
@@ -216,6 +223,7 @@ else
   # recording the command's status, and its success powers the VM off.
   echo "/lib/systemd/systemd" > "$CTL/init.cmd"
   SDARGS="systemd.unit=skiffvm.target systemd.show_status=0 systemd.log_level=warning systemd.log_target=console"
+  [ $HYBRID = 0 ] || SDARGS="$SDARGS skiffvm.hybrid systemd.unified_cgroup_hierarchy=0"
   cat > "$CTL/skiffvm.target" <<EOF
 [Unit]
 Description=skiff VM command
@@ -246,13 +254,15 @@ rm -f \$R/.dockerenv \$R/run/.containerenv
 EOF
 fi
 
+CGV1=cgroup_no_v1=all
+[ $HYBRID = 0 ] || CGV1=
 KERNEL=$KDIR/vmlinuz
 [ -s "$KDIR/vmlinux" ] && KERNEL=$KDIR/vmlinux
 ARGS=(
   -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -machine pc
   -nodefaults -no-user-config -display none -no-reboot
   -kernel "$KERNEL" -initrd "$INITRD"
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all mitigations=off random.trust_cpu=on skiffvm.ctl=$CTL $SDARGS"
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 $CGV1 mitigations=off random.trust_cpu=on skiffvm.ctl=$CTL $SDARGS"
   -serial "file:$CTL/console.log"
   -fsdev "local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap"
   -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
