@@ -4,6 +4,7 @@
 // no qemu package) or when SKIFF_SKIP_VM=1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 
@@ -33,6 +34,7 @@ export function runGuestSuite(t: TestContext, suite: GuestSuite): void {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
 
+  if (suite.systemd && !fs.existsSync('/lib/systemd/systemd')) return t.skip('the host has no /lib/systemd/systemd to boot in the VM');
   const prep = spawnSync('bash', [SCRIPT, '--prepare'], { encoding: 'utf8', timeout: 20 * 60_000, env });
   if (prep.status !== 0) return t.skip(`the VM cannot be prepared here (qemu-system-x86 / Debian kernel package): ${tail(prep.stderr, 5)}`);
 
