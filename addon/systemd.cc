@@ -340,24 +340,43 @@ bool callJob(Napi::Env env, Bus& bus, bool direct, sd_bus_message* call, const s
   return true;
 }
 
+// One connection per call (a command makes a handful), and the Manager method calls built on it.
+struct Session {
+  Bus bus;
+  bool direct = false;
+  explicit Session(Napi::Env env) { connect(env, bus, direct); }
+
+  void newCall(Napi::Env env, Msg& m, const char* member, const std::string& what) {
+    int r = sd().sd_bus_message_new_method_call(bus.p, &m.p, kDest, kPath, kManager, member);
+    if (r < 0) throw sdError(env, what + ": build the D-Bus message", nullptr, r);
+  }
+
+  // ResetFailedUnit(unit): < 0 with the D-Bus error in `be` when systemd refused.
+  int resetFailed(const std::string& unit, BusError& be) {
+    Msg reply;
+    return sd().sd_bus_call_method(bus.p, kDest, kPath, kManager, "ResetFailedUnit", &be.e, &reply.p, "s", unit.c_str());
+  }
+};
+
+void checkBuilt(Napi::Env env, int r, const std::string& what) {
+  if (r < 0) throw sdError(env, what + ": build the D-Bus message", nullptr, r);
+}
+
 // startTransientUnit(name, properties): StartTransientUnit(name, "fail", properties, []) and waits
 // for the job. Errors carry the D-Bus error name in `code` (e.g. org.freedesktop.systemd1.UnitExists).
 Napi::Value StartTransientUnit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string unit = info[0].As<Napi::String>();
   Napi::Array props = info[1].As<Napi::Array>();
-  Bus bus;
-  bool direct;
-  connect(env, bus, direct);
-  SdBus& s = sd();
-  Msg m;
   std::string what = "start systemd unit " + unit;
-  int r = s.sd_bus_message_new_method_call(bus.p, &m.p, kDest, kPath, kManager, "StartTransientUnit");
-  if (r >= 0) r = s.sd_bus_message_append(m.p, "ss", unit.c_str(), "fail");
+  Session ss(env);
+  Msg m;
+  ss.newCall(env, m, "StartTransientUnit", what);
+  int r = sd().sd_bus_message_append(m.p, "ss", unit.c_str(), "fail");
   if (r >= 0) r = appendProperties(env, m.p, props);
-  if (r >= 0) r = s.sd_bus_message_append(m.p, "a(sa(sv))", 0);  // no auxiliary units
-  if (r < 0) throw sdError(env, what + ": build the D-Bus message", nullptr, r);
-  callJob(env, bus, direct, m.p, what);
+  if (r >= 0) r = sd().sd_bus_message_append(m.p, "a(sa(sv))", 0);  // no auxiliary units
+  checkBuilt(env, r, what);
+  callJob(env, ss.bus, ss.direct, m.p, what);
   return env.Undefined();
 }
 
@@ -366,19 +385,14 @@ Napi::Value StartTransientUnit(const Napi::CallbackInfo& info) {
 Napi::Value StopUnit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string unit = info[0].As<Napi::String>();
-  Bus bus;
-  bool direct;
-  connect(env, bus, direct);
-  SdBus& s = sd();
-  Msg m;
   std::string what = "stop systemd unit " + unit;
-  int r = s.sd_bus_message_new_method_call(bus.p, &m.p, kDest, kPath, kManager, "StopUnit");
-  if (r >= 0) r = s.sd_bus_message_append(m.p, "ss", unit.c_str(), "replace");
-  if (r < 0) throw sdError(env, what + ": build the D-Bus message", nullptr, r);
-  bool existed = callJob(env, bus, direct, m.p, what, "org.freedesktop.systemd1.NoSuchUnit");
+  Session ss(env);
+  Msg m;
+  ss.newCall(env, m, "StopUnit", what);
+  checkBuilt(env, sd().sd_bus_message_append(m.p, "ss", unit.c_str(), "replace"), what);
+  bool existed = callJob(env, ss.bus, ss.direct, m.p, what, "org.freedesktop.systemd1.NoSuchUnit");
   BusError be;
-  Msg reply;
-  s.sd_bus_call_method(bus.p, kDest, kPath, kManager, "ResetFailedUnit", &be.e, &reply.p, "s", unit.c_str());
+  ss.resetFailed(unit, be);  // not failed, or already gone: nothing to reset
   return Napi::Boolean::New(env, existed);
 }
 
@@ -386,12 +400,9 @@ Napi::Value StopUnit(const Napi::CallbackInfo& info) {
 Napi::Value ResetFailedUnit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string unit = info[0].As<Napi::String>();
-  Bus bus;
-  bool direct;
-  connect(env, bus, direct);
+  Session ss(env);
   BusError be;
-  Msg reply;
-  int r = sd().sd_bus_call_method(bus.p, kDest, kPath, kManager, "ResetFailedUnit", &be.e, &reply.p, "s", unit.c_str());
+  int r = ss.resetFailed(unit, be);
   if (r < 0 && !sd().sd_bus_error_has_name(&be.e, "org.freedesktop.systemd1.NoSuchUnit")) throw sdError(env, "reset systemd unit " + unit, &be.e, r);
   return env.Undefined();
 }
@@ -401,20 +412,17 @@ Napi::Value SetUnitProperties(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string unit = info[0].As<Napi::String>();
   Napi::Array props = info[1].As<Napi::Array>();
-  Bus bus;
-  bool direct;
-  connect(env, bus, direct);
-  SdBus& s = sd();
-  Msg m;
   std::string what = "set properties of systemd unit " + unit;
-  int r = s.sd_bus_message_new_method_call(bus.p, &m.p, kDest, kPath, kManager, "SetUnitProperties");
+  Session ss(env);
+  Msg m;
+  ss.newCall(env, m, "SetUnitProperties", what);
   int runtime = 1;
-  if (r >= 0) r = s.sd_bus_message_append(m.p, "sb", unit.c_str(), runtime);
+  int r = sd().sd_bus_message_append(m.p, "sb", unit.c_str(), runtime);
   if (r >= 0) r = appendProperties(env, m.p, props);
-  if (r < 0) throw sdError(env, what + ": build the D-Bus message", nullptr, r);
+  checkBuilt(env, r, what);
   BusError be;
   Msg reply;
-  r = s.sd_bus_call(bus.p, m.p, 0, &be.e, &reply.p);
+  r = sd().sd_bus_call(ss.bus.p, m.p, 0, &be.e, &reply.p);
   if (r < 0) throw sdError(env, what, &be.e, r);
   return env.Undefined();
 }
@@ -426,13 +434,12 @@ Napi::Value UnitProperty(const Napi::CallbackInfo& info) {
   std::string unit = info[0].As<Napi::String>();
   std::string iface = info[1].As<Napi::String>();
   std::string prop = info[2].As<Napi::String>();
-  Bus bus;
-  bool direct;
-  connect(env, bus, direct);
+  Session ss(env);
+  sd_bus* bus = ss.bus.p;
   SdBus& s = sd();
   BusError be;
   Msg reply;
-  int r = s.sd_bus_call_method(bus.p, kDest, kPath, kManager, "GetUnit", &be.e, &reply.p, "s", unit.c_str());
+  int r = s.sd_bus_call_method(bus, kDest, kPath, kManager, "GetUnit", &be.e, &reply.p, "s", unit.c_str());
   if (r < 0) {
     if (s.sd_bus_error_has_name(&be.e, "org.freedesktop.systemd1.NoSuchUnit")) return env.Undefined();
     throw sdError(env, "look up systemd unit " + unit, &be.e, r);
@@ -442,7 +449,7 @@ Napi::Value UnitProperty(const Napi::CallbackInfo& info) {
   if (r < 0) throw sdError(env, "look up systemd unit " + unit, nullptr, r);
   BusError be2;
   char* value = nullptr;
-  r = s.sd_bus_get_property_string(bus.p, kDest, path, iface.c_str(), prop.c_str(), &be2.e, &value);
+  r = s.sd_bus_get_property_string(bus, kDest, path, iface.c_str(), prop.c_str(), &be2.e, &value);
   if (r < 0) throw sdError(env, "read " + prop + " of systemd unit " + unit, &be2.e, r);
   Napi::String out = Napi::String::New(env, value ? value : "");
   free(value);
@@ -453,12 +460,10 @@ Napi::Value UnitProperty(const Napi::CallbackInfo& info) {
 Napi::Value ManagerProperty(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string prop = info[0].As<Napi::String>();
-  Bus bus;
-  bool direct;
-  connect(env, bus, direct);
+  Session ss(env);
   BusError be;
   char* value = nullptr;
-  int r = sd().sd_bus_get_property_string(bus.p, kDest, kPath, kManager, prop.c_str(), &be.e, &value);
+  int r = sd().sd_bus_get_property_string(ss.bus.p, kDest, kPath, kManager, prop.c_str(), &be.e, &value);
   if (r < 0) throw sdError(env, "read systemd's " + prop, &be.e, r);
   Napi::String out = Napi::String::New(env, value ? value : "");
   free(value);
