@@ -10,7 +10,9 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -174,6 +176,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   keep.insert(keep.end(), a.keepFds.begin(), a.keepFds.end());
   keep.push_back(childEnd.get());
   int childFd = childEnd.get();
+  int parentFd = parentEnd.get();
 
   sigset_t all, old;
   sigfillset(&all);
@@ -184,6 +187,11 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   ca.cgroup = a.cgroupFd >= 0 ? (uint64_t)a.cgroupFd : 0;
   long pid = syscall(SYS_clone3, &ca, sizeof ca);
   if (pid == 0) {
+    // A create killed before it hands the init over must not leave it behind: the child dies
+    // with skiff's main thread, and it drops its copy of skiff's end of the socket so that the
+    // read below (and every later one in skiff-init) sees EOF once skiff is gone.
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    close(parentFd);
     for (int fd : keep) {
       int fl = fcntl(fd, F_GETFD);
       if (fl < 0) {
@@ -201,6 +209,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       // In a new user namespace the maps are written now: become its root, or execve would
       // drop every capability (the kernel grants them on exec to uid 0 of the namespace).
       if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0) _exit(124);
+      // A change of credentials clears the parent-death signal: arm it again.
+      prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     }
     syscall(SYS_execveat, initFd, "", childArgv, childEnv, AT_EMPTY_PATH);
     _exit(127);
@@ -260,8 +270,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (r != 1 || !skiff::Json::parse(reply, msg, perr)) break;
     const std::string& type = msg["type"].string();
     if (type == "ready") {
+      // The init now waits for commitInit on this socket: until then it dies with skiff.
       Napi::Object out = Napi::Object::New(env);
       out.Set("pid", Napi::Number::New(env, (double)pid));
+      out.Set("sync", Napi::Number::New(env, parentEnd.release()));
       return out;
     }
     if (type == "seccomp-fd") {
@@ -304,6 +316,34 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(env, "container init " + describeStatus(status) + " before it was ready");
 }
 
+// commitInit(sync): hands a ready init over once skiff has recorded it (state, pid file). The
+// init drops its parent-death signal, acknowledges, and from then on outlives skiff. Closes sync.
+Napi::Value CommitInit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  UniqueFd sync(info[0].As<Napi::Number>().Int32Value());
+  char ack = 0;
+  if (!skiff::writeAll(sync.get(), "c", 1)) throw sysError(env, "commit", "hand the container init over", errno);
+  ssize_t r;
+  do r = read(sync.get(), &ack, 1);
+  while (r < 0 && errno == EINTR);
+  if (r != 1 || ack != 'k') throw Napi::Error::New(env, "the container init exited before it was handed over");
+  return env.Undefined();
+}
+
+// flock(fd, exclusive, wait) → false when wait is false and another process holds the lock.
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int op = info[1].ToBoolean() ? LOCK_EX : LOCK_SH;
+  if (!info[2].ToBoolean()) op |= LOCK_NB;
+  while (flock(fd, op) < 0) {
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+    throw sysError(env, "lock", "flock", errno);
+  }
+  return Napi::Boolean::New(env, true);
+}
+
 // startFifo(path, pid): opens the exec fifo for reading, which releases the init blocked on it,
 // and waits for its byte. Fails if the init is gone (no writer will ever come).
 Napi::Value StartFifo(const Napi::CallbackInfo& info) {
@@ -312,6 +352,9 @@ Napi::Value StartFifo(const Napi::CallbackInfo& info) {
   pid_t pid = info[1].As<Napi::Number>().Int32Value();
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd.ok()) throw sysError(env, "start", "open exec fifo " + path, errno);
+  // Opening released the init (it reopens the fifo through its own fd): the fifo goes at once,
+  // so that a start killed from here on leaves a container that reads as running, not created.
+  if (unlink(path.c_str()) < 0 && errno != ENOENT) throw sysError(env, "start", "remove exec fifo " + path, errno);
   for (;;) {
     struct pollfd p = {fd.get(), POLLIN, 0};
     int n = poll(&p, 1, 100);
@@ -598,6 +641,8 @@ Napi::Value SendFdTo(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("startFifo", Napi::Function::New(env, StartFifo));
+  exports.Set("commitInit", Napi::Function::New(env, CommitInit));
+  exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("openDir", Napi::Function::New(env, OpenDir));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));

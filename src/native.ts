@@ -45,7 +45,16 @@ export interface SystemdBinding {
 export interface WaitStatus { code: number | null; signal: number | null }
 
 interface Binding {
-  spawn(req: SpawnRequest): { pid: number };
+  /**
+   * Clones and starts skiff-init; returns once it is ready, with the sync socket on which it
+   * waits to be handed over. Until `commitInit(sync)` the init dies with skiff (or when sync is
+   * closed): a process nobody recorded never outlives a killed create or exec.
+   */
+  spawn(req: SpawnRequest): { pid: number; sync: number };
+  /** Hands a ready init over (after its state and pid file are written); closes sync. */
+  commitInit(sync: number): void;
+  /** flock(2) on an open fd; false when `wait` is false and the lock is held elsewhere. */
+  flock(fd: number, exclusive: boolean, wait: boolean): boolean;
   startFifo(path: string, pid: number): void;
   waitPid(pid: number): Promise<WaitStatus>;
   openDir(path: string): number;

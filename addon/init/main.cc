@@ -62,6 +62,19 @@ void waitForStart(int fifo, const Json& startHooks, const std::string& state) {
   signal(SIGPIPE, SIG_DFL);
 }
 
+// Until skiff has recorded this process (state.json, pid file) it may be killed at any moment; an
+// init nobody recorded must not outlive it. skiff answers "c" once it has; EOF means it died.
+void awaitHandover(int sync) {
+  char c = 0;
+  ssize_t r;
+  do r = read(sync, &c, 1);
+  while (r < 0 && errno == EINTR);
+  if (r != 1 || c != 'c') _exit(1);
+  // From here on this process is the container's, and skiff exits without taking it along.
+  if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) fail("handover", "clear the parent-death signal", errno);
+  if (!writeAll(sync, "k", 1)) _exit(1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -132,6 +145,7 @@ int main(int argc, char** argv) {
   if (seccompNotifies()) notifyFd = loadSeccompForNotify();
   if (notifyFd >= 0) sendSeccompFd(notifyFd);
   sendReady();
+  awaitHandover(sync);
   setReportFd(-1);
   close(sync);
   waitForStart(fifo, plan["hooks"]["startContainer"], hookStates["startState"].string());

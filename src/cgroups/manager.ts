@@ -61,20 +61,30 @@ export function allDirs(p: CgroupPaths): string[] {
   return [...(p.unified ? [p.unified] : []), ...Object.values(p.v1)];
 }
 
+/**
+ * Records in `created` the directories that do not exist yet, the ones createCgroups will make:
+ * the state is written with them before any exists, so a create killed half-way leaves delete
+ * the list of what to remove.
+ */
+export function planCgroupCreation(p: CgroupPaths): void {
+  p.created = ownDirs(p).filter((dir) => !fs.existsSync(dir));
+}
+
 /** Creates the directories; v1 cpuset cgroups need cpus and mems before they accept a task. */
 export function createCgroups(p: CgroupPaths): void {
-  p.created = [];
-  const bySystemd = new Set(p.systemd?.managed ?? []);
+  if (!p.created) planCgroupCreation(p);
   for (const [key, dir] of Object.entries(p.v1)) {
-    if (bySystemd.has(dir)) continue;
-    if (!fs.existsSync(dir)) p.created.push(dir);
+    if (!ownDirs(p).includes(dir)) continue;
     mkdirs(dir);
     if (key.split(',').includes('cpuset')) inheritCpuset(dir);
   }
-  if (p.unified && !bySystemd.has(p.unified)) {
-    if (!fs.existsSync(p.unified)) p.created.push(p.unified);
-    mkdirs(p.unified);
-  }
+  if (p.unified && ownDirs(p).includes(p.unified)) mkdirs(p.unified);
+}
+
+/** The directories skiff itself makes and joins (with systemd, those systemd leaves alone). */
+function ownDirs(p: CgroupPaths): string[] {
+  const bySystemd = new Set(p.systemd?.managed ?? []);
+  return allDirs(p).filter((d) => !bySystemd.has(d));
 }
 
 function mkdirs(dir: string): void {
@@ -116,6 +126,16 @@ export function cgroupPids(p: CgroupPaths): number[] {
   const dirs = p.mode === 'unified' && p.unified ? [p.unified] : [p.v1['pids'] ?? p.v1['freezer'] ?? p.v1['memory'] ?? Object.values(p.v1)[0]!];
   const pids = new Set<number>();
   for (const dir of dirs) collectPids(dir, pids);
+  return [...pids];
+}
+
+/**
+ * Pids in any of the container's cgroups, in every hierarchy: a create killed while it was adding
+ * the init to the v1 hierarchies one by one leaves it in only some of them.
+ */
+export function everyCgroupPid(p: CgroupPaths): number[] {
+  const pids = new Set<number>();
+  for (const dir of allDirs(p)) collectPids(dir, pids);
   return [...pids];
 }
 

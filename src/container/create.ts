@@ -4,11 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { applyResources } from '../cgroups/apply';
-import { createCgroups, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
+import { createCgroups, planCgroupCreation, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { effectiveDeviceRules } from '../cgroups/resources-v1';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
 import { startScope, stopScope } from '../cgroups/systemd-scope';
 import { SkiffError, messageOf } from '../errors';
+import { faultPoint } from '../fault';
 import { checkAppArmor } from '../linux/lsm';
 import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
 import { buildPlan, unsupportedFields } from '../linux/plan';
@@ -102,7 +103,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     }
   }
 
-  const dir = store.claim(id);
+  const { dir, lock } = store.claim(id);
+  faultPoint('claimed');
   const state: ContainerState = {
     ociVersion: spec.ociVersion,
     id,
@@ -120,22 +122,27 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
     phase: 'creating',
     creatorPid: process.pid,
+    creatorStartTime: procStat(process.pid)?.startTime,
   };
   const fds: number[] = [];
   let cgroup: CgroupPaths | undefined;
   let scopeStarted = false;
+  let sync = -1;
   try {
-    store.write(state);
     cgroup = systemd ? systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id)) : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
     state.cgroup = cgroup;
+    // Recorded before any directory exists: a create killed from here on leaves what delete needs.
+    planCgroupCreation(cgroup);
+    store.write(state);
+    faultPoint('state-recorded');
     // With systemd, only the v1 hierarchies systemd leaves alone (cpuset, freezer, …): its own
     // come with the scope, which needs the init's pid.
     createCgroups(cgroup);
-    // Recorded before the init exists: a create killed from here on leaves what delete needs.
-    store.write(state);
+    faultPoint('cgroups-created');
     const resources = spec.linux?.resources;
     const applyAll = (paths: CgroupPaths): void => applyResources(paths, resources, { linuxDevices: spec.linux?.devices });
     if (!systemd) applyAll(cgroup);
+    faultPoint('resources-applied');
     const n = native();
     const fifo = path.join(dir, 'exec.fifo');
     n.mkfifo(fifo, 0o622);
@@ -157,7 +164,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     }
     const keepFds = [fifoFd, ...(consoleFd >= 0 ? [consoleFd] : [])];
     for (let fd = 3; fd < 3 + preserve; fd++) keepFds.push(fd);
-    const { pid } = n.spawn({
+    const spawned = n.spawn({
       initPath: initPath(),
       plan: JSON.stringify(plan.init),
       cloneFlags: plan.namespaces.cloneFlags,
@@ -174,11 +181,13 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
             scopeStarted = true;
             timing('systemd scope started');
             applyAll(paths);
+            faultPoint('cloned');
           }
-        : undefined,
+        : () => faultPoint('cloned'),
       onSeccompFd: seccompFdSender(spec.linux?.seccomp, (pid) => ociState({ ...state, pid }, 'creating')),
       onHooks: (pid) => {
         const creating = ociState({ ...state, pid }, 'creating');
+        faultPoint('hooks');
         for (const kind of ['prestart', 'createRuntime'] as const) {
           const failed = runHooks(kind, spec.hooks?.[kind], creating);
           if (failed) throw new SkiffError(failed);
@@ -186,14 +195,25 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
         return JSON.stringify({ type: 'continue', state: JSON.stringify(creating), startState: JSON.stringify(ociState({ ...state, pid }, 'running')) });
       },
     });
+    sync = spawned.sync;
+    const pid = spawned.pid;
     timing('container init ready');
+    faultPoint('ready');
     state.pid = pid;
     state.initStartTime = procStat(pid)?.startTime ?? '';
     state.phase = 'created';
     delete state.creatorPid;
+    delete state.creatorStartTime;
     store.write(state);
+    faultPoint('state-written');
     if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(pid));
+    faultPoint('pid-file-written');
+    // Only now, with everything recorded, does the init stop dying with this process.
+    const s = sync;
+    sync = -1;
+    n.commitInit(s);
     timing('state written');
+    faultPoint('committed');
     return state;
   } catch (err) {
     // A failed create leaves nothing behind: no process (the addon reaped it), no cgroup, no state.
@@ -208,11 +228,13 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     if (cgroup && scopeStarted) for (const p of stopScope(cgroup)) log('warning', p);
     // Its first attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
     if (cgroup) void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
-    store.remove(id);
+    store.remove(id, lock);
     const e = err as NativeError;
     if (err instanceof SkiffError) throw err;
     throw new SkiffError(e.step ? messageOf(err) : `create ${id}: ${messageOf(err)}`);
   } finally {
+    if (sync >= 0) native().closeFd(sync);
     for (const fd of fds) native().closeFd(fd);
+    lock.release();
   }
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 import { v1ProcsFiles } from '../cgroups/manager';
 import { SkiffError, messageOf } from '../errors';
+import { faultPoint } from '../fault';
 import { capabilityBit } from '../linux/capabilities';
 import { checkAppArmor } from '../linux/lsm';
 import { seccompFdSender } from '../linux/seccomp-agent';
@@ -179,7 +180,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     const ns = namespacesToJoin(s.pid);
     const keepFds = consoleFd >= 0 ? [consoleFd] : [];
     for (let fd = 3; fd < 3 + o.preserveFds; fd++) keepFds.push(fd);
-    const { pid } = n.spawn({
+    const spawned = n.spawn({
       initPath: initPath(),
       plan: JSON.stringify({ mode: 'exec', join: ns.join, process: planned, seccomp: planSeccomp(s.seccomp), fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } }),
       cloneFlags: 0,
@@ -189,7 +190,14 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
       keepFds,
       onSeccompFd: seccompFdSender(s.seccomp, () => ociState(s, 'running')),
     });
+    const pid = spawned.pid;
+    fds.push(spawned.sync);
+    faultPoint('exec-ready');
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
+    // Handed over only once it is recorded: an exec killed before this takes the process along.
+    fds.splice(fds.indexOf(spawned.sync), 1);
+    n.commitInit(spawned.sync);
+    faultPoint('exec-committed');
     for (const fd of fds.splice(0)) n.closeFd(fd);
     relay?.attach();
     if (o.detach) return 0;

@@ -2,16 +2,17 @@
 import * as fs from 'node:fs';
 
 import { signalAll, thawIfFrozen } from '../cgroups/freezer';
-import { cgroupPids, removeCgroups } from '../cgroups/manager';
+import { everyCgroupPid, removeCgroups } from '../cgroups/manager';
 import { stopScope } from '../cgroups/systemd-scope';
 import { SkiffError } from '../errors';
+import { faultPoint } from '../fault';
 import { log } from '../log';
 import { native } from '../native';
 import type { Status } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
 import { initAlive, ociState, statusOf } from '../state/status';
 import { runHooks } from './hooks';
-import type { Store } from '../state/store';
+import { checkId, type DirLock, type Store } from '../state/store';
 
 export function currentStatus(store: Store, s: ContainerState): Status {
   return statusOf(s, store.fifo(s.id));
@@ -24,7 +25,9 @@ export function startContainer(store: Store, id: string): ContainerState {
     if (status === 'stopped') throw new SkiffError(`cannot start a container that has stopped: container not running`);
     throw new SkiffError(`cannot start container "${id}": it is ${status}, not created`);
   }
+  faultPoint('start-checked');
   native().startFifo(store.fifo(id), s.pid);
+  faultPoint('start-released');
   try {
     fs.unlinkSync(store.fifo(id));
   } catch {
@@ -64,38 +67,85 @@ async function waitGone(s: ContainerState, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
   while (initAlive(s)) {
     if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
   return true;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The container's lock, waited for: a create in progress holds it until it succeeds or fails.
+ * With force, a create that keeps it longer than `patience` has its processes killed (those in
+ * the cgroups it made), which ends it.
+ */
+async function lockForDelete(store: Store, id: string, force: boolean): Promise<DirLock | undefined> {
+  const patience = Date.now() + 10_000;
+  let killed = false;
+  for (;;) {
+    if (!store.hasDir(id)) return undefined;
+    const lock = store.lock(id, false);
+    if (lock) return lock;
+    if (!force) {
+      const s = store.readForCleanup(id);
+      throw new SkiffError(`cannot delete container "${id}" that is not stopped: ${s ? currentStatus(store, s) : 'creating'} (use --force)`);
+    }
+    if (Date.now() > patience) {
+      const s = store.readForCleanup(id);
+      if (killed || !s) throw new SkiffError(`cannot delete container "${id}": another skiff (pid ${s?.creatorPid ?? '?'}) holds it`);
+      for (const pid of createdCgroupPids(s)) signalPid(pid, 9);
+      killed = true;
+    }
+    await sleep(10);
+  }
+}
+
+/** Pids in the cgroups skiff itself made for the container (or in its systemd scope). */
+function createdCgroupPids(s: ContainerState): number[] {
+  return s.cgroup.created?.length || s.cgroup.systemd ? everyCgroupPid(s.cgroup) : [];
+}
+
 /** Kills what is left (force) and removes the cgroups and the state directory. */
 export async function deleteContainer(store: Store, id: string, force: boolean): Promise<void> {
-  if (!store.exists(id)) {
-    if (force) {
-      store.remove(id);
-      return;
-    }
+  checkId(id);
+  const lock = await lockForDelete(store, id, force);
+  if (!lock) {
+    if (force) return;
     throw new SkiffError(`container "${id}" does not exist`);
   }
-  const s = store.read(id);
-  const status = currentStatus(store, s);
-  if ((status === 'running' || status === 'paused' || status === 'creating') && !force)
-    throw new SkiffError(`cannot delete container "${id}" that is not stopped: ${status} (use --force)`);
-  if (status !== 'stopped') {
-    // A created container is deleted without --force, as runc does: its process never ran.
-    if (initAlive(s)) signalPid(s.pid, 9);
+  try {
+    faultPoint('delete-locked');
+    const s = force ? store.readForCleanup(id) : store.read(id);
+    if (!s) {
+      // Neither state.json nor its backup is readable (damaged from outside, or a create killed
+      // right after it claimed the id): nothing tells what else skiff made, so only the directory goes.
+      if (store.exists(id)) log('warning', `state of container "${id}" is unreadable: removed its directory only`);
+      store.remove(id, lock);
+      return;
+    }
+    const status = currentStatus(store, s);
+    if ((status === 'running' || status === 'paused' || status === 'creating') && !force)
+      throw new SkiffError(`cannot delete container "${id}" that is not stopped: ${status} (use --force)`);
+    if (status !== 'stopped') {
+      // A created container is deleted without --force, as runc does: its process never ran.
+      if (initAlive(s)) signalPid(s.pid, 9);
+    }
+    // Without a pid namespace of its own the container's other processes outlive the init; and a
+    // create that died half-way may have left processes in the cgroups it made. Either way the
+    // processes in the cgroups skiff made for the container are the container's.
+    const strays = !s.privatePidns ? everyCgroupPid(s.cgroup) : s.phase === 'creating' ? createdCgroupPids(s) : [];
+    for (const pid of strays) signalPid(pid, 9);
+    thawIfFrozen(s.cgroup); // a paused container: SIGKILL lands once thawed
+    if (!(await waitGone(s, 10_000))) throw new SkiffError(`cannot delete container "${id}": its init (pid ${s.pid}) did not die`);
+    faultPoint('delete-killed');
+    // systemd removes the scope's own cgroups when it stops it; skiff removes those it made.
+    const problems = [...stopScope(s.cgroup), ...(await removeCgroups(s.cgroup))];
+    for (const p of problems) log('warning', p);
+    faultPoint('delete-cgroups-removed');
+    const failed = runHooks('poststop', s.hooks?.poststop, ociState(s, 'stopped'));
+    if (failed) log('warning', failed);
+    store.remove(id, lock);
+  } finally {
+    lock.release();
   }
-  // Without a pid namespace of its own the container's other processes outlive the init; and a
-  // create that died half-way may have left an init whose pid was never recorded. Either way the
-  // processes in the cgroup skiff made for the container are the container's.
-  if (!s.privatePidns || (s.phase === 'creating' && (s.cgroup.created?.length || s.cgroup.systemd))) for (const pid of cgroupPids(s.cgroup)) signalPid(pid, 9);
-  thawIfFrozen(s.cgroup); // a paused container: SIGKILL lands once thawed
-  if (!(await waitGone(s, 10_000))) throw new SkiffError(`cannot delete container "${id}": its init (pid ${s.pid}) did not die`);
-  // systemd removes the scope's own cgroups when it stops it; skiff removes those it made.
-  const problems = [...stopScope(s.cgroup), ...(await removeCgroups(s.cgroup))];
-  for (const p of problems) log('warning', p);
-  const failed = runHooks('poststop', s.hooks?.poststop, ociState(s, 'stopped'));
-  if (failed) log('warning', failed);
-  store.remove(id);
 }

@@ -26,4 +26,6 @@ export interface ContainerState {
   phase: 'creating' | 'created';
   /** The `skiff create` process while creating: if it died, the create failed half-way. */
   creatorPid?: number;
+  /** Its start time: a reused pid is not the creator. */
+  creatorStartTime?: string;
 }

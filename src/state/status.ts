@@ -26,10 +26,17 @@ export function initAlive(s: ContainerState): boolean {
   return !!st && st.startTime === s.initStartTime && st.state !== 'Z' && st.state !== 'X';
 }
 
+/** True while the `skiff create` that records this container still runs. */
+export function creatorAlive(s: ContainerState): boolean {
+  if (!s.creatorPid) return false;
+  const st = procStat(s.creatorPid);
+  return !!st && st.state !== 'Z' && (s.creatorStartTime === undefined || st.startTime === s.creatorStartTime);
+}
+
 export function statusOf(s: ContainerState, fifoPath: string): Status {
   // A create that is still running says "creating"; one whose process died half-way (killed by
   // its caller, say) left a container that can only be deleted.
-  if (s.phase === 'creating' || !s.pid) return s.creatorPid && procStat(s.creatorPid) ? 'creating' : 'stopped';
+  if (s.phase === 'creating' || !s.pid) return creatorAlive(s) ? 'creating' : 'stopped';
   if (!initAlive(s)) return 'stopped';
   // runc lets a created container be paused too; frozen wins over created.
   if (isFrozen(s.cgroup)) return 'paused';

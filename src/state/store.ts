@@ -1,19 +1,43 @@
 // The --root directory: one directory per container holding state.json and, until `start`, the
-// exec fifo. state.json is replaced atomically (write + rename) so readers never see half a file.
+// exec fifo. state.json is replaced atomically (write + rename) so readers never see half a file,
+// and a second copy (state.backup.json) lets `delete --force` find what skiff made even when
+// state.json was damaged from outside. The directory itself carries an flock: `create` holds it
+// from the claim to the end, `delete` while it removes, so neither ever removes the other's work.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { SkiffError } from '../errors';
+import { SkiffError, fsErrorText } from '../errors';
+import { native } from '../native';
 import type { ContainerState } from './container-state';
 
 export const DEFAULT_ROOT = '/run/skiff';
 const ID_RE = /^[\w+\-.]+$/;
+const STATE = 'state.json';
+const BACKUP = 'state.backup.json';
 
 export function checkId(id: string | undefined): string {
   if (!id) throw new SkiffError('container id cannot be empty');
   if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024)
     throw new SkiffError(`invalid container id "${id}": only letters, digits, "_", "+", "-" and "." are allowed`);
   return id;
+}
+
+/** A held lock on one container's directory. */
+export class DirLock {
+  constructor(
+    private fd: number,
+    readonly ino: number,
+  ) {}
+
+  release(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** A store error as one line naming the root, e.g. "--root /x: mkdir /x/id: read-only file system". */
+function storeError(root: string, err: unknown): SkiffError {
+  return new SkiffError(`state directory (--root ${root}): ${fsErrorText(err)}`);
 }
 
 export class Store {
@@ -27,48 +51,126 @@ export class Store {
     return path.join(this.dir(id), 'exec.fifo');
   }
 
-  /** Claims the id: the directory's creation is the atomic "does it exist" test. */
-  claim(id: string): string {
+  /** Claims the id (the directory's creation is the atomic "does it exist" test) and locks it. */
+  claim(id: string): { dir: string; lock: DirLock } {
     const dir = this.dir(id);
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
       fs.mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SkiffError(`container with id exists: ${id}`);
-      throw err;
+      throw storeError(this.root, err);
     }
-    return dir;
+    const lock = this.lock(id, true);
+    // A `delete --force` that came between the mkdir and the lock removed the directory.
+    if (!lock) throw new SkiffError(`container "${id}" was deleted while it was being created`);
+    return { dir, lock };
+  }
+
+  /**
+   * Locks the directory of id exclusively; undefined when there is none, or (wait false) when
+   * another skiff holds it. The lock is on the directory's inode, so a directory that was removed
+   * and claimed anew while we waited is locked again, as the one now at the path.
+   */
+  lock(id: string, wait: boolean): DirLock | undefined {
+    const dir = this.dir(id);
+    for (;;) {
+      let fd: number;
+      try {
+        fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw storeError(this.root, err);
+      }
+      if (!native().flock(fd, true, wait)) {
+        fs.closeSync(fd);
+        return undefined;
+      }
+      const ino = fs.fstatSync(fd).ino;
+      let now: number | undefined;
+      try {
+        now = fs.statSync(dir).ino;
+      } catch {
+        now = undefined;
+      }
+      if (now === ino) return new DirLock(fd, ino);
+      fs.closeSync(fd);
+      if (now === undefined) return undefined;
+    }
+  }
+
+  /** True while another skiff holds the container's lock (a create in progress, a delete). */
+  busy(id: string): boolean {
+    const l = this.lock(id, false);
+    if (l) {
+      l.release();
+      return false;
+    }
+    return fs.existsSync(this.dir(id));
   }
 
   exists(id: string): boolean {
-    return fs.existsSync(path.join(this.dir(id), 'state.json'));
+    return fs.existsSync(path.join(this.dir(id), STATE));
+  }
+
+  /** True when the container's directory exists, with or without a readable state. */
+  hasDir(id: string): boolean {
+    return fs.existsSync(this.dir(id));
   }
 
   read(id: string): ContainerState {
-    const file = path.join(this.dir(id), 'state.json');
+    const file = path.join(this.dir(id), STATE);
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SkiffError(`container "${id}" does not exist`);
-      throw err;
+      throw storeError(this.root, err);
     }
-    try {
-      return JSON.parse(text) as ContainerState;
-    } catch {
-      throw new SkiffError(`state of container "${id}" is corrupt (${file}); "skiff delete --force ${id}" removes it`);
+    const s = parseState(text, id);
+    if (!s) throw new SkiffError(`state of container "${id}" is corrupt (${file}); "skiff delete --force ${id}" removes it`);
+    return s;
+  }
+
+  /** For `delete --force`: state.json, else its backup copy; undefined when neither is readable. */
+  readForCleanup(id: string): ContainerState | undefined {
+    for (const name of [STATE, BACKUP]) {
+      try {
+        const s = parseState(fs.readFileSync(path.join(this.dir(id), name), 'utf8'), id);
+        if (s) return s;
+      } catch {
+        // missing or unreadable: try the other copy
+      }
     }
+    return undefined;
   }
 
   write(state: ContainerState): void {
     const dir = this.dir(state.id);
-    const tmp = path.join(dir, `.state.json.${process.pid}`);
-    fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
-    fs.renameSync(tmp, path.join(dir, 'state.json'));
+    const text = JSON.stringify(state);
+    try {
+      // The backup first: state.json is never newer than a copy that delete could fall back to.
+      for (const name of [BACKUP, STATE]) {
+        const tmp = path.join(dir, `.${name}.${process.pid}`);
+        fs.writeFileSync(tmp, text, { mode: 0o600 });
+        fs.renameSync(tmp, path.join(dir, name));
+      }
+    } catch (err) {
+      throw storeError(this.root, err);
+    }
   }
 
-  remove(id: string): void {
-    fs.rmSync(this.dir(id), { recursive: true, force: true });
+  /** Removes the container's directory; with a lock, only if it is still the locked one. */
+  remove(id: string, lock?: DirLock): void {
+    const dir = this.dir(id);
+    if (lock) {
+      try {
+        if (fs.statSync(dir).ino !== lock.ino) return;
+      } catch {
+        return;
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 
   ids(): string[] {
@@ -76,14 +178,32 @@ export class Store {
       return fs.readdirSync(this.root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+      throw storeError(this.root, err);
     }
   }
+}
+
+/** A state document as skiff wrote it; undefined for anything else (truncated, garbage). */
+function parseState(text: string, id: string): ContainerState | undefined {
+  let s: unknown;
+  try {
+    s = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const c = s as ContainerState;
+  if (!c || typeof c !== 'object' || c.id !== id || typeof c.pid !== 'number' || !c.cgroup || typeof c.cgroup !== 'object') return undefined;
+  return c;
 }
 
 /** Writes a file atomically (callers such as conmon read pid files with atoi at any moment). */
 export function writeFileAtomic(file: string, data: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new SkiffError(fsErrorText(err));
+  }
 }
