@@ -10,6 +10,9 @@ for f in $files; do
   out="build/test/${f#test/}"
   npx esbuild "$f" --bundle --platform=node --target=node20 --format=cjs --log-level=warning --outfile="${out%.ts}.js"
 done
+# The fault-injection build of the CLI (src/fault.ts): only the reliability suite runs it.
+npx esbuild test/fault/entry.ts --bundle --platform=node --target=node20 --format=cjs --log-level=warning \
+  --define:SKIFF_FAULT_INJECTION=true --outfile=build/fault/skiff.js
 if [ "$(id -u)" != 0 ]; then
   echo "test: the integration tests need root (namespaces, mounts, cgroups)" >&2
   exit 1

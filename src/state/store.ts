@@ -99,16 +99,6 @@ export class Store {
     }
   }
 
-  /** True while another skiff holds the container's lock (a create in progress, a delete). */
-  busy(id: string): boolean {
-    const l = this.lock(id, false);
-    if (l) {
-      l.release();
-      return false;
-    }
-    return fs.existsSync(this.dir(id));
-  }
-
   exists(id: string): boolean {
     return fs.existsSync(path.join(this.dir(id), STATE));
   }
@@ -170,7 +160,11 @@ export class Store {
         return;
       }
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      throw storeError(this.root, err);
+    }
   }
 
   ids(): string[] {
