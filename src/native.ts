@@ -1,4 +1,5 @@
 // The typed face of the addon: the only module through which TypeScript reaches the kernel.
+import { SkiffError, messageOf } from './errors';
 import { addonPath } from './paths';
 
 export interface SpawnRequest {
@@ -78,10 +79,11 @@ let binding: Binding | undefined;
 export function native(): Binding {
   if (!binding) {
     const mod = { exports: {} as Binding };
+    const file = addonPath();
     try {
-      process.dlopen(mod, addonPath());
+      process.dlopen(mod, file);
     } catch (err) {
-      throw new Error(`cannot load skiff's native addon (${addonPath()}): run "npm run build" first`);
+      throw new SkiffError(`cannot load skiff's native addon (${file}): ${messageOf(err)}`);
     }
     binding = mod.exports;
   }

@@ -7,15 +7,13 @@ import * as path from 'node:path';
 
 import { SkiffError } from '../errors';
 import { log } from '../log';
-import type { Device, DeviceCgroupRule, Resources } from '../spec/types';
+import type { DeviceCgroupRule, Resources } from '../spec/types';
 import { hierarchy } from './hierarchy';
 import type { CgroupPaths } from './manager';
 import { ResourceError, effectiveDeviceRules, v1Writes, type CgroupWrite } from './resources-v1';
 import { unifiedWrites, v2Writes } from './resources-v2';
 
 export interface ApplyOptions {
-  /** linux.devices of the config: their nodes are allowed by the device rules (create only). */
-  linuxDevices?: readonly Device[];
   /** `update`: leave the device rules alone (runc's SkipDevices) and the controllers as they are. */
   update?: boolean;
 }
@@ -167,7 +165,7 @@ export function applyResources(paths: CgroupPaths, resources: Resources | undefi
     if (paths.mode === 'unified') {
       const dir = paths.unified!;
       if (!opts.update) enableControllers(dir);
-      if (!opts.update) attachDeviceRules(dir, effectiveDeviceRules(resources, opts.linuxDevices));
+      if (!opts.update) attachDeviceRules(dir, effectiveDeviceRules(resources));
       checkBeforeUpdate(r, path.join(dir, 'memory.current'));
       applyWrites(v2Writes(r), () => ({ dir, where: 'v2' }));
       return;
@@ -179,7 +177,7 @@ export function applyResources(paths: CgroupPaths, resources: Resources | undefi
       const cur = readCgroupFile(path.join(memDir, 'memory.limit_in_bytes'))?.trim();
       if (cur && /^\d+$/.test(cur)) currentMemoryLimit = BigInt(cur);
     }
-    const writes = v1Writes(r, { devices: !opts.update, linuxDevices: opts.linuxDevices, currentMemoryLimit });
+    const writes = v1Writes(r, { devices: !opts.update, currentMemoryLimit });
     const unified = unifiedWrites(r.unified);
     if (unified.length && !paths.unified) throw new ResourceError('linux.resources.unified needs cgroup v2, and this host has only cgroup v1 hierarchies');
     applyWrites(writes, (w) => {

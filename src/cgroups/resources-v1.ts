@@ -1,7 +1,7 @@
 // linux.resources → cgroup v1 file writes, in the order runc's cgroupfs driver writes them.
 // Pure: no file is read here; what depends on the cgroup's current state (the memory limit in
 // force, for the order of memory and memory+swap) comes in through the options.
-import type { Device, DeviceCgroupRule, Resources } from '../spec/types';
+import type { DeviceCgroupRule, Resources } from '../spec/types';
 
 export interface CgroupWrite {
   /** v1: the controller whose hierarchy holds the file; v2: the file's prefix ("memory", "io", …). */
@@ -21,8 +21,6 @@ export interface V1Options {
   currentMemoryLimit?: bigint;
   /** Write the device rules (create: yes; update: no, like runc's SkipDevices). */
   devices?: boolean;
-  /** linux.devices: each device node gets an "allow rwm" rule, as runc does. */
-  linuxDevices?: readonly Device[];
 }
 
 export class ResourceError extends Error {}
@@ -220,20 +218,20 @@ function describe(r: DeviceCgroupRule): string {
   return `{allow: ${r.allow}, type: ${r.type ?? 'a'}, major: ${r.major ?? '*'}, minor: ${r.minor ?? '*'}, access: ${r.access ?? 'rwm'}}`;
 }
 
-/** The device rules a container's cgroup gets: the config's, runc's defaults, then one per linux.devices node. */
-export function effectiveDeviceRules(resources: Resources | undefined, linuxDevices: readonly Device[] | undefined): DeviceCgroupRule[] {
-  const rules: DeviceCgroupRule[] = [...(resources?.devices ?? []), ...DEFAULT_DEVICE_RULES];
-  for (const d of linuxDevices ?? []) {
-    if (d.type === 'p') continue; // a fifo is not a device the cgroup controls
-    rules.push({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm' });
-  }
-  return rules;
+/**
+ * The device rules a container's cgroup gets: the config's, then runc's defaults. A node listed in
+ * linux.devices is created in /dev but gets no rule of its own: only resources.devices grants it
+ * (runc does the same; containerd, CRI-O, podman and docker send an allow rule for each device
+ * they add), so a deny-all config with /dev/kmsg listed cannot use /dev/kmsg.
+ */
+export function effectiveDeviceRules(resources: Resources | undefined): DeviceCgroupRule[] {
+  return [...(resources?.devices ?? []), ...DEFAULT_DEVICE_RULES];
 }
 
 /** linux.resources → v1 writes, controller by controller in runc's order (cpuset, devices, memory, cpu, pids, …). */
 export function v1Writes(r: Resources, opts: V1Options = {}): CgroupWrite[] {
   const out: CgroupWrite[] = [...cpusetWrites(r)];
-  if (opts.devices) out.push(...deviceWrites(effectiveDeviceRules(r, opts.linuxDevices)));
+  if (opts.devices) out.push(...deviceWrites(effectiveDeviceRules(r)));
   out.push(...memoryWrites(r, opts));
   out.push(...cpuWrites(r));
   if (r.pids) out.push({ controller: 'pids', file: 'pids.max', value: r.pids.limit < 0 ? 'max' : num(r.pids.limit) });

@@ -140,7 +140,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     createCgroups(cgroup);
     faultPoint('cgroups-created');
     const resources = spec.linux?.resources;
-    const applyAll = (paths: CgroupPaths): void => applyResources(paths, resources, { linuxDevices: spec.linux?.devices });
+    const applyAll = (paths: CgroupPaths): void => applyResources(paths, resources);
     if (!systemd) applyAll(cgroup);
     faultPoint('resources-applied');
     const n = native();
@@ -177,7 +177,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       onCloned: systemd
         ? (pid) => {
             const paths = cgroup!;
-            startScope(paths, { id, pid, resources, deviceRules: effectiveDeviceRules(resources, spec.linux?.devices) });
+            startScope(paths, { id, pid, resources, deviceRules: effectiveDeviceRules(resources) });
             scopeStarted = true;
             timing('systemd scope started');
             applyAll(paths);

@@ -296,7 +296,7 @@ function cgroupFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
     let writes: CgroupWrite[];
     try {
       const only = { [group]: r[group] } as Resources;
-      writes = useV2 ? v2Writes(only) : v1Writes(only, { devices: group === 'devices', linuxDevices: linux?.devices as Device[] | undefined });
+      writes = useV2 ? v2Writes(only) : v1Writes(only, { devices: group === 'devices' });
     } catch (err) {
       if (err instanceof ResourceError) out.push(resourceErrorFinding(err, `/linux/resources/${token(group)}`));
       continue; // other throws: a value of the wrong shape, which the schema reports

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 
 import { state as stateValidator } from '../../src/spec/generated/validators';
 import { LAYOUT, cgDir, cgKeyValues, cgRead, cpuTicks, procCgroups, skiffBackground, within } from '../helpers/cgroups';
-import { assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, tempDir, waitFor } from '../helpers/skiff';
+import { assertGone, cleanupAll, makeBundle, pidAlive, run, skiff, stateOf, tempDir, waitFor } from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -104,6 +104,38 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     const r2 = skiff(['run', '-b', allowed.dir, allowed.id]);
     assert.equal(r2.code, 0, r2.stderr);
     assert.match(r2.stdout, /open-ok/);
+    assert.deepEqual(assertGone(allowed), []);
+  });
+
+  test('a node listed in linux.devices gets no rule of its own: deny-all denies it, as under runc', () => {
+    const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
+    assert.ok(RUNC, 'runc is installed by scripts/setup.sh');
+    const script = '(: > /dev/kmsg) 2>/dev/null && echo open-ok; echo x > /dev/null && echo null-ok';
+    const edit = (c: any) => {
+      c.process.args = ['/bin/sh', '-c', script];
+      c.linux.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }];
+      c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] };
+    };
+    const runcRoot = tempDir('skiff-runc-root-');
+    const outputs: Record<string, string> = {};
+    for (const [name, argv] of [['skiff', undefined], ['runc', [RUNC!, '--root', runcRoot]]] as const) {
+      const b = makeBundle(edit);
+      const r = argv ? run(argv[0], [...argv.slice(1), 'run', '-b', b.dir, b.id]) : skiff(['run', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      outputs[name] = r.stdout;
+      assert.deepEqual(assertGone(b), []);
+    }
+    assert.equal(outputs.skiff, outputs.runc, 'skiff and runc agree');
+    assert.doesNotMatch(outputs.skiff!, /open-ok/, '/dev/kmsg is listed but not allowed by the rules');
+    assert.match(outputs.skiff!, /null-ok/);
+    // Allowed by a rule, the same node opens.
+    const allowed = makeBundle((c) => {
+      edit(c);
+      c.linux.resources.devices.push({ allow: true, type: 'c', major: 1, minor: 11, access: 'rw' });
+    });
+    const r = skiff(['run', '-b', allowed.dir, allowed.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /open-ok/);
     assert.deepEqual(assertGone(allowed), []);
   });
 

@@ -154,21 +154,23 @@ describe('cgroup v1 device rules (runc emulation)', () => {
     assert.equal(ws[0]!.file, 'devices.deny', 'the deny-all comes before any allow');
   });
 
-  test('the spec\'s example rules plus linux.devices nodes', () => {
-    const rules = effectiveDeviceRules(
-      { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }, { allow: true, type: 'b', major: 8, minor: 0, access: 'r' }] },
-      [{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }, { path: '/dev/fifo', type: 'p' }],
-    );
-    assert.equal(rules.length, 3 + DEFAULT_DEVICE_RULES.length + 1);
+  test('the spec\'s example rules: linux.devices nodes get no rule of their own', () => {
+    const rules = effectiveDeviceRules({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }, { allow: true, type: 'b', major: 8, minor: 0, access: 'r' }] });
+    assert.equal(rules.length, 3 + DEFAULT_DEVICE_RULES.length);
     const ws = lines(deviceWrites(rules));
     assert.equal(ws[0], 'devices.deny=a *:* rwm');
     assert.ok(ws.includes('devices.allow=c 10:229 rw'));
-    assert.ok(ws.includes('devices.allow=b 8:0 rwm'), 'r from the rule and rwm from the device node merge');
+    assert.ok(ws.includes('devices.allow=b 8:0 r'), 'only what the rule grants');
     assert.equal(ws.filter((l) => l.includes('8:0')).length, 1);
   });
 
+  test('a deny-all config grants nothing beyond the defaults (no over-grant for listed nodes)', () => {
+    const ws = lines(deviceWrites(effectiveDeviceRules({ devices: [{ allow: false, access: 'rwm' }] })));
+    assert.ok(!ws.some((l) => l.includes(' 1:11 ')), '/dev/kmsg (1:11) is not allowed');
+  });
+
   test('a privileged container (allow all): one allow-all write, the default allows are no-ops', () => {
-    assert.deepEqual(lines(deviceWrites(effectiveDeviceRules({ devices: [{ allow: true, access: 'rwm' }] }, undefined))), ['devices.allow=a *:* rwm']);
+    assert.deepEqual(lines(deviceWrites(effectiveDeviceRules({ devices: [{ allow: true, access: 'rwm' }] }))), ['devices.allow=a *:* rwm']);
   });
 
   test('a deny-list: allow all, then the denies', () => {
