@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 node scripts/build-validators.mjs
-[ -f build/Makefile ] || npx node-gyp configure >/dev/null
+# Configured again whenever binding.gyp changed (a new target).
+[ -f build/Makefile ] && [ build/Makefile -nt binding.gyp ] || npx node-gyp configure >/dev/null
 npx node-gyp build -j 2 >/dev/null 2>build/node-gyp.log || { cat build/node-gyp.log >&2; exit 1; }
 # Minified, and without the generated validators (a third of the code): only create, run, exec
 # and check load them, from dist/generated/ (startup reads and hashes less for every other call).
@@ -16,6 +17,7 @@ npx esbuild src/cli.ts --bundle --platform=node --target=node20 --format=cjs --o
 mkdir -p dist/generated
 cp src/spec/generated/validators.js dist/generated/validators.js
 npx tsc --noEmit -p .
+bash scripts/build-executable.sh
 bash scripts/build-probe.sh >/dev/null
 bash scripts/make-rootfs.sh >/dev/null
-echo "build: ok (dist/skiff.js, build/Release/skiff.node, build/Release/skiff-init, build/probe, build/rootfs)"
+echo "build: ok (build/skiff, dist/skiff.js, build/Release/{skiff-engine,skiff.node,skiff-init}, build/probe, build/rootfs)"

@@ -14,13 +14,15 @@ export function runHooks(kind: HookKind, hooks: Hook[] | undefined, state: objec
     const r = spawnSync(h.path, rest, {
       argv0,
       input: JSON.stringify(state),
-      env: Object.fromEntries((h.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=') < 0 ? kv.length : kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+      // Without env of its own a hook gets the runtime's environment, as with runc and crun.
+      env: h.env ? Object.fromEntries(h.env.map((kv) => [kv.slice(0, kv.indexOf('=') < 0 ? kv.length : kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : process.env,
       timeout: h.timeout ? h.timeout * 1000 : undefined,
       killSignal: 'SIGKILL',
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     const stderr = r.stderr ? r.stderr.toString().trim().split('\n').slice(-1)[0] : '';
-    if (r.error) {
+    // A hook that exits without reading the state (many CDI and GPU hooks) is not a failure.
+    if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') {
       const code = (r.error as NodeJS.ErrnoException).code;
       if (code === 'ETIMEDOUT') return `${kind} hook ${h.path} timed out after ${h.timeout} s`;
       return `${kind} hook ${h.path}: ${code === 'ENOENT' ? 'no such file or directory' : r.error.message}`;

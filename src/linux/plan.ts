@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { CgroupPaths } from '../cgroups/manager';
-import type { IdMapping, Mount, Process, Spec } from '../spec/types';
+import type { Hook, IdMapping, Mount, Process, Spec } from '../spec/types';
 import { capabilityMask } from './capabilities';
 import { planDevices } from './devices';
 import { MS, parseMountOptions, propagationFlag } from './mount-options';
@@ -266,9 +266,14 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     // The init stops before pivot_root so skiff can run prestart/createRuntime hooks, then runs
     // createContainer itself; startContainer runs in the init after `start`.
     hooksSync: ['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => (spec.hooks as any)?.[k]?.length),
-    hooks: { createContainer: spec.hooks?.createContainer ?? [], startContainer: spec.hooks?.startContainer ?? [] },
+    hooks: { createContainer: withRuntimeEnv(spec.hooks?.createContainer), startContainer: withRuntimeEnv(spec.hooks?.startContainer) },
     process: proc,
     fds: input.fds,
   };
   return { namespaces: ns, uidMap: idMap(linux.uidMappings), gidMap: idMap(linux.gidMappings), init };
+}
+
+/** Hooks the init runs: one without env of its own gets the runtime's environment, as with runc. */
+function withRuntimeEnv(hooks: Hook[] | undefined): Hook[] {
+  return (hooks ?? []).map((h) => (h.env ? h : { ...h, env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`) }));
 }

@@ -61,7 +61,13 @@ export class Store {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SkiffError(`container with id exists: ${id}`);
       throw storeError(this.root, err);
     }
-    const lock = this.lock(id, true);
+    let lock: DirLock | undefined;
+    try {
+      lock = this.lock(id, true);
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     // A `delete --force` that came between the mkdir and the lock removed the directory.
     if (!lock) throw new SkiffError(`container "${id}" was deleted while it was being created`);
     return { dir, lock };

@@ -11,7 +11,8 @@ import { ROOT, run, type Result, cgroupDirs, pidAlive } from '../../helpers/skif
 export { cgroupDirs, pidAlive };
 
 export { ROOT, run, type Result };
-export const SKIFF = path.join(ROOT, 'bin/skiff');
+/** What callers configure: the compiled executable (SKIFF_BIN=bin/skiff for the Node.js entry point). */
+export const SKIFF = path.resolve(ROOT, process.env.SKIFF_BIN ?? 'build/skiff');
 
 /** Installs what the suite needs (scripts/e2e/install.sh); returns why it cannot, or undefined. */
 export function ensureInstalled(...callers: string[]): string | undefined {
