@@ -1,6 +1,5 @@
 // The create operation (runtime.md "create"), shared by `create` and `run`.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { applyResources } from '../cgroups/apply';
@@ -36,12 +35,18 @@ export interface CreateOptions {
   consoleFd?: number;
 }
 
+/** The caller's user name from /etc/passwd (runc's "owner"), else the numeric uid. */
 function ownerName(): string {
+  const uid = process.getuid?.() ?? 0;
   try {
-    return os.userInfo().username;
+    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length > 2 && f[2] === String(uid) && f[0]) return f[0];
+    }
   } catch {
-    return String(process.getuid?.() ?? '');
+    // no readable passwd file
   }
+  return String(uid);
 }
 
 function loadSpec(bundle: string, systemdCgroup: boolean): Spec {

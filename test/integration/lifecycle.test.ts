@@ -29,6 +29,7 @@ describe('lifecycle', () => {
     assert.equal(st.status, 'created');
     assert.equal(st.id, b.id);
     assert.equal(st.bundle, b.dir);
+    assert.equal(st.owner, 'root', "runc's owner: the caller's user name");
     assert.ok(st.pid > 0);
     assert.equal(fs.readFileSync(pidFile, 'utf8'), String(st.pid));
     assert.ok(pidAlive(st.pid), 'init waits for start');

@@ -125,7 +125,8 @@ describe('cgroup v2 (VM)', { skip: LAYOUT.mode !== 'unified' && 'needs a pure cg
     const b = makeBundle((c) => {
       c.process.args = ['/bin/sh', '-c', 'a=$(cut -d" " -f1 /proc/uptime); dd if=/dev/vda of=/dev/null bs=64k count=32 iflag=direct 2>/dev/null; b=$(cut -d" " -f1 /proc/uptime); echo "$a $b" > /out/io.txt'];
       c.linux.devices = [{ path: '/dev/vda', type: 'b', major: dev.major, minor: dev.minor }];
-      c.linux.resources = { blockIO: { throttleReadBpsDevice: [{ ...dev, rate: MiB }] } };
+      // The node is allowed by a rule, as callers send one with each device they add.
+      c.linux.resources = { devices: [{ allow: true, type: 'b', major: dev.major, minor: dev.minor, access: 'r' }], blockIO: { throttleReadBpsDevice: [{ ...dev, rate: MiB }] } };
     });
     ok(['create', '-b', b.dir, b.id]);
     const pid = stateOf(b.id).pid;
@@ -180,16 +181,19 @@ describe('cgroup v2 (VM)', { skip: LAYOUT.mode !== 'unified' && 'needs a pure cg
     assert.match(r.stdout, /mknod-ok/);
     assert.match(r.stdout, /vda-denied/);
     assert.deepEqual(assertGone(b), []);
-    // A linux.devices entry is allowed after the config's rules, as runc does.
-    const d = makeBundle((c) => {
-      c.process.args = ['/bin/sh', '-c', 'head -c1 /dev/vda >/dev/null 2>&1 && echo vda-ok || echo vda-denied'];
-      c.linux.devices = [{ path: '/dev/vda', type: 'b', major: dev.major, minor: dev.minor }];
-      c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] };
-    });
-    const r2 = skiff(['run', '-b', d.dir, d.id]);
-    assert.equal(r2.code, 0, r2.stderr);
-    assert.match(r2.stdout, /vda-ok/);
-    assert.deepEqual(assertGone(d), []);
+    // A linux.devices entry gets no rule of its own (runc's behaviour): deny-all denies it; a
+    // rule in resources.devices allows it.
+    for (const [rules, want] of [[[{ allow: false, access: 'rwm' }], /vda-denied/], [[{ allow: false, access: 'rwm' }, { allow: true, type: 'b', major: dev.major, minor: dev.minor, access: 'r' }], /vda-ok/]] as const) {
+      const d = makeBundle((c) => {
+        c.process.args = ['/bin/sh', '-c', 'head -c1 /dev/vda >/dev/null 2>&1 && echo vda-ok || echo vda-denied'];
+        c.linux.devices = [{ path: '/dev/vda', type: 'b', major: dev.major, minor: dev.minor }];
+        c.linux.resources = { devices: rules };
+      });
+      const r2 = skiff(['run', '-b', d.dir, d.id]);
+      assert.equal(r2.code, 0, r2.stderr);
+      assert.match(r2.stdout, want);
+      assert.deepEqual(assertGone(d), []);
+    }
   });
 
   test('AppArmor: a profile loaded with apparmor_parser confines the process (a denied write)', async (t) => {
