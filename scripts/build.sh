@@ -11,7 +11,7 @@ node scripts/build-validators.mjs
 npx node-gyp build -j 2 >/dev/null 2>build/node-gyp.log || { cat build/node-gyp.log >&2; exit 1; }
 # Minified, and without the generated validators (a third of the code): only create, run, exec
 # and check load them, from dist/generated/ (startup reads and hashes less for every other call).
-npx esbuild src/cli.ts --bundle --platform=node --target=node20 --format=cjs --outfile=dist/skiff.js \
+npx esbuild src/entry.ts --bundle --platform=node --target=node20 --format=cjs --outfile=dist/skiff.js \
   --log-level=warning --legal-comments=none --minify --external:./generated/validators \
   --define:SKIFF_FAULT_INJECTION=false
 mkdir -p dist/generated

@@ -20,8 +20,9 @@ fi
 # Every suite against build/skiff, the executable callers run; then the suites that exercise the
 # CLI's own paths (lifecycle, exec, validation, hooks, failures, the terminal relay) once more
 # against bin/skiff on Node.js, which stays the development entry point.
-node --test --test-concurrency=1 --test-reporter=spec $(find build/test -name '*.test.js' | sort) "$@"
-[ $# -gt 0 ] && exit 0
+# With arguments: only those bundled files (build/test/...test.js), once.
+if [ $# -gt 0 ]; then exec node --test --test-concurrency=1 --test-reporter=spec "$@"; fi
+node --test --test-concurrency=1 --test-reporter=spec $(find build/test -name '*.test.js' | sort)
 echo "test: again on Node.js (SKIFF_BIN=bin/skiff)"
 SKIFF_BIN=bin/skiff node --test --test-concurrency=1 --test-reporter=spec \
   build/test/integration/{lifecycle,exec,check,hooks,failures,terminal}.test.js

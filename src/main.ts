@@ -1,5 +1,5 @@
 // Entry point of the compiled executable (build/skiff): bin/skiff does the same on Node.
-import { main, mustExit } from './cli';
+import { main, mustExit } from './entry';
 
 void main(process.argv).then((code) => {
   process.exitCode = code;
