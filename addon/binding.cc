@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/fd.h"
@@ -328,6 +329,31 @@ Napi::Value CommitInit(const Napi::CallbackInfo& info) {
   while (r < 0 && errno == EINTR);
   if (r != 1 || ack != 'k') throw Napi::Error::New(env, "the container init exited before it was handed over");
   return env.Undefined();
+}
+
+// warmCgroupMigration(procsFile): writes this process's pid into procsFile (a cgroup.procs of the
+// v1 cgroup it is already in: nothing moves) on a thread of its own, so that the RCU grace period
+// the kernel waits for on the first cgroup migration overlaps with skiff's own work. Best effort:
+// a failure only means the later joins pay the wait themselves.
+Napi::Value WarmCgroupMigration(const Napi::CallbackInfo& info) {
+  std::string file = info[0].As<Napi::String>();
+  std::string pid = std::to_string(getpid());
+  sigset_t all, old;
+  sigfillset(&all);
+  // The thread inherits this mask: it must never take a signal meant for the engine's handlers.
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  try {
+    std::thread([file, pid] {
+      int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return;
+      (void)!write(fd, pid.data(), pid.size());
+      close(fd);
+    }).detach();
+  } catch (const std::system_error&) {
+    // no thread: the joins wait for the grace period themselves
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return info.Env().Undefined();
 }
 
 // flock(fd, exclusive, wait) → false when wait is false and another process holds the lock.
@@ -643,6 +669,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("startFifo", Napi::Function::New(env, StartFifo));
   exports.Set("commitInit", Napi::Function::New(env, CommitInit));
   exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("warmCgroupMigration", Napi::Function::New(env, WarmCgroupMigration));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("openDir", Napi::Function::New(env, OpenDir));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));

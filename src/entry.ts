@@ -1,8 +1,9 @@
 // The entry point both builds export (src/main.ts for the executable, dist/skiff.js for bin/skiff).
-// A caller makes state, start, kill and delete for every container, so those calls, in the forms
-// callers use, are parsed here without building the whole command line (commander and every
-// command's definition cost milliseconds of each call). Anything else, including every unusual
-// form of those four, goes to the full CLI (src/cli.ts), which behaves the same for them.
+// A caller makes create, start, state, kill and delete for every container and an exec per probe,
+// so those calls, in the forms the shims and conmon use, are parsed here without building the
+// whole command line (commander and every command's definition cost milliseconds of each call).
+// Anything else, including every unusual form of these, goes to the full CLI (src/cli.ts), which
+// behaves the same for them.
 import { SkiffError, messageOf } from './errors';
 import { Globals } from './globals';
 import { configureLog, logError, timing, type LogFormat } from './log';
@@ -12,7 +13,52 @@ export { explicitExitRequired as mustExit } from './exit-flag';
 
 interface Fast { globals: Globals; call: (g: Globals) => unknown }
 
-/** Globals, then one of the four commands with its plain arguments; undefined for anything else. */
+type FlagKind = 'bool' | 'value';
+const CREATE_FLAGS: Record<string, FlagKind> = { '--bundle': 'value', '-b': 'value', '--pid-file': 'value', '--console-socket': 'value', '--no-pivot': 'bool', '--no-new-keyring': 'bool', '--preserve-fds': 'value' };
+const RUN_FLAGS: Record<string, FlagKind> = { ...CREATE_FLAGS, '--detach': 'bool', '-d': 'bool' };
+const EXEC_FLAGS: Record<string, FlagKind> = { '--process': 'value', '-p': 'value', '--detach': 'bool', '-d': 'bool', '--pid-file': 'value', '--console-socket': 'value' };
+const CANONICAL: Record<string, string> = { '-b': '--bundle', '-d': '--detach', '-p': '--process' };
+
+/** Known flags (`--x v`, `--x=v`) then exactly one id; undefined for anything else. */
+function flagsThenId(rest: readonly string[], known: Record<string, FlagKind>): { flags: Map<string, string | true>; id: string } | undefined {
+  const flags = new Map<string, string | true>();
+  let i = 0;
+  for (; i < rest.length - 1; i++) {
+    const a = rest[i]!;
+    const eq = a.indexOf('=');
+    const name = eq > 0 && a.startsWith('--') ? a.slice(0, eq) : a;
+    const kind = known[name];
+    const key = CANONICAL[name] ?? name;
+    if (!kind || flags.has(key)) return undefined;
+    if (kind === 'bool') {
+      if (eq > 0 && name !== a) return undefined;
+      flags.set(key, true);
+    } else if (name !== a) flags.set(key, a.slice(eq + 1));
+    else if (i + 1 < rest.length - 1) flags.set(key, rest[++i]!);
+    else return undefined;
+  }
+  const id = rest[i];
+  if (i !== rest.length - 1 || !id || id.startsWith('-')) return undefined;
+  const fds = flags.get('--preserve-fds');
+  if (fds !== undefined && !(typeof fds === 'string' && /^\d+$/.test(fds))) return undefined;
+  return { flags, id };
+}
+
+function createOptions(id: string, f: Map<string, string | true>) {
+  const str = (k: string): string | undefined => (typeof f.get(k) === 'string' ? (f.get(k) as string) : undefined);
+  return {
+    id,
+    bundle: str('--bundle'),
+    pidFile: str('--pid-file'),
+    consoleSocket: str('--console-socket'),
+    noPivot: f.has('--no-pivot'),
+    noNewKeyring: f.has('--no-new-keyring'),
+    preserveFds: f.has('--preserve-fds') ? Number(str('--preserve-fds')) : 0,
+    detach: f.has('--detach') || undefined,
+  };
+}
+
+/** Globals, then one of those commands in a plain form; undefined for anything else. */
 export function parseFast(args: readonly string[]): Fast | undefined {
   let root = DEFAULT_ROOT;
   let logFile: string | undefined;
@@ -54,6 +100,24 @@ export function parseFast(args: readonly string[]): Fast | undefined {
     const force = rest[0] === '-f' || rest[0] === '--force';
     const pos = force ? rest.slice(1) : rest;
     if (pos.length === 1 && isId(pos[0])) call = (g) => require('./commands/delete').del(g, pos[0], { force });
+  } else if (cmd === 'create' || cmd === 'run') {
+    const p = flagsThenId(rest, cmd === 'create' ? CREATE_FLAGS : RUN_FLAGS);
+    if (p) {
+      const o = createOptions(p.id, p.flags);
+      call = cmd === 'create' ? (g) => require('./commands/create').create(g, o) : (g) => require('./commands/run').run(g, o);
+    }
+  } else if (cmd === 'exec') {
+    const p = flagsThenId(rest, EXEC_FLAGS);
+    // Only a process.json: a command line (and its flags) is the full CLI's.
+    if (p && typeof p.flags.get('--process') === 'string') {
+      const f = p.flags;
+      const o = {
+        id: p.id, args: [] as string[], processFile: f.get('--process') as string, detach: f.has('--detach') || undefined,
+        pidFile: f.get('--pid-file') as string | undefined, consoleSocket: f.get('--console-socket') as string | undefined,
+        env: [] as string[], additionalGids: [] as string[], caps: [] as string[], preserveFds: 0,
+      };
+      call = (g) => require('./commands/exec').exec(g, o);
+    }
   }
   if (!call) return undefined;
   return { globals: new Globals(root, logFile, logFormat, debug, systemd), call };
@@ -66,8 +130,8 @@ export async function main(argv: string[]): Promise<number> {
   configureLog({ file: g.logFile, format: g.logFormat, debug: g.debug });
   timing('arguments parsed');
   try {
-    await fast.call(g);
-    return 0;
+    const code = await fast.call(g);
+    return typeof code === 'number' ? code : 0;
   } catch (err) {
     logError(messageOf(err));
     return err instanceof SkiffError ? err.exitCode : 1;

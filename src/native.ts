@@ -56,6 +56,8 @@ interface Binding {
   commitInit(sync: number): void;
   /** flock(2) on an open fd; false when `wait` is false and the lock is held elsewhere. */
   flock(fd: number, exclusive: boolean, wait: boolean): boolean;
+  /** Writes skiff's own pid into a cgroup.procs (its own cgroup) on a thread: see cgroups/migration-warmup.ts. */
+  warmCgroupMigration(procsFile: string): void;
   startFifo(path: string, pid: number): void;
   waitPid(pid: number): Promise<WaitStatus>;
   openDir(path: string): number;

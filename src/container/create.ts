@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 import { applyResources } from '../cgroups/apply';
 import { createCgroups, planCgroupCreation, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
+import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { effectiveDeviceRules } from '../cgroups/resources-v1';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
 import { startScope, stopScope } from '../cgroups/systemd-scope';
@@ -79,6 +80,8 @@ function resolveRootfs(bundle: string, spec: Spec): string {
 
 export function createContainer(store: Store, opts: CreateOptions): ContainerState {
   const id = checkId(opts.id);
+  // First: it overlaps a kernel wait of ~20 ms with the validation and the plan below.
+  if (!opts.systemdCgroup) warmCgroupMigration();
   const bundle = path.resolve(opts.bundle ?? '.');
   if (!fs.existsSync(bundle)) throw new SkiffError(`bundle ${bundle}: no such file or directory`);
   const spec = loadSpec(bundle, !!opts.systemdCgroup);
@@ -109,6 +112,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   }
 
   const { dir, lock } = store.claim(id);
+  timing('id claimed');
   faultPoint('claimed');
   const state: ContainerState = {
     ociVersion: spec.ociVersion,
@@ -139,15 +143,10 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     // Recorded before any directory exists: a create killed from here on leaves what delete needs.
     planCgroupCreation(cgroup);
     store.write(state);
+    timing('state recorded');
     faultPoint('state-recorded');
-    // With systemd, only the v1 hierarchies systemd leaves alone (cpuset, freezer, …): its own
-    // come with the scope, which needs the init's pid.
-    createCgroups(cgroup);
-    faultPoint('cgroups-created');
-    const resources = spec.linux?.resources;
-    const applyAll = (paths: CgroupPaths): void => applyResources(paths, resources);
-    if (!systemd) applyAll(cgroup);
-    faultPoint('resources-applied');
+    // The fifo, the console and the plan come before the cgroup directories: a mkdir waits for
+    // the cgroup migration warm-up (cgroups/migration-warmup.ts), so do what does not need them first.
     const n = native();
     const fifo = path.join(dir, 'exec.fifo');
     n.mkfifo(fifo, 0o622);
@@ -162,6 +161,16 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     }
     const plan = buildPlan({ spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, keyring: opts.noNewKeyring ? undefined : id, fds: { fifo: fifoFd, console: consoleFd, preserve } });
     timing('launch plan built');
+    // With systemd, only the v1 hierarchies systemd leaves alone (cpuset, freezer, …): its own
+    // come with the scope, which needs the init's pid.
+    createCgroups(cgroup);
+    timing('cgroups created');
+    faultPoint('cgroups-created');
+    const resources = spec.linux?.resources;
+    const applyAll = (paths: CgroupPaths): void => applyResources(paths, resources);
+    if (!systemd) applyAll(cgroup);
+    timing('resources applied');
+    faultPoint('resources-applied');
     let cgroupFd: number | undefined;
     if (cgroup.unified && !systemd) {
       cgroupFd = n.openDir(cgroup.unified);

@@ -41,7 +41,6 @@ describe('entry: the fast path for the calls a shim makes per container', () => 
       ['--root', 'state'],
       ['--bogus', 'state', 'c1'],
       ['--debug=1', 'state', 'c1'],
-      ['create', 'c1'],
       ['list'],
       ['-v'],
       ['nosuchcommand', 'c1'],
