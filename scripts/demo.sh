@@ -1,5 +1,6 @@
 #!/bin/bash
-# Builds skiff and runs one container: busybox + the probe, printing what it sees from inside.
+# Builds skiff and runs one container with build/skiff (what callers run): busybox, printing what
+# it sees from inside.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -7,12 +8,12 @@ bundle=$(mktemp -d /tmp/skiff-demo.XXXXXX)
 root=$(mktemp -d /tmp/skiff-demo-root.XXXXXX)
 id="demo-$$"
 cleanup() {
-  bin/skiff --root "$root" delete --force "$id" >/dev/null 2>&1 || true
+  build/skiff --root "$root" delete --force "$id" >/dev/null 2>&1 || true
   for d in /sys/fs/cgroup/*/skiff-demo /sys/fs/cgroup/skiff-demo; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
   rm -rf "$bundle" "$root"
 }
 trap cleanup EXIT
-bin/skiff spec --bundle "$bundle"
+build/skiff spec --bundle "$bundle"
 node -e '
   const fs = require("fs"); const [file, rootfs, id] = process.argv.slice(1);
   const c = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -23,4 +24,4 @@ node -e '
   fs.writeFileSync(file, JSON.stringify(c, null, 2));
 ' "$bundle/config.json" "$PWD/build/rootfs" "$id"
 echo "+ skiff run --bundle $bundle $id"
-bin/skiff --root "$root" run --bundle "$bundle" "$id"
+build/skiff --root "$root" run --bundle "$bundle" "$id"
