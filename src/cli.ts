@@ -50,6 +50,16 @@ function withCreateFlags(cmd: Command): Command {
 
 export { explicitExitRequired as mustExit } from './exit-flag';
 
+/** The first word after the global flags: the command's name (undefined when there is none). */
+function commandToken(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('-')) return a;
+    if (['--root', '--log', '--log-format'].includes(a)) i++;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('skiff');
@@ -179,6 +189,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   try {
+    // commander answers `skiff nosuchcommand -h` with the main help and exit 0: an unknown
+    // command is an error, with or without -h (as runc).
+    const named = commandToken(argv.slice(2));
+    if (named !== undefined && !program.commands.some((c) => c.name() === named || c.aliases().includes(named)) && named !== 'help')
+      throw new SkiffError(`unknown command '${named}'`);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -103,6 +103,15 @@ export function thawIfFrozen(p: CgroupPaths): void {
 export function signalAll(p: CgroupPaths, sig: number): number {
   const pids = cgroupPids(p);
   if (!pids.length) return 0;
+  // Signal 0 asks whether any process is there: nothing to freeze for it.
+  if (sig === 0) return pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }).length;
   if (sig === 9 && p.unified) {
     try {
       writeCgroupFile(path.join(p.unified, 'cgroup.kill'), '1');

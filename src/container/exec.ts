@@ -144,7 +144,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
   if (s.cgroup.mode !== 'unified') warmCgroupMigration();
   const status = currentStatus(store, s);
   if (status === 'stopped' || status === 'creating') throw fail(`cannot exec in container "${o.id}": container not running (it is ${status})`);
-  if (status === 'paused' && !o.ignorePaused) throw fail(`cannot exec in container "${o.id}": it is paused (use --ignore-paused)`);
+  if (status === 'paused' && !o.ignorePaused) throw fail(`cannot exec in a paused container (use --ignore-paused)`);
   const proc = execProcess(s, o);
   if (proc.terminal && !o.consoleSocket && o.detach) throw fail('exec: a detached process with a terminal needs --console-socket');
   // In the foreground without a console socket, skiff relays the terminal itself.

@@ -11,7 +11,7 @@ import { native } from '../native';
 import type { Status } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
 import { initAlive, ociState, statusOf } from '../state/status';
-import { runHooks } from './hooks';
+import { runAllHooks, runHooks } from './hooks';
 import { checkId, type DirLock, type Store } from '../state/store';
 
 export function currentStatus(store: Store, s: ContainerState): Status {
@@ -142,8 +142,7 @@ export async function deleteContainer(store: Store, id: string, force: boolean):
     const problems = [...stopScope(s.cgroup), ...(await removeCgroups(s.cgroup))];
     for (const p of problems) log('warning', p);
     faultPoint('delete-cgroups-removed');
-    const failed = runHooks('poststop', s.hooks?.poststop, ociState(s, 'stopped'));
-    if (failed) log('warning', failed);
+    for (const failed of runAllHooks('poststop', s.hooks?.poststop, ociState(s, 'stopped'))) log('warning', failed);
     store.remove(id, lock);
   } finally {
     lock.release();

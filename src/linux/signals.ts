@@ -10,7 +10,8 @@ export function parseSignal(text: string): number {
   const t = text.trim();
   if (/^\d+$/.test(t)) {
     const n = Number(t);
-    if (n >= 1 && n <= 64) return n;
+    // 0 sends nothing and only asks whether the process exists (`kill ID 0`, as with runc).
+    if (n >= 0 && n <= 64) return n;
     throw new Error(`invalid signal "${text}"`);
   }
   const upper = t.toUpperCase();

@@ -1,0 +1,121 @@
+// Spec and runc behaviours fixed for issue 18 (each beside runc where runc has the behaviour):
+// `kill ID 0`, an unknown command with -h, runc's words for exec into a paused container,
+// poststop hooks that all run, hooks that ignore their stdin, hooks without env.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+
+import { assertGone, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf } from '../helpers/skiff';
+
+const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
+const runcRoot = tempDir('skiff-runc-root-');
+
+after(() => {
+  if (RUNC) for (const id of fs.readdirSync(runcRoot)) run(RUNC, ['--root', runcRoot, 'delete', '--force', id]);
+  cleanupAll();
+});
+
+describe('conformance (issue 18)', () => {
+  test('kill ID 0 and kill -a ID 0 ask whether the container runs, as runc', () => {
+    assert.ok(RUNC, 'runc is installed by scripts/setup.sh');
+    const results: Record<string, number[]> = {};
+    for (const name of ['skiff', 'runc']) {
+      const b = makeBundle((c) => (c.process.args = ['/bin/sleep', '100']));
+      const call = (args: string[]) => (name === 'skiff' ? skiff(args) : run(RUNC!, ['--root', runcRoot, ...args]));
+      assert.equal(call(['run', '-d', '-b', b.dir, b.id]).code, 0);
+      const pid = name === 'skiff' ? stateOf(b.id).pid : JSON.parse(call(['state', b.id]).stdout).pid;
+      const codes = [call(['kill', b.id, '0']).code, call(['kill', '--all', b.id, '0']).code];
+      assert.ok(pidAlive(pid), 'signal 0 sends nothing');
+      assert.equal(call(['kill', b.id, 'KILL']).code, 0);
+      const r = call(['kill', b.id, '0']);
+      codes.push(r.code);
+      if (name === 'skiff') assert.match(r.stderr, /container not running|no such process/);
+      results[name] = codes;
+      call(['delete', '--force', b.id]);
+      assert.deepEqual(assertGone(b), []);
+    }
+    assert.deepEqual(results.skiff, [0, 0, 1]);
+    assert.deepEqual(results.skiff, results.runc);
+  });
+
+  test('an unknown command is an error, with or without -h', () => {
+    for (const args of [['nosuchcommand', '-h'], ['nosuchcommand'], ['--root', '/tmp', 'nosuchcommand', '--help']]) {
+      const r = skiff(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+      assert.match(r.stderr, /unknown command 'nosuchcommand'/);
+      assert.equal(r.stdout, '');
+    }
+    assert.equal(skiff(['--help']).code, 0);
+    assert.equal(skiff(['state', '--help']).code, 0);
+  });
+
+  test('exec into a paused container: runc\'s words', () => {
+    const b = makeBundle((c) => (c.process.args = ['/bin/sleep', '100']));
+    assert.equal(skiff(['run', '-d', '-b', b.dir, b.id]).code, 0);
+    assert.equal(skiff(['pause', b.id]).code, 0);
+    const r = skiff(['exec', b.id, '/bin/true']);
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /cannot exec in a paused container/);
+    assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+    assert.deepEqual(assertGone(b), []);
+  });
+
+  test('every poststop hook runs; each failure is a warning', () => {
+    const b = makeBundle((c) => {
+      c.process.args = ['/bin/true'];
+      const marker = path.join(c.mounts.find((m: any) => m.destination === '/out').source, 'third-ran');
+      c.hooks = {
+        poststop: [
+          { path: '/bin/sh', args: ['sh', '-c', 'cat >/dev/null; echo first-failed >&2; exit 3'] },
+          { path: '/nonexistent/hook' },
+          { path: '/bin/sh', args: ['sh', '-c', `cat >/dev/null; touch ${marker}`] },
+        ],
+      };
+    });
+    const r = skiff(['run', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /poststop hook \/bin\/sh failed: exit status 3: first-failed/);
+    assert.match(r.stderr, /poststop hook \/nonexistent\/hook: no such file or directory/);
+    assert.ok(fs.existsSync(path.join(b.out, 'third-ran')), 'the hook after the failures ran');
+    assert.deepEqual(assertGone(b), []);
+  });
+
+  test('hooks that exit without reading the state are no failure (40 creates, a 300 kB state)', () => {
+    const big = 'x'.repeat(300_000);
+    for (let i = 0; i < 40; i++) {
+      const b = makeBundle((c) => {
+        c.process.args = ['/bin/true'];
+        c.annotations = { big };
+        c.hooks = { prestart: [{ path: '/bin/true' }], createRuntime: [{ path: '/bin/true' }], startContainer: [{ path: '/bin/true' }], poststart: [{ path: '/bin/true' }] };
+      });
+      const r = skiff(['run', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /hook/);
+      assert.deepEqual(assertGone(b), []);
+    }
+  });
+
+  test('a hook without env gets the runtime\'s environment (runc, crun), one with env only that', async () => {
+    const b = makeBundle((c) => {
+      const out = c.mounts.find((m: any) => m.destination === '/out').source;
+      c.process.args = ['/bin/sleep', '100'];
+      c.hooks = {
+        createRuntime: [
+          { path: '/bin/sh', args: ['sh', '-c', `cat >/dev/null; echo "$SKIFF_HOOK_VAR:$PATH" > ${out}/runtime-env`] },
+          { path: '/bin/sh', args: ['sh', '-c', `cat >/dev/null; echo "[$SKIFF_HOOK_VAR]$ONLY" > ${out}/own-env`], env: ['ONLY=this'] },
+        ],
+        // Run by skiff-init in the container, after pivot_root: /out is the bind mount.
+        startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'cat >/dev/null; echo "$SKIFF_HOOK_VAR" > /out/start-env'] }],
+      };
+    });
+    const env = { ...process.env, SKIFF_HOOK_VAR: 'from-runtime' };
+    assert.equal(skiff(['run', '-d', '-b', b.dir, b.id], { env }).code, 0);
+    await waitFor('the startContainer hook', () => fs.existsSync(path.join(b.out, 'start-env')));
+    assert.match(fs.readFileSync(path.join(b.out, 'runtime-env'), 'utf8'), /^from-runtime:.*\/bin/);
+    assert.equal(fs.readFileSync(path.join(b.out, 'own-env'), 'utf8'), '[]this\n');
+    assert.equal(fs.readFileSync(path.join(b.out, 'start-env'), 'utf8'), 'from-runtime\n');
+    assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+    assert.deepEqual(assertGone(b), []);
+  });
+});
