@@ -239,6 +239,8 @@ function baseConfig(args, cgroupsPath) {
   c.hostname = 'bench';
   delete c.linux.resources;
   c.linux.cgroupsPath = cgroupsPath;
+  // `skiff spec` (like runc's) adds a cgroup namespace only on cgroup v2 hosts: the bench always has one.
+  if (!c.linux.namespaces.some((n) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
   return c;
 }
 

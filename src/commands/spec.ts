@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { hierarchy } from '../cgroups/hierarchy';
 import { SkiffError } from '../errors';
 import type { Spec } from '../spec/types';
 import { SPEC_VERSION } from '../version';
@@ -8,8 +9,12 @@ import { SPEC_VERSION } from '../version';
 // The capabilities runc's `spec` grants (Docker's historical default set).
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
-/** runc's default config.json: a shell in a busybox-like rootfs, every namespace but user and network shared. */
-export function defaultSpec(): Spec {
+/**
+ * runc's default config.json: a shell in a busybox-like rootfs, in new pid, network, ipc, uts and
+ * mount namespaces, and a cgroup namespace where the host is cgroup v2 only (as runc decides it:
+ * scripts that add their own on v1 hosts would otherwise meet a duplicate).
+ */
+export function defaultSpec(opts: { cgroupNamespace?: boolean } = {}): Spec {
   return {
     ociVersion: SPEC_VERSION,
     process: {
@@ -35,7 +40,7 @@ export function defaultSpec(): Spec {
     ],
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, ...(opts.cgroupNamespace ? [{ type: 'cgroup' as const }] : [])],
       maskedPaths: [
         '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
         '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
@@ -55,6 +60,6 @@ export function spec(opts: { bundle?: string }): void {
     if (code === 'EEXIST') throw new SkiffError(`File ${file} exists. Remove it first`);
     throw new SkiffError(`open ${file}: ${code}`);
   }
-  fs.writeSync(fd, JSON.stringify(defaultSpec(), null, '\t') + '\n');
+  fs.writeSync(fd, JSON.stringify(defaultSpec({ cgroupNamespace: hierarchy().mode === 'unified' }), null, '\t') + '\n');
   fs.closeSync(fd);
 }

@@ -78,7 +78,8 @@ export function tempDir(prefix = 'skiff-test-'): string {
 
 /** runc's default config (skiff spec) made to run the probe non-interactively on the test rootfs. */
 export function baseConfig(): any {
-  const c: any = defaultSpec();
+  // Every namespace runc makes by default, the cgroup one too (runc's spec has it only on cgroup v2 hosts).
+  const c: any = defaultSpec({ cgroupNamespace: true });
   c.process.terminal = false;
   c.process.args = ['/bin/probe', '--out', '/out/probe.json'];
   c.process.env.push('SKIFF_TEST=1');

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { assertGone, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf } from '../helpers/skiff';
+import { assertGone, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf, type Result } from '../helpers/skiff';
 
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
 const runcRoot = tempDir('skiff-runc-root-');
@@ -22,7 +22,7 @@ describe('conformance (issue 18)', () => {
     const results: Record<string, number[]> = {};
     for (const name of ['skiff', 'runc']) {
       const b = makeBundle((c) => (c.process.args = ['/bin/sleep', '100']));
-      const call = (args: string[]) => (name === 'skiff' ? skiff(args) : run(RUNC!, ['--root', runcRoot, ...args]));
+      const call = (args: string[]): Result => (name === 'skiff' ? skiff(args) : run(RUNC!, ['--root', runcRoot, ...args]));
       assert.equal(call(['run', '-d', '-b', b.dir, b.id]).code, 0);
       const pid = name === 'skiff' ? stateOf(b.id).pid : JSON.parse(call(['state', b.id]).stdout).pid;
       const codes = [call(['kill', b.id, '0']).code, call(['kill', '--all', b.id, '0']).code];
@@ -37,6 +37,18 @@ describe('conformance (issue 18)', () => {
     }
     assert.deepEqual(results.skiff, [0, 0, 1]);
     assert.deepEqual(results.skiff, results.runc);
+  });
+
+  test('skiff spec writes runc\'s namespaces for this host (a cgroup namespace only on cgroup v2)', () => {
+    assert.ok(RUNC);
+    const types: Record<string, string[]> = {};
+    for (const name of ['skiff', 'runc']) {
+      const d = tempDir('skiff-spec-');
+      const r: Result = name === 'skiff' ? skiff(['spec', '-b', d]) : run(RUNC!, ['spec', '-b', d]);
+      assert.equal(r.code, 0, r.stderr);
+      types[name] = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')).linux.namespaces.map((n: any) => n.type).sort();
+    }
+    assert.deepEqual(types.skiff, types.runc);
   });
 
   test('an unknown command is an error, with or without -h', () => {
