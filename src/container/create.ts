@@ -82,6 +82,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   const id = checkId(opts.id);
   // First: it overlaps a kernel wait of ~20 ms with the validation and the plan below.
   if (!opts.systemdCgroup) warmCgroupMigration();
+  timing('addon loaded, cgroup warm-up started');
   const bundle = path.resolve(opts.bundle ?? '.');
   if (!fs.existsSync(bundle)) throw new SkiffError(`bundle ${bundle}: no such file or directory`);
   const spec = loadSpec(bundle, !!opts.systemdCgroup);
