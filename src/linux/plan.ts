@@ -233,16 +233,17 @@ export function buildPlan(input: PlanInput): LaunchPlan {
   }
 
   const given = propagationFlag(linux.rootfsPropagation);
-  // pivot_root refuses a shared parent: start from rslave and apply a shared request afterwards.
-  const shared = given !== undefined && (given & MS.SHARED) !== 0;
+  // pivot_root refuses a shared parent, and an unbindable one cannot be bind-mounted onto itself:
+  // start from rslave and apply those two to the new / afterwards.
+  const afterPivot = given !== undefined && (given & (MS.SHARED | MS.UNBINDABLE)) !== 0;
   const proc = planProcess(spec.process);
 
   const init = {
     mode: 'create',
     rootfs,
     readonlyRoot: !!spec.root?.readonly,
-    rootPropagation: given !== undefined && !shared ? given : MS.SLAVE | MS.REC,
-    rootPropagationAfter: shared ? given : 0,
+    rootPropagation: given !== undefined && !afterPivot ? given : MS.SLAVE | MS.REC,
+    rootPropagationAfter: afterPivot ? given : 0,
     noPivot: input.noPivot,
     keyring: input.keyring ?? null,
     join: ns.join,

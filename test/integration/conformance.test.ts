@@ -51,6 +51,22 @@ describe('conformance (issue 18)', () => {
     assert.deepEqual(types.skiff, types.runc);
   });
 
+  test('rootfsPropagation unbindable and runbindable: create works and the container\'s / is unbindable', () => {
+    // runc 1.1.5 fails both here (`mount <rootfs>:<rootfs>, flags: 0x5000: invalid argument`): it
+    // makes / unbindable before it bind-mounts the rootfs onto itself; skiff applies it after.
+    for (const prop of ['unbindable', 'runbindable']) {
+      const b = makeBundle((c) => {
+        c.linux.rootfsPropagation = prop;
+        // The optional fields of the root mount's line (propagation: shared:N, master:N, unbindable).
+        c.process.args = ['/bin/sh', '-c', "awk '$5 == \"/\" { s = \"\"; for (i = 7; $i != \"-\"; i++) s = s $i \" \"; print \"root:\" s }' /proc/self/mountinfo"];
+      });
+      const r = skiff(['run', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, `${prop}: ${r.stderr}`);
+      assert.match(r.stdout, /^root:.*unbindable/, r.stdout);
+      assert.deepEqual(assertGone(b), []);
+    }
+  });
+
   test('an unknown command is an error, with or without -h', () => {
     for (const args of [['nosuchcommand', '-h'], ['nosuchcommand'], ['--root', '/tmp', 'nosuchcommand', '--help']]) {
       const r = skiff(args);
