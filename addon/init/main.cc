@@ -134,10 +134,11 @@ int main(int argc, char** argv) {
     if (seccompNotifies()) notifyFd = loadSeccompForNotify();
     else loadSeccomp();
   }
+  bool inCwd = enterCwdBeforeUser(proc);
   dropBoundingSet(proc);
   switchUser(proc);
   applyCapabilities(proc);
-  enterCwd(proc);
+  if (!inCwd) enterCwd(proc);
   std::string exe = resolveExecutable(proc);
   if (proc["noNewPrivileges"].boolean() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", errno);

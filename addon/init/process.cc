@@ -211,6 +211,16 @@ void applyCapabilities(const Json& proc) {
       fail("capabilities", "raise ambient capability " + std::to_string(cap), errno);
 }
 
+// As runc: first as the runtime's user, so that a cwd root can enter but the container's user
+// cannot (a 0700 directory) still works; on EACCES/EPERM again after the switch, for a cwd only the
+// container's user can enter (a volume chowned to it).
+bool enterCwdBeforeUser(const Json& proc) {
+  const std::string& cwd = proc["cwd"].string();
+  if (chdir(cwd.c_str()) == 0) return true;
+  if (errno == EACCES || errno == EPERM) return false;
+  fail("cwd", "chdir to cwd (\"" + cwd + "\") set in config.json", errno);
+}
+
 void enterCwd(const Json& proc) {
   const std::string& cwd = proc["cwd"].string();
   if (chdir(cwd.c_str()) < 0) fail("cwd", "chdir to cwd (\"" + cwd + "\") set in config.json", errno);

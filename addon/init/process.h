@@ -19,6 +19,8 @@ void applyMemoryPolicy(const Json& plan);
 void dropBoundingSet(const Json& proc);
 void switchUser(const Json& proc);
 void applyCapabilities(const Json& proc);
+// chdir to process.cwd before the user switch; false when that needs the container's user.
+bool enterCwdBeforeUser(const Json& proc);
 void enterCwd(const Json& proc);
 std::string resolveExecutable(const Json& proc);
 // HOME for the process's user from the container's /etc/passwd ("/" when absent).

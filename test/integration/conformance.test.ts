@@ -67,6 +67,27 @@ describe('conformance (issue 18)', () => {
     }
   });
 
+  test('a cwd root can enter but the container user cannot (0700): the process starts there, as under runc', () => {
+    assert.ok(RUNC);
+    const out: Record<string, string> = {};
+    for (const name of ['skiff', 'runc']) {
+      const b = makeBundle((c) => {
+        c.mounts.push({ destination: '/secret', type: 'tmpfs', source: 'tmpfs', options: ['mode=0700'] });
+        c.process.cwd = '/secret';
+        c.process.user = { uid: 1000, gid: 1000 };
+        c.process.args = ['/bin/sh', '-c', 'pwd; ls . >/dev/null 2>&1 && echo listed || echo not-listed'];
+      });
+      const r = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      out[name] = r.stdout;
+      assert.deepEqual(assertGone(b), []);
+    }
+    // The user cannot list its cwd: it is the 0700 tmpfs (runc 1.1.5 chmods a tmpfs to the mode of
+    // the directory it covers, 0755 here, so there it can; skiff keeps the mount's own mode=).
+    assert.equal(out.skiff, '/secret\nnot-listed\n');
+    assert.equal(out.runc!.split('\n')[0], '/secret');
+  });
+
   test('an unknown command is an error, with or without -h', () => {
     for (const args of [['nosuchcommand', '-h'], ['nosuchcommand'], ['--root', '/tmp', 'nosuchcommand', '--help']]) {
       const r = skiff(args);
