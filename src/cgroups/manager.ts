@@ -196,3 +196,18 @@ export function isFrozen(p: CgroupPaths): boolean {
   if (fz) return readTrim(path.join(fz, 'freezer.state')) === 'FROZEN';
   return false;
 }
+
+/**
+ * A cgroup the container would join that exists already: frozen, the init would hang in it (runc
+ * refuses it at once); holding processes, it is shared with something else (runc warns).
+ */
+export function checkExistingCgroups(p: CgroupPaths): { error?: string; warnings: string[] } {
+  const frozen = [p.unified && readTrim(path.join(p.unified, 'cgroup.freeze')) === '1' ? p.unified : undefined, p.v1['freezer'] && readTrim(path.join(p.v1['freezer'], 'freezer.state')) === 'FROZEN' ? p.v1['freezer'] : undefined].filter((d): d is string => !!d);
+  if (frozen.length) return { error: `the container's cgroup ${frozen[0]} is frozen: thaw it or choose another linux.cgroupsPath`, warnings: [] };
+  const warnings: string[] = [];
+  for (const dir of allDirs(p)) {
+    const procs = readTrim(path.join(dir, 'cgroup.procs'));
+    if (procs) warnings.push(`the container's cgroup ${dir} already holds processes (${procs.split('\n').length}): they share its limits, and delete --force of a container without its own pid namespace kills them`);
+  }
+  return { warnings };
+}

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { applyResources } from '../cgroups/apply';
-import { createCgroups, planCgroupCreation, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
+import { checkExistingCgroups, createCgroups, planCgroupCreation, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { effectiveDeviceRules } from '../cgroups/resources-v1';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
@@ -141,6 +141,9 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   try {
     cgroup = systemd ? systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id)) : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
     state.cgroup = cgroup;
+    const existing = checkExistingCgroups(cgroup);
+    if (existing.error) throw new SkiffError(existing.error);
+    for (const w of existing.warnings) log('warning', w);
     // Recorded before any directory exists: a create killed from here on leaves what delete needs.
     planCgroupCreation(cgroup);
     store.write(state);

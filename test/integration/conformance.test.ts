@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { assertGone, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf, type Result } from '../helpers/skiff';
+import { STATE_ROOT, assertGone, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf, type Result } from '../helpers/skiff';
 
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
 const runcRoot = tempDir('skiff-runc-root-');
@@ -77,7 +77,7 @@ describe('conformance (issue 18)', () => {
         c.process.user = { uid: 1000, gid: 1000 };
         c.process.args = ['/bin/sh', '-c', 'pwd; ls . >/dev/null 2>&1 && echo listed || echo not-listed'];
       });
-      const r = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
+      const r: Result = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
       out[name] = r.stdout;
       assert.deepEqual(assertGone(b), []);
@@ -86,6 +86,52 @@ describe('conformance (issue 18)', () => {
     // the directory it covers, 0755 here, so there it can; skiff keeps the mount's own mode=).
     assert.equal(out.skiff, '/secret\nnot-listed\n');
     assert.equal(out.runc!.split('\n')[0], '/secret');
+  });
+
+  test('a frozen cgroup is refused at once; one holding processes gets a warning', async () => {
+    const { cgDir, LAYOUT } = await import('../helpers/cgroups');
+    const b = makeBundle((c) => (c.process.args = ['/bin/sleep', '100']));
+    const cg = b.config.linux.cgroupsPath;
+    const freezer = LAYOUT.mode === 'unified' ? cgDir('', cg) : cgDir('freezer', cg);
+    fs.mkdirSync(freezer, { recursive: true });
+    try {
+      fs.writeFileSync(path.join(freezer, LAYOUT.mode === 'unified' ? 'cgroup.freeze' : 'freezer.state'), LAYOUT.mode === 'unified' ? '1' : 'FROZEN');
+      const t0 = Date.now();
+      const r = skiff(['run', '-d', '-b', b.dir, b.id]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /cgroup .* is frozen/);
+      assert.ok(Date.now() - t0 < 5000, 'refused at once');
+      assert.ok(!fs.existsSync(path.join(STATE_ROOT, b.id)));
+    } finally {
+      fs.writeFileSync(path.join(freezer, LAYOUT.mode === 'unified' ? 'cgroup.freeze' : 'freezer.state'), LAYOUT.mode === 'unified' ? '0' : 'THAWED');
+      fs.rmdirSync(freezer);
+    }
+    assert.deepEqual(assertGone(b), []);
+    // A process of the test's own in the container's pids cgroup: the container runs, with a warning.
+    const pidsDir = LAYOUT.mode === 'unified' ? cgDir('', cg) : cgDir('pids', cg);
+    fs.mkdirSync(pidsDir, { recursive: true });
+    const { spawn } = await import('node:child_process');
+    const other = spawn('/bin/sleep', ['100'], { stdio: 'ignore' });
+    try {
+      fs.writeFileSync(path.join(pidsDir, 'cgroup.procs'), String(other.pid));
+      const r = skiff(['run', '-d', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /already holds processes/);
+      assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+      assert.ok(pidAlive(other.pid!), 'a process that is not the container\'s survives (own pid namespace)');
+    } finally {
+      other.kill('SIGKILL');
+      await waitFor('the sleep to go', () => !pidAlive(other.pid!));
+      await waitFor('the cgroup to empty', () => {
+        try {
+          fs.rmdirSync(pidsDir);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    }
+    assert.deepEqual(assertGone(b), []);
   });
 
   test('an unknown command is an error, with or without -h', () => {
