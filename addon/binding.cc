@@ -414,43 +414,52 @@ Napi::Value StartFifo(const Napi::CallbackInfo& info) {
   }
 }
 
-class WaitWorker : public Napi::AsyncWorker {
- public:
-  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override {
-    int r;
-    do r = waitpid(pid_, &status_, 0);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) err_ = errno;
-  }
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (err_) {
-      deferred_.Reject(sysError(env, "wait", "waitpid " + std::to_string(pid_), err_).Value());
-      return;
-    }
-    Napi::Object o = Napi::Object::New(env);
-    if (WIFEXITED(status_)) o.Set("code", WEXITSTATUS(status_));
-    else o.Set("code", env.Null());
-    if (WIFSIGNALED(status_)) o.Set("signal", WTERMSIG(status_));
-    else o.Set("signal", env.Null());
-    deferred_.Resolve(o);
-  }
-
- private:
-  pid_t pid_;
-  int status_ = 0;
-  int err_ = 0;
-  Napi::Promise::Deferred deferred_;
+// waitPid(pid) → Promise<{code, signal}>. The waitpid blocks a thread of its own, not one of the
+// engine's worker pool: Bun's pool has as many threads as cores, and a relayed terminal's reads
+// (a regular file on stdin, the pty master) need them while the container runs.
+struct WaitContext {
+  pid_t pid;
+  int status = 0;
+  int err = 0;
+  Napi::Promise::Deferred deferred;
 };
 
-// waitPid(pid) → Promise<{code, signal}>, off the main thread so signals keep being forwarded.
 Napi::Value WaitPid(const Napi::CallbackInfo& info) {
-  auto* w = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  Napi::Env env = info.Env();
+  auto* ctx = new WaitContext{info[0].As<Napi::Number>().Int32Value(), 0, 0, Napi::Promise::Deferred::New(env)};
+  Napi::Promise promise = ctx->deferred.Promise();
+  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "skiff-waitpid", 0, 1);
+  sigset_t all, old;
+  sigfillset(&all);
+  // The thread inherits this mask: the engine's signal handlers (forwarding) stay on its threads.
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  try {
+    std::thread([ctx, tsfn]() mutable {
+      int r;
+      do r = waitpid(ctx->pid, &ctx->status, 0);
+      while (r < 0 && errno == EINTR);
+      if (r < 0) ctx->err = errno;
+      tsfn.BlockingCall(ctx, [](Napi::Env env, Napi::Function, WaitContext* c) {
+        if (c->err) {
+          c->deferred.Reject(sysError(env, "wait", "waitpid " + std::to_string(c->pid), c->err).Value());
+        } else {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("code", WIFEXITED(c->status) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(c->status))) : env.Null());
+          o.Set("signal", WIFSIGNALED(c->status) ? Napi::Value(Napi::Number::New(env, WTERMSIG(c->status))) : env.Null());
+          c->deferred.Resolve(o);
+        }
+        delete c;
+      });
+      tsfn.Release();
+    }).detach();
+  } catch (const std::system_error& e) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    tsfn.Release();
+    delete ctx;
+    throw Napi::Error::New(env, std::string("waitpid: cannot start a thread: ") + e.what());
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return promise;
 }
 
 // openCgroupDir(path) → fd (O_PATH|O_DIRECTORY|O_CLOEXEC), for CLONE_INTO_CGROUP.

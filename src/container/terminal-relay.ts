@@ -3,6 +3,7 @@
 // mode and copies bytes both ways until the process exits.
 import * as fs from 'node:fs';
 import type * as netT from 'node:net';
+import type { Readable } from 'node:stream';
 import type * as ttyT from 'node:tty';
 
 import { requireExplicitExit } from '../exit-flag';
@@ -21,7 +22,7 @@ export class TerminalRelay {
   private saved?: Buffer;
   private outputDone?: Promise<void>;
   private onResize?: () => void;
-  private input?: ttyT.ReadStream | netT.Socket;
+  private input?: Readable;
   private output?: ttyT.ReadStream;
 
   constructor() {
@@ -57,7 +58,10 @@ export class TerminalRelay {
       // stdin closed or unreadable: output only
     }
     if (inFd >= 0) {
-      this.input = tty().isatty(inFd) ? new (tty().ReadStream)(inFd) : new (net().Socket)({ fd: inFd, readable: true, writable: false });
+      // A terminal, a regular file (`skiff run ID < file`, which net.Socket refuses), or a pipe/socket.
+      if (tty().isatty(inFd)) this.input = new (tty().ReadStream)(inFd);
+      else if (fs.fstatSync(inFd).isFile()) this.input = fs.createReadStream('', { fd: inFd });
+      else this.input = new (net().Socket)({ fd: inFd, readable: true, writable: false });
       this.input.on('data', (d: Buffer) => {
         try {
           fs.writeSync(master, d);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { STATE_ROOT, assertGone, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf, type Result } from '../helpers/skiff';
+import { SKIFF, STATE_ROOT, assertGone, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf, type Result } from '../helpers/skiff';
 
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
 const runcRoot = tempDir('skiff-runc-root-');
@@ -131,6 +131,21 @@ describe('conformance (issue 18)', () => {
         }
       });
     }
+    assert.deepEqual(assertGone(b), []);
+  });
+
+  test('terminal: true with stdin a regular file (skiff run ID < file) relays it', () => {
+    const b = makeBundle((c) => {
+      c.process.terminal = true;
+      c.process.args = ['/bin/sh', '-c', 'read line; echo "got:$line"'];
+    });
+    const input = path.join(b.dir, 'input.txt');
+    fs.writeFileSync(input, 'hello-from-a-file\n');
+    // The file itself as fd 0 (no pipe): what the shell's `<` gives.
+    const r2 = run('/bin/sh', ['-c', `exec "$0" --root "$1" run -b "$2" "$3" < "$4"`, SKIFF, STATE_ROOT, b.dir, b.id, input]);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.doesNotMatch(r2.stderr, /Unsupported fd type/);
+    assert.match(r2.stdout, /got:hello-from-a-file/);
     assert.deepEqual(assertGone(b), []);
   });
 
