@@ -137,9 +137,13 @@ function checkBeforeUpdate(r: Resources, usageFile: string): void {
   if (m.limit && m.limit > 0 && m.limit <= usage) throw new SkiffError(`rejecting memory limit ${m.limit} <= usage ${usage}`);
 }
 
-function warnIgnored(r: Resources, mode: CgroupPaths['mode']): void {
+function warnIgnored(r: Resources, paths: CgroupPaths): void {
+  const mode = paths.mode;
   if (r.memory?.kernel) log('warning', 'linux.resources.memory.kernel is ignored (kernel memory limits are deprecated by the kernel)');
-  if (r.memory?.kernelTCP) log('warning', 'linux.resources.memory.kernelTCP is ignored (kernel memory limits are deprecated by the kernel)');
+  const mem = v1Dir(paths, 'memory');
+  const tcpFile = mem ? path.join(mem, 'memory.kmem.tcp.limit_in_bytes') : undefined;
+  if (r.memory?.kernelTCP && (mode === 'unified' || !tcpFile || !fs.existsSync(tcpFile)))
+    log('warning', 'linux.resources.memory.kernelTCP is ignored: this kernel has no memory.kmem.tcp.limit_in_bytes');
   if (mode === 'unified') {
     if (r.memory?.swappiness !== undefined && r.memory.swappiness !== -1) log('warning', 'linux.resources.memory.swappiness is ignored on cgroup v2');
     if (r.memory?.disableOOMKiller) log('warning', 'linux.resources.memory.disableOOMKiller is ignored on cgroup v2');
@@ -161,7 +165,7 @@ function attachDeviceRules(dir: string, rules: DeviceCgroupRule[]): void {
 export function applyResources(paths: CgroupPaths, resources: Resources | undefined, opts: ApplyOptions = {}): void {
   const r = resources ?? {};
   try {
-    warnIgnored(r, paths.mode);
+    warnIgnored(r, paths);
     if (paths.mode === 'unified') {
       const dir = paths.unified!;
       if (!opts.update) enableControllers(dir);

@@ -73,7 +73,9 @@ function memoryWrites(r: Resources, opts: V1Options): CgroupWrite[] {
     if (m.swappiness < 0 || m.swappiness > 100) throw new ResourceError(`linux.resources.memory.swappiness ${m.swappiness}: valid range is 0-100`);
     out.push({ controller: 'memory', file: 'memory.swappiness', value: num(m.swappiness) });
   }
-  // kernel, kernelTCP and useHierarchy are ignored, as runc does (the kernel deprecated them).
+  // kernelTCP where the kernel still has the file (crun does the same); without it, apply.ts warns.
+  // kernel and useHierarchy are ignored, as runc does (the kernel deprecated them).
+  if (m.kernelTCP) out.push({ controller: 'memory', file: 'memory.kmem.tcp.limit_in_bytes', value: num(m.kernelTCP), optional: true });
   return out;
 }
 

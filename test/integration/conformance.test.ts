@@ -149,6 +149,22 @@ describe('conformance (issue 18)', () => {
     assert.deepEqual(assertGone(b), []);
   });
 
+  test('memory.kernelTCP is written where the kernel has memory.kmem.tcp.limit_in_bytes (as crun)', async (t) => {
+    const { cgDir, cgRead, LAYOUT } = await import('../helpers/cgroups');
+    if (LAYOUT.mode === 'unified' || !fs.existsSync('/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes')) return t.skip('no kmem.tcp on this host');
+    const b = makeBundle((c) => {
+      c.process.args = ['/bin/sleep', '100'];
+      c.linux.resources = { memory: { kernelTCP: 16 * 1024 * 1024 } };
+    });
+    const r = skiff(['create', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /kernelTCP is ignored/);
+    assert.ok(fs.existsSync(cgDir('memory', b.config.linux.cgroupsPath)));
+    assert.equal(cgRead('memory', b.config.linux.cgroupsPath, 'memory.kmem.tcp.limit_in_bytes'), String(16 * 1024 * 1024));
+    assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+    assert.deepEqual(assertGone(b), []);
+  });
+
   test('an unknown command is an error, with or without -h', () => {
     for (const args of [['nosuchcommand', '-h'], ['nosuchcommand'], ['--root', '/tmp', 'nosuchcommand', '--help']]) {
       const r = skiff(args);

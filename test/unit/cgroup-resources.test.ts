@@ -45,12 +45,15 @@ describe('cgroup v1 translation', () => {
     assert.equal(find(ws, 'memory.memsw.limit_in_bytes')!.optional, true);
   });
 
-  test('memory: reservation, OOM killer, swappiness; kernel memory ignored', () => {
-    assert.deepEqual(lines(v1Writes({ memory: { reservation: 1000, disableOOMKiller: true, swappiness: 0, kernel: 1 << 20, kernelTCP: 1 << 20 } })), [
+  test('memory: reservation, OOM killer, swappiness; kernel memory ignored; kernelTCP where the file exists', () => {
+    const ws = v1Writes({ memory: { reservation: 1000, disableOOMKiller: true, swappiness: 0, kernel: 1 << 20, kernelTCP: 1 << 20 } });
+    assert.deepEqual(lines(ws), [
       'memory.soft_limit_in_bytes=1000',
       'memory.oom_control=1',
       'memory.swappiness=0',
+      'memory.kmem.tcp.limit_in_bytes=1048576',
     ]);
+    assert.equal(find(ws, 'memory.kmem.tcp.limit_in_bytes')!.optional, true, 'a kernel without the file only gets a warning');
     assert.deepEqual(lines(v1Writes({ memory: { swappiness: -1 } })), []);
     assert.throws(() => v1Writes({ memory: { swappiness: 101 } }), (e: Error) => e instanceof ResourceError && /0-100/.test(e.message));
   });
