@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --cap <capability>', 'add a capability (repeatable)', collect, [])
     .option('--no-new-privs', 'set no_new_privs')
     .option('--apparmor <profile>', 'AppArmor profile for the process (the host must have AppArmor enabled)')
-    .option('--process-label <label>', 'SELinux label (not supported yet: reports an error)')
+    .option('--process-label <label>', 'SELinux label (ignored with a warning where the host has no SELinux; an error where it has: not applied yet)')
     .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the process', intArg('--preserve-fds'), 0)
     .option('--ignore-paused', 'allow exec in a paused container')
     .passThroughOptions()

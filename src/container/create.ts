@@ -10,7 +10,7 @@ import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPath
 import { startScope, stopScope } from '../cgroups/systemd-scope';
 import { SkiffError, messageOf } from '../errors';
 import { faultPoint } from '../fault';
-import { checkAppArmor } from '../linux/lsm';
+import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
 import { buildPlan, unsupportedFields } from '../linux/plan';
 import { runHooks } from './hooks';
@@ -93,7 +93,12 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   if (lsm) throw new SkiffError(lsm);
   const notify = checkNotify(spec.linux?.seccomp);
   if (notify) throw new SkiffError(notify);
-  const unsupported = unsupportedFields(spec);
+  const selinux = selinuxEnabled();
+  const unsupported = unsupportedFields(spec, { selinux });
+  if (!selinux) {
+    if (spec.process?.selinuxLabel) log('warning', 'config.json: /process/selinuxLabel: ignored: SELinux is not enabled on this host');
+    if (spec.linux?.mountLabel) log('warning', 'config.json: /linux/mountLabel: ignored: SELinux is not enabled on this host');
+  }
   if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process!;

@@ -8,8 +8,9 @@ import { v1ProcsFiles } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { SkiffError, messageOf } from '../errors';
 import { faultPoint } from '../fault';
+import { log } from '../log';
 import { capabilityBit } from '../linux/capabilities';
-import { checkAppArmor } from '../linux/lsm';
+import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { seccompFdSender } from '../linux/seccomp-agent';
 import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
 import { planProcess, planSeccomp } from '../linux/plan';
@@ -112,7 +113,10 @@ export function execProcess(s: ContainerState, o: ExecOptions): Process {
   if (o.apparmor) proc.apparmorProfile = o.apparmor;
   const lsm = checkAppArmor(proc.apparmorProfile, 'exec');
   if (lsm) throw fail(lsm);
-  if (o.processLabel || proc.selinuxLabel) throw fail('exec: SELinux labels are not supported by skiff yet');
+  if (o.processLabel || proc.selinuxLabel) {
+    if (selinuxEnabled()) throw fail('exec: SELinux labels are not supported by skiff yet');
+    log('warning', 'exec: the SELinux label is ignored: SELinux is not enabled on this host');
+  }
   return proc;
 }
 

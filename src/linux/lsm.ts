@@ -9,6 +9,11 @@ export function appArmorEnabled(): boolean {
   }
 }
 
+/** SELinux is on when selinuxfs is mounted (what is_selinux_enabled checks first). */
+export function selinuxEnabled(): boolean {
+  return fs.existsSync('/sys/fs/selinux/enforce');
+}
+
 /** A profile asked for on a host without AppArmor is an error, never silently dropped. */
 export function checkAppArmor(profile: string | undefined, where: string): string | undefined {
   if (!profile) return undefined;

@@ -77,8 +77,12 @@ const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_
 // linux/personality.h: PER_LINUX and PER_LINUX32.
 const PERSONALITY: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
 
-/** Fields of config.json that skiff cannot apply yet: refusing beats silently ignoring them. */
-export function unsupportedFields(spec: Spec): { path: string; message: string }[] {
+/**
+ * Fields of config.json that skiff cannot apply yet: refusing beats silently ignoring them. SELinux
+ * labels only where the host has SELinux: elsewhere there is nothing to apply them to, and create
+ * ignores them with a warning (as crun; podman and containerd send labels only where SELinux is on).
+ */
+export function unsupportedFields(spec: Spec, host: { selinux: boolean } = { selinux: true }): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
   const p = spec.process ?? ({} as Partial<Process>);
   const l = spec.linux ?? {};
@@ -86,8 +90,8 @@ export function unsupportedFields(spec: Spec): { path: string; message: string }
   if (l.intelRdt) no('/linux/intelRdt', 'Intel RDT');
   if (l.netDevices && Object.keys(l.netDevices).length) no('/linux/netDevices', 'moving network devices');
   if (l.personality?.flags?.length) no('/linux/personality/flags', 'personality flags');
-  if (p.selinuxLabel) no('/process/selinuxLabel', 'SELinux');
-  if (l.mountLabel) no('/linux/mountLabel', 'SELinux');
+  if (p.selinuxLabel && host.selinux) no('/process/selinuxLabel', 'SELinux');
+  if (l.mountLabel && host.selinux) no('/linux/mountLabel', 'SELinux');
   return out;
 }
 

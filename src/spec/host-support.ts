@@ -434,8 +434,9 @@ function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
   ];
   for (const [pointer, value] of labels) {
     if (!isStr(value) || value === '') continue;
-    if (!selinuxEnabled(host)) out.push({ path: pointer, verdict: 'error', message: 'SELinux is not enabled on this host (no /sys/fs/selinux)' });
-    if (!enabled('selinux')) out.push({ path: pointer, verdict: 'error', message: 'SELinux labels are not applied by skiff yet' });
+    // Without SELinux there is nothing to apply a label to: create ignores it with a warning.
+    if (!selinuxEnabled(host)) out.push({ path: pointer, verdict: 'warning', message: 'ignored: SELinux is not enabled on this host (no /sys/fs/selinux)' });
+    else if (!enabled('selinux')) out.push({ path: pointer, verdict: 'error', message: 'SELinux labels are not applied by skiff yet' });
   }
 
   // Idmapped mounts (mount_setattr(2) with MOUNT_ATTR_IDMAP): Linux 5.12.

@@ -232,13 +232,35 @@ describe('personality and I/O priority', () => {
   });
 
   test('fields skiff cannot apply are refused, not ignored', () => {
-    for (const edit of [(c: any) => (c.process.selinuxLabel = 'system_u:system_r:container_t:s0'), (c: any) => (c.linux.netDevices = { eth9: {} }), (c: any) => (c.linux.intelRdt = { closID: 'x' })]) {
+    for (const edit of [(c: any) => (c.linux.netDevices = { eth9: {} }), (c: any) => (c.linux.intelRdt = { closID: 'x' })]) {
       const b = makeBundle(edit);
       const r = skiff(['create', '-b', b.dir, b.id]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /is not supported by skiff yet/);
       assert.deepEqual(assertGone(b), []);
     }
+  });
+});
+
+describe('SELinux labels on a host without SELinux', () => {
+  test('are ignored with a warning by create and exec (as crun), and check says so', { skip: fs.existsSync('/sys/fs/selinux') && 'this host has SELinux' }, () => {
+    const b = makeBundle((c) => {
+      c.process.args = ['/bin/sleep', '100'];
+      c.process.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2';
+      c.linux.mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2';
+    });
+    const r = skiff(['run', '-d', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\/process\/selinuxLabel: ignored: SELinux is not enabled on this host/);
+    assert.match(r.stderr, /\/linux\/mountLabel: ignored: SELinux is not enabled on this host/);
+    const e = skiff(['exec', '--process-label', 'system_u:system_r:container_t:s0', b.id, '/bin/true']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stderr, /SELinux label is ignored/);
+    const chk = skiff(['check', '-b', b.dir]);
+    assert.equal(chk.code, 0, chk.stdout + chk.stderr);
+    assert.match(chk.stdout + chk.stderr, /selinuxLabel.*ignored: SELinux is not enabled/);
+    assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+    assert.deepEqual(assertGone(b), []);
   });
 });
 

@@ -196,14 +196,14 @@ describe('host-support: security, mounts, hooks', () => {
     assert.match(at(hostFindings(plain, {}, noSeccomp), '/linux/seccomp')[0]!.message, /this kernel has no seccomp/);
   });
 
-  test('apparmor and selinux: the LSM must be enabled; skiff applies AppArmor, not SELinux labels yet', () => {
+  test('apparmor and selinux: AppArmor must be enabled; SELinux labels are ignored without SELinux, refused with it (not applied yet)', () => {
     const c = config((c) => {
       c.process.apparmorProfile = 'docker-default';
       c.process.selinuxLabel = 'system_u:system_r:container_t:s0';
     });
     const none = hostFindings(c, {}, fakeHost());
     assert.equal(at(none, '/process/apparmorProfile').length, 1);
-    assert.equal(at(none, '/process/selinuxLabel').length, 2);
+    assert.deepEqual(at(none, '/process/selinuxLabel').map((x) => [x.verdict, x.message]), [['warning', 'ignored: SELinux is not enabled on this host (no /sys/fs/selinux)']]);
     const lsm = hostFindings(c, {}, fakeHost({ files: { '/sys/module/apparmor/parameters/enabled': 'Y\n', '/sys/fs/selinux': '' } }));
     assert.deepEqual(at(lsm, '/process/apparmorProfile'), []);
     assert.deepEqual(at(lsm, '/process/selinuxLabel').map((x) => x.message), ['SELinux labels are not applied by skiff yet']);
