@@ -9,7 +9,7 @@ import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { SkiffError, messageOf } from '../errors';
 import { faultPoint } from '../fault';
 import { log } from '../log';
-import { capabilityBit } from '../linux/capabilities';
+import { capabilityBit, planCapabilities, runtimeBoundingSet } from '../linux/capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { seccompFdSender } from '../linux/seccomp-agent';
 import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
@@ -101,7 +101,11 @@ export function execProcess(s: ContainerState, o: ExecOptions): Process {
     const c = (proc.capabilities ??= {});
     for (const cap of o.caps) {
       const name = cap.toUpperCase().startsWith('CAP_') ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`;
-      if (capabilityBit(name) === undefined) throw fail(`--cap: unknown capability "${cap}"`);
+      // As for config.json (runtime-spec 1.3.0): a name that maps to no capability is a warning.
+      if (capabilityBit(name) === undefined) {
+        log('warning', `--cap: unknown capability "${cap}": left out`);
+        continue;
+      }
       for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
         const list = (c[set] ??= []);
         if (!list.includes(name)) list.push(name);
@@ -178,7 +182,9 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     }
     let planned;
     try {
-      planned = planProcess(proc);
+      const runtimeBounding = runtimeBoundingSet();
+      for (const w of planCapabilities(proc.capabilities, 'process', runtimeBounding).warnings) log('warning', `exec: ${w}`);
+      planned = planProcess(proc, 'process', runtimeBounding);
     } catch (err) {
       throw fail(messageOf(err));
     }

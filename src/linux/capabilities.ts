@@ -16,16 +16,65 @@ export function capabilityBit(name: string): number | undefined {
   return index.get(name);
 }
 
+export const CAPABILITY_SETS = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
+export type CapabilitySet = (typeof CAPABILITY_SETS)[number];
+
+/** Every capability this table knows: what a runtime with all of them may grant. */
+export const ALL_CAPABILITIES = (1n << BigInt(CAPABILITIES.length)) - 1n;
+
 /**
- * A set of names as a bit mask. Unknown names are an error: the spec says a runtime MUST fail on
- * a capability it does not know (runc and crun only warn).
+ * The five sets as masks, with what cannot be granted left out and a warning for each, as
+ * runtime-spec 1.3.0 (config.md, "capabilities") says: a value that cannot be mapped to a kernel
+ * capability (an unknown name), or cannot be granted (outside the runtime's own bounding set;
+ * ambient without the same capability in inheritable and permitted), MUST be logged as a warning
+ * and the runtime SHOULD NOT fail.
  */
-export function capabilityMask(names: readonly string[] | undefined, where: string): number {
-  let mask = 0n;
-  for (const name of names ?? []) {
-    const bit = index.get(name);
-    if (bit === undefined) throw new Error(`${where}: unknown capability "${name}"`);
-    mask |= 1n << BigInt(bit);
+export function planCapabilities(
+  caps: Partial<Record<CapabilitySet, readonly string[]>> | undefined,
+  where: string,
+  runtimeBounding: bigint = ALL_CAPABILITIES,
+): { masks: Record<CapabilitySet, number>; warnings: string[] } {
+  const warnings: string[] = [];
+  // JSON pointers, as the config's other messages: "/process/capabilities/ambient".
+  const at = (set: CapabilitySet) => `/${where.replace(/\./g, '/')}/capabilities/${set}`;
+  const masks = {} as Record<CapabilitySet, bigint>;
+  for (const set of CAPABILITY_SETS) {
+    let mask = 0n;
+    for (const name of caps?.[set] ?? []) {
+      const bit = index.get(name);
+      if (bit === undefined) {
+        warnings.push(`${at(set)}: unknown capability "${name}": left out`);
+        continue;
+      }
+      const m = 1n << BigInt(bit);
+      if ((runtimeBounding & m) === 0n) {
+        warnings.push(`${at(set)}: ${name} is not in this runtime's bounding set: left out`);
+        continue;
+      }
+      mask |= m;
+    }
+    masks[set] = mask;
   }
-  return Number(mask);
+  // The kernel raises an ambient capability only where it is both permitted and inheritable.
+  const allowed = masks.permitted & masks.inheritable;
+  for (const name of caps?.ambient ?? []) {
+    const bit = index.get(name);
+    if (bit === undefined || (runtimeBounding & (1n << BigInt(bit))) === 0n) continue;
+    if ((allowed & (1n << BigInt(bit))) === 0n) warnings.push(`${at('ambient')}: ${name} is not in both inheritable and permitted: left out`);
+  }
+  masks.ambient &= allowed;
+  const out = {} as Record<CapabilitySet, number>;
+  for (const set of CAPABILITY_SETS) out[set] = Number(masks[set]);
+  return { masks: out, warnings };
+}
+
+/** This process's bounding set (CapBnd of /proc/self/status): what it can grant at all. */
+export function runtimeBoundingSet(): bigint {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'));
+    if (m) return BigInt(`0x${m[1]}`) & ALL_CAPABILITIES;
+  } catch {
+    // no /proc: grant what is asked and let the kernel decide
+  }
+  return ALL_CAPABILITIES;
 }

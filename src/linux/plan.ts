@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 import type { CgroupPaths } from '../cgroups/manager';
 import type { Hook, IdMapping, Mount, Process, Spec } from '../spec/types';
-import { capabilityMask } from './capabilities';
+import { planCapabilities } from './capabilities';
 import { planDevices } from './devices';
 import { MS, parseMountOptions, propagationFlag } from './mount-options';
 import { planNamespaces, type NamespacePlan } from './namespaces';
@@ -33,6 +33,8 @@ export interface PlanInput {
   /** A new session keyring of this name (runc names it after the container); none with --no-new-keyring. */
   keyring?: string;
   fds: { fifo: number; console: number; preserve: number };
+  /** The runtime's own bounding set: capabilities outside it are left out (default: all). */
+  runtimeBounding?: bigint;
 }
 
 export interface LaunchPlan {
@@ -112,8 +114,7 @@ function planScheduler(s: Record<string, any>, where: string): Record<string, nu
   };
 }
 
-export function planProcess(proc: Process, where = 'process'): Record<string, unknown> {
-  const caps = proc.capabilities;
+export function planProcess(proc: Process, where = 'process', runtimeBounding?: bigint): Record<string, unknown> {
   return {
     args: proc.args ?? [],
     env: proc.env ?? [],
@@ -139,13 +140,8 @@ export function planProcess(proc: Process, where = 'process'): Record<string, un
     cpuAffinityFinal: proc.execCPUAffinity?.final ? parseCpuList(proc.execCPUAffinity.final, `${where}.execCPUAffinity.final`) : null,
     ioPriority: proc.ioPriority ? { class: IOPRIO_CLASS[proc.ioPriority.class] ?? 0, priority: proc.ioPriority.priority ?? 0 } : null,
     // No capabilities object means no capabilities at all (runc agrees), not "keep root's".
-    caps: {
-      bounding: capabilityMask(caps?.bounding, `${where}.capabilities.bounding`),
-      effective: capabilityMask(caps?.effective, `${where}.capabilities.effective`),
-      permitted: capabilityMask(caps?.permitted, `${where}.capabilities.permitted`),
-      inheritable: capabilityMask(caps?.inheritable, `${where}.capabilities.inheritable`),
-      ambient: capabilityMask(caps?.ambient, `${where}.capabilities.ambient`),
-    },
+    // What cannot be granted is left out (the caller logs planCapabilities' warnings).
+    caps: planCapabilities(proc.capabilities, where, runtimeBounding).masks,
   };
 }
 
@@ -240,7 +236,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
   // pivot_root refuses a shared parent, and an unbindable one cannot be bind-mounted onto itself:
   // start from rslave and apply those two to the new / afterwards.
   const afterPivot = given !== undefined && (given & (MS.SHARED | MS.UNBINDABLE)) !== 0;
-  const proc = planProcess(spec.process);
+  const proc = planProcess(spec.process, 'process', input.runtimeBounding);
 
   const init = {
     mode: 'create',

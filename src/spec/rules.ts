@@ -111,16 +111,7 @@ export function checkProcessRules(proc: unknown, base: string): Problem[] {
   if (isStr(proc.cwd) && !isAbs(proc.cwd)) {
     problems.push({ path: at(base, 'cwd'), message: `must be an absolute path (got ${q(proc.cwd)})` });
   }
-  // Unknown capability names are an error: a runtime that drops a capability it cannot name runs
-  // the process with other rights than the config asked for (runc and crun only warn).
-  if (isObj(proc.capabilities)) {
-    const caps = proc.capabilities;
-    for (const set of CAPABILITY_SETS) {
-      list(caps[set]).forEach((c, i) => {
-        if (isStr(c) && !capabilitySet.has(c)) problems.push({ path: at(base, 'capabilities', set, i), message: `unknown capability ${q(c)}` });
-      });
-    }
-  }
+  // Unknown capability names are warnings (configWarnings), as runtime-spec 1.3.0 says.
   // config.md: args ... at least one entry is REQUIRED (non-Windows). (An empty array is the schema's job.)
   if (proc.args === undefined) {
     problems.push({ path: at(base, 'args'), message: 'is required on Linux (the program to run and its arguments)' });
@@ -452,6 +443,16 @@ export function configWarnings(doc: any): Problem[] {
   // config.md: destination "Linux: This value SHOULD be an absolute path. For compatibility with old
   // tools and configurations, it MAY be a relative path, in which case it MUST be interpreted as
   // relative to "/". Relative paths are deprecated."
+  // config.md (1.3.0), capabilities: a value that cannot be mapped to a kernel capability MUST be
+  // logged as a warning, and the runtime SHOULD NOT fail; create leaves it out.
+  if (isObj(doc.process) && isObj(doc.process.capabilities)) {
+    const caps = doc.process.capabilities;
+    for (const set of CAPABILITY_SETS) {
+      list(caps[set]).forEach((c, i) => {
+        if (isStr(c) && !capabilitySet.has(c)) warnings.push({ path: at('/process/capabilities', set, i), message: `unknown capability ${q(c)}: left out` });
+      });
+    }
+  }
   list(doc.mounts).forEach((m, i) => {
     if (isObj(m) && isStr(m.destination) && !isAbs(m.destination)) {
       warnings.push({

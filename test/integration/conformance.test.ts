@@ -165,6 +165,49 @@ describe('conformance (issue 18)', () => {
     assert.deepEqual(assertGone(b), []);
   });
 
+  test('capabilities that cannot be granted are warnings, left out, and the container runs (runtime-spec 1.3.0)', async () => {
+    assert.ok(RUNC);
+    // The config `runc spec` writes: ambient capabilities without the matching inheritable ones.
+    const d = tempDir('skiff-runc-spec-');
+    assert.equal(run(RUNC!, ['spec', '-b', d]).code, 0);
+    const runcCaps = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')).process.capabilities;
+    assert.ok(runcCaps.ambient?.length && !runcCaps.inheritable?.length, 'runc spec: ambient without inheritable');
+    const reports: Record<string, any> = {};
+    for (const name of ['skiff', 'runc']) {
+      const b = makeBundle((c) => {
+        c.process.capabilities = JSON.parse(JSON.stringify(runcCaps));
+      });
+      fs.chmodSync(b.out, 0o777);
+      const r: Result = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      if (name === 'skiff') assert.match(r.stderr, /\/process\/capabilities\/ambient: CAP_AUDIT_WRITE is not in both inheritable and permitted: left out/);
+      reports[name] = b.probe();
+      assert.deepEqual(assertGone(b), []);
+    }
+    for (const k of Object.keys(reports.skiff).filter((k) => /^cap/i.test(k))) assert.deepEqual(reports.skiff[k], reports.runc[k], k);
+    // An unknown name and one outside this runtime's bounding set (root here may lack CAP_SYS_RESOURCE).
+    const b = makeBundle((c) => {
+      c.process.args = ['/bin/true'];
+      c.process.capabilities.bounding.push('CAP_NOPE', 'CAP_SYS_RESOURCE');
+      c.process.capabilities.effective.push('CAP_NOPE');
+    });
+    const r = skiff(['run', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    // (log lines are JSON-quoted: \"CAP_NOPE\")
+    assert.match(r.stderr, /unknown capability \\?"CAP_NOPE\\?": left out/);
+    const own = BigInt('0x' + /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
+    if ((own & (1n << 24n)) === 0n) assert.match(r.stderr, /CAP_SYS_RESOURCE is not in this runtime's bounding set: left out/);
+    assert.deepEqual(assertGone(b), []);
+    // exec --cap with an unknown name: a warning, and the process runs.
+    const e = makeBundle((c) => (c.process.args = ['/bin/sleep', '100']));
+    assert.equal(skiff(['run', '-d', '-b', e.dir, e.id]).code, 0);
+    const x = skiff(['exec', '--cap', 'CAP_NOPE', e.id, '/bin/true']);
+    assert.equal(x.code, 0, x.stderr);
+    assert.match(x.stderr, /--cap: unknown capability \\?"CAP_NOPE\\?": left out/);
+    assert.equal(skiff(['delete', '--force', e.id]).code, 0);
+    assert.deepEqual(assertGone(e), []);
+  });
+
   test('an unknown command is an error, with or without -h', () => {
     for (const args of [['nosuchcommand', '-h'], ['nosuchcommand'], ['--root', '/tmp', 'nosuchcommand', '--help']]) {
       const r = skiff(args);

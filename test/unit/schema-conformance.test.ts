@@ -375,12 +375,6 @@ const STRICTER: Divergence[] = [
     example: withConfig((c) => { delete c.process.ioPriority.priority; }),
   },
   {
-    id: 'capability-unknown', source: 'kernel',
-    quote: 'capabilities(7) names CAP_CHOWN … CAP_CHECKPOINT_RESTORE; a name outside them cannot be granted. config.md only asks for a warning ("MUST be logged as a warning"), skiff refuses: running with other rights than the config asked for is a security decision the runtime must not make silently.',
-    path: /^\/process\/capabilities\/(bounding|effective|inheritable|permitted|ambient)\/\d+$/, message: /^unknown capability /,
-    example: withConfig((c) => { c.process.capabilities.bounding = ['CAP_NOPE']; }),
-  },
-  {
     id: 'ioPriority-range', source: 'runc',
     quote: 'config.md: "The value should be an integer ranging from 0 (highest) to 7 (lowest)." ioprio_set(2) rejects others; runc validates the range.',
     path: /^\/process\/ioPriority\/priority$/, message: /between 0 and 7/,
