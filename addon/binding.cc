@@ -88,7 +88,16 @@ int sealedInit(const std::string& path, std::string& err) {
     }
     left -= n;
   }
-  if (fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+  // F_SEAL_WRITE waits for extra references to the new pages to go (the kernel's per-CPU LRU
+  // batches hold some for a moment after the copy) and gives up with EBUSY when that takes long,
+  // as it can on a loaded machine: try again for a while before reporting it.
+  int sealed = -1;
+  for (int attempt = 0; attempt < 50; attempt++) {
+    sealed = fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    if (sealed == 0 || errno != EBUSY) break;
+    usleep(10000);
+  }
+  if (sealed < 0) {
     err = "seal memfd: " + errText(errno);
     return -1;
   }
