@@ -340,6 +340,23 @@ Napi::Value CommitInit(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Runs fn on a detached thread that blocks every signal (the engine's handlers stay on its own
+// threads); false when no thread could be started.
+template <typename Fn>
+bool startDetachedThread(Fn fn) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);  // the new thread inherits this mask
+  bool started = true;
+  try {
+    std::thread(std::move(fn)).detach();
+  } catch (const std::system_error&) {
+    started = false;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return started;
+}
+
 // warmCgroupMigration(procsFile): writes this process's pid into procsFile (a cgroup.procs of the
 // v1 cgroup it is already in: nothing moves) on a thread of its own, so that the RCU grace period
 // the kernel waits for on the first cgroup migration overlaps with skiff's own work. Best effort:
@@ -347,30 +364,21 @@ Napi::Value CommitInit(const Napi::CallbackInfo& info) {
 Napi::Value WarmCgroupMigration(const Napi::CallbackInfo& info) {
   std::string file = info[0].As<Napi::String>();
   std::string pid = std::to_string(getpid());
-  sigset_t all, old;
-  sigfillset(&all);
-  // The thread inherits this mask: it must never take a signal meant for the engine's handlers.
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  try {
-    std::thread([file, pid] {
-      int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0) return;
-      (void)!write(fd, pid.data(), pid.size());
-      close(fd);
-    }).detach();
-  } catch (const std::system_error&) {
-    // no thread: the joins wait for the grace period themselves
-  }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  // Without a thread the joins simply wait for the grace period themselves.
+  (void)startDetachedThread([file, pid] {
+    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)!write(fd, pid.data(), pid.size());
+    close(fd);
+  });
   return info.Env().Undefined();
 }
 
-// flock(fd, exclusive, wait) → false when wait is false and another process holds the lock.
+// flock(fd, wait) → an exclusive lock; false when wait is false and another process holds it.
 Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
-  int op = info[1].ToBoolean() ? LOCK_EX : LOCK_SH;
-  if (!info[2].ToBoolean()) op |= LOCK_NB;
+  int op = LOCK_EX | (info[1].ToBoolean() ? 0 : LOCK_NB);
   while (flock(fd, op) < 0) {
     if (errno == EINTR) continue;
     if (errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
@@ -438,36 +446,29 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   auto* ctx = new WaitContext{info[0].As<Napi::Number>().Int32Value(), 0, 0, Napi::Promise::Deferred::New(env)};
   Napi::Promise promise = ctx->deferred.Promise();
   auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "skiff-waitpid", 0, 1);
-  sigset_t all, old;
-  sigfillset(&all);
-  // The thread inherits this mask: the engine's signal handlers (forwarding) stay on its threads.
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  try {
-    std::thread([ctx, tsfn]() mutable {
-      int r;
-      do r = waitpid(ctx->pid, &ctx->status, 0);
-      while (r < 0 && errno == EINTR);
-      if (r < 0) ctx->err = errno;
-      tsfn.BlockingCall(ctx, [](Napi::Env env, Napi::Function, WaitContext* c) {
-        if (c->err) {
-          c->deferred.Reject(sysError(env, "wait", "waitpid " + std::to_string(c->pid), c->err).Value());
-        } else {
-          Napi::Object o = Napi::Object::New(env);
-          o.Set("code", WIFEXITED(c->status) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(c->status))) : env.Null());
-          o.Set("signal", WIFSIGNALED(c->status) ? Napi::Value(Napi::Number::New(env, WTERMSIG(c->status))) : env.Null());
-          c->deferred.Resolve(o);
-        }
-        delete c;
-      });
-      tsfn.Release();
-    }).detach();
-  } catch (const std::system_error& e) {
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  bool started = startDetachedThread([ctx, tsfn]() mutable {
+    int r;
+    do r = waitpid(ctx->pid, &ctx->status, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) ctx->err = errno;
+    tsfn.BlockingCall(ctx, [](Napi::Env env, Napi::Function, WaitContext* c) {
+      if (c->err) {
+        c->deferred.Reject(sysError(env, "wait", "waitpid " + std::to_string(c->pid), c->err).Value());
+      } else {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("code", WIFEXITED(c->status) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(c->status))) : env.Null());
+        o.Set("signal", WIFSIGNALED(c->status) ? Napi::Value(Napi::Number::New(env, WTERMSIG(c->status))) : env.Null());
+        c->deferred.Resolve(o);
+      }
+      delete c;
+    });
+    tsfn.Release();
+  });
+  if (!started) {
     tsfn.Release();
     delete ctx;
-    throw Napi::Error::New(env, std::string("waitpid: cannot start a thread: ") + e.what());
+    throw Napi::Error::New(env, "waitpid: cannot start a thread");
   }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return promise;
 }
 

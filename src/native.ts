@@ -54,8 +54,8 @@ interface Binding {
   spawn(req: SpawnRequest): { pid: number; sync: number };
   /** Hands a ready init over (after its state and pid file are written); closes sync. */
   commitInit(sync: number): void;
-  /** flock(2) on an open fd; false when `wait` is false and the lock is held elsewhere. */
-  flock(fd: number, exclusive: boolean, wait: boolean): boolean;
+  /** An exclusive flock(2) on an open fd; false when `wait` is false and the lock is held elsewhere. */
+  flock(fd: number, wait: boolean): boolean;
   /** Writes skiff's own pid into a cgroup.procs (its own cgroup) on a thread: see cgroups/migration-warmup.ts. */
   warmCgroupMigration(procsFile: string): void;
   startFifo(path: string, pid: number): void;

@@ -202,8 +202,10 @@ export function isFrozen(p: CgroupPaths): boolean {
  * refuses it at once); holding processes, it is shared with something else (runc warns).
  */
 export function checkExistingCgroups(p: CgroupPaths): { error?: string; warnings: string[] } {
-  const frozen = [p.unified && readTrim(path.join(p.unified, 'cgroup.freeze')) === '1' ? p.unified : undefined, p.v1['freezer'] && readTrim(path.join(p.v1['freezer'], 'freezer.state')) === 'FROZEN' ? p.v1['freezer'] : undefined].filter((d): d is string => !!d);
-  if (frozen.length) return { error: `the container's cgroup ${frozen[0]} is frozen: thaw it or choose another linux.cgroupsPath`, warnings: [] };
+  // Both freezers count, the v1 one and cgroup2's (which a hybrid host has too).
+  const fz = p.v1['freezer'];
+  const frozen = p.unified && readTrim(path.join(p.unified, 'cgroup.freeze')) === '1' ? p.unified : fz && readTrim(path.join(fz, 'freezer.state')) === 'FROZEN' ? fz : undefined;
+  if (frozen) return { error: `the container's cgroup ${frozen} is frozen: thaw it or choose another linux.cgroupsPath`, warnings: [] };
   const warnings: string[] = [];
   for (const dir of allDirs(p)) {
     const procs = readTrim(path.join(dir, 'cgroup.procs'));

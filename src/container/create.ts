@@ -10,7 +10,7 @@ import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPath
 import { startScope, stopScope } from '../cgroups/systemd-scope';
 import { SkiffError, messageOf } from '../errors';
 import { faultPoint } from '../fault';
-import { planCapabilities, runtimeBoundingSet } from '../linux/capabilities';
+import { runtimeBoundingSet } from '../linux/own-capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
 import { buildPlan, unsupportedFields } from '../linux/plan';
@@ -169,10 +169,12 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     } else if (opts.consoleFd !== undefined && proc.terminal) {
       consoleFd = opts.consoleFd;
     }
-    const runtimeBounding = runtimeBoundingSet();
+    const plan = buildPlan({
+      spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, keyring: opts.noNewKeyring ? undefined : id, fds: { fifo: fifoFd, console: consoleFd, preserve },
+      runtimeBounding: runtimeBoundingSet(), runtimeEnv: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+    });
     // Unknown names were reported with the config's warnings already.
-    for (const w of planCapabilities(proc.capabilities, 'process', runtimeBounding).warnings) if (!w.includes('unknown capability')) log('warning', `config.json: ${w}`);
-    const plan = buildPlan({ spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, keyring: opts.noNewKeyring ? undefined : id, fds: { fifo: fifoFd, console: consoleFd, preserve }, runtimeBounding });
+    for (const w of plan.warnings) if (w.kind !== 'unknown') log('warning', `config.json: ${w.message}`);
     timing('launch plan built');
     // With systemd, only the v1 hierarchies systemd leaves alone (cpuset, freezer, …): its own
     // come with the scope, which needs the init's pid.

@@ -9,7 +9,8 @@ import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { SkiffError, messageOf } from '../errors';
 import { faultPoint } from '../fault';
 import { log } from '../log';
-import { capabilityBit, planCapabilities, runtimeBoundingSet } from '../linux/capabilities';
+import { CAPABILITY_SETS, capabilityBit, type CapabilityWarning } from '../linux/capabilities';
+import { runtimeBoundingSet } from '../linux/own-capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { seccompFdSender } from '../linux/seccomp-agent';
 import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
@@ -106,7 +107,7 @@ export function execProcess(s: ContainerState, o: ExecOptions): Process {
         log('warning', `--cap: unknown capability "${cap}": left out`);
         continue;
       }
-      for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
+      for (const set of CAPABILITY_SETS) {
         const list = (c[set] ??= []);
         if (!list.includes(name)) list.push(name);
       }
@@ -182,9 +183,9 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     }
     let planned;
     try {
-      const runtimeBounding = runtimeBoundingSet();
-      for (const w of planCapabilities(proc.capabilities, 'process', runtimeBounding).warnings) log('warning', `exec: ${w}`);
-      planned = planProcess(proc, 'process', runtimeBounding);
+      const warnings: CapabilityWarning[] = [];
+      planned = planProcess(proc, 'process', runtimeBoundingSet(), warnings);
+      for (const w of warnings) log('warning', `exec: ${w.message}`);
     } catch (err) {
       throw fail(messageOf(err));
     }
@@ -204,11 +205,15 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
       onSeccompFd: seccompFdSender(s.seccomp, () => ociState(s, 'running')),
     });
     const pid = spawned.pid;
-    fds.push(spawned.sync);
     faultPoint('exec-ready');
-    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
-    // Handed over only once it is recorded: an exec killed before this takes the process along.
-    fds.splice(fds.indexOf(spawned.sync), 1);
+    // Handed over only once it is recorded: an exec killed (or failing) before this takes the
+    // process along (closing sync without the word ends it).
+    try {
+      if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
+    } catch (err) {
+      n.closeFd(spawned.sync);
+      throw err;
+    }
     n.commitInit(spawned.sync);
     faultPoint('exec-committed');
     for (const fd of fds.splice(0)) n.closeFd(fd);

@@ -1,5 +1,4 @@
 // start, kill and delete (runtime.md), shared by their commands and by `run`.
-import * as fs from 'node:fs';
 
 import { signalAll, thawIfFrozen } from '../cgroups/freezer';
 import { everyCgroupPid, removeCgroups } from '../cgroups/manager';
@@ -26,13 +25,9 @@ export function startContainer(store: Store, id: string): ContainerState {
     throw new SkiffError(`cannot start container "${id}": it is ${status}, not created`);
   }
   faultPoint('start-checked');
+  // startFifo removes the fifo as soon as it has opened it (so a killed start reads as running).
   native().startFifo(store.fifo(id), s.pid);
   faultPoint('start-released');
-  try {
-    fs.unlinkSync(store.fifo(id));
-  } catch {
-    // a concurrent start removed it
-  }
   const failed = runHooks('poststart', s.hooks?.poststart, ociState(s, 'running'));
   if (failed) throw new SkiffError(failed);
   return s;

@@ -19,6 +19,9 @@ export function capabilityBit(name: string): number | undefined {
 export const CAPABILITY_SETS = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
 export type CapabilitySet = (typeof CAPABILITY_SETS)[number];
 
+/** A capability left out: a name no kernel capability has, or one this runtime cannot grant. */
+export interface CapabilityWarning { kind: 'unknown' | 'not-granted'; message: string }
+
 /** Every capability this table knows: what a runtime with all of them may grant. */
 export const ALL_CAPABILITIES = (1n << BigInt(CAPABILITIES.length)) - 1n;
 
@@ -33,8 +36,8 @@ export function planCapabilities(
   caps: Partial<Record<CapabilitySet, readonly string[]>> | undefined,
   where: string,
   runtimeBounding: bigint = ALL_CAPABILITIES,
-): { masks: Record<CapabilitySet, number>; warnings: string[] } {
-  const warnings: string[] = [];
+): { masks: Record<CapabilitySet, number>; warnings: CapabilityWarning[] } {
+  const warnings: CapabilityWarning[] = [];
   // JSON pointers, as the config's other messages: "/process/capabilities/ambient".
   const at = (set: CapabilitySet) => `/${where.replace(/\./g, '/')}/capabilities/${set}`;
   const masks = {} as Record<CapabilitySet, bigint>;
@@ -43,12 +46,12 @@ export function planCapabilities(
     for (const name of caps?.[set] ?? []) {
       const bit = index.get(name);
       if (bit === undefined) {
-        warnings.push(`${at(set)}: unknown capability "${name}": left out`);
+        warnings.push({ kind: 'unknown', message: `${at(set)}: unknown capability "${name}": left out` });
         continue;
       }
       const m = 1n << BigInt(bit);
       if ((runtimeBounding & m) === 0n) {
-        warnings.push(`${at(set)}: ${name} is not in this runtime's bounding set: left out`);
+        warnings.push({ kind: 'not-granted', message: `${at(set)}: ${name} is not in this runtime's bounding set: left out` });
         continue;
       }
       mask |= m;
@@ -60,21 +63,10 @@ export function planCapabilities(
   for (const name of caps?.ambient ?? []) {
     const bit = index.get(name);
     if (bit === undefined || (runtimeBounding & (1n << BigInt(bit))) === 0n) continue;
-    if ((allowed & (1n << BigInt(bit))) === 0n) warnings.push(`${at('ambient')}: ${name} is not in both inheritable and permitted: left out`);
+    if ((allowed & (1n << BigInt(bit))) === 0n) warnings.push({ kind: 'not-granted', message: `${at('ambient')}: ${name} is not in both inheritable and permitted: left out` });
   }
   masks.ambient &= allowed;
   const out = {} as Record<CapabilitySet, number>;
   for (const set of CAPABILITY_SETS) out[set] = Number(masks[set]);
   return { masks: out, warnings };
-}
-
-/** This process's bounding set (CapBnd of /proc/self/status): what it can grant at all. */
-export function runtimeBoundingSet(): bigint {
-  try {
-    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'));
-    if (m) return BigInt(`0x${m[1]}`) & ALL_CAPABILITIES;
-  } catch {
-    // no /proc: grant what is asked and let the kernel decide
-  }
-  return ALL_CAPABILITIES;
 }

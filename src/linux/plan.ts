@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 import type { CgroupPaths } from '../cgroups/manager';
 import type { Hook, IdMapping, Mount, Process, Spec } from '../spec/types';
-import { planCapabilities } from './capabilities';
+import { planCapabilities, type CapabilityWarning } from './capabilities';
 import { planDevices } from './devices';
 import { MS, parseMountOptions, propagationFlag } from './mount-options';
 import { planNamespaces, type NamespacePlan } from './namespaces';
@@ -35,6 +35,8 @@ export interface PlanInput {
   fds: { fifo: number; console: number; preserve: number };
   /** The runtime's own bounding set: capabilities outside it are left out (default: all). */
   runtimeBounding?: bigint;
+  /** The runtime's environment, for hooks the init runs that have no env of their own (runc's rule). */
+  runtimeEnv?: string[];
 }
 
 export interface LaunchPlan {
@@ -43,6 +45,8 @@ export interface LaunchPlan {
   gidMap?: string;
   /** What skiff-init reads (serialised to JSON). */
   init: Record<string, unknown>;
+  /** Capabilities left out (runtime-spec 1.3.0: a warning each, and the container runs). */
+  warnings: CapabilityWarning[];
 }
 
 const SCHED_POLICY: Record<string, number> = { SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6 };
@@ -114,7 +118,10 @@ function planScheduler(s: Record<string, any>, where: string): Record<string, nu
   };
 }
 
-export function planProcess(proc: Process, where = 'process', runtimeBounding?: bigint): Record<string, unknown> {
+/** The init's process plan; capabilities it leaves out are added to `warnings` for the caller to log. */
+export function planProcess(proc: Process, where = 'process', runtimeBounding?: bigint, warnings?: CapabilityWarning[]): Record<string, unknown> {
+  const caps = planCapabilities(proc.capabilities, where, runtimeBounding);
+  warnings?.push(...caps.warnings);
   return {
     args: proc.args ?? [],
     env: proc.env ?? [],
@@ -140,8 +147,7 @@ export function planProcess(proc: Process, where = 'process', runtimeBounding?: 
     cpuAffinityFinal: proc.execCPUAffinity?.final ? parseCpuList(proc.execCPUAffinity.final, `${where}.execCPUAffinity.final`) : null,
     ioPriority: proc.ioPriority ? { class: IOPRIO_CLASS[proc.ioPriority.class] ?? 0, priority: proc.ioPriority.priority ?? 0 } : null,
     // No capabilities object means no capabilities at all (runc agrees), not "keep root's".
-    // What cannot be granted is left out (the caller logs planCapabilities' warnings).
-    caps: planCapabilities(proc.capabilities, where, runtimeBounding).masks,
+    caps: caps.masks,
   };
 }
 
@@ -236,7 +242,9 @@ export function buildPlan(input: PlanInput): LaunchPlan {
   // pivot_root refuses a shared parent, and an unbindable one cannot be bind-mounted onto itself:
   // start from rslave and apply those two to the new / afterwards.
   const afterPivot = given !== undefined && (given & (MS.SHARED | MS.UNBINDABLE)) !== 0;
-  const proc = planProcess(spec.process, 'process', input.runtimeBounding);
+  const warnings: CapabilityWarning[] = [];
+  const proc = planProcess(spec.process, 'process', input.runtimeBounding, warnings);
+  const runtimeEnv = input.runtimeEnv ?? [];
 
   const init = {
     mode: 'create',
@@ -267,14 +275,14 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     // The init stops before pivot_root so skiff can run prestart/createRuntime hooks, then runs
     // createContainer itself; startContainer runs in the init after `start`.
     hooksSync: ['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => (spec.hooks as any)?.[k]?.length),
-    hooks: { createContainer: withRuntimeEnv(spec.hooks?.createContainer), startContainer: withRuntimeEnv(spec.hooks?.startContainer) },
+    hooks: { createContainer: withEnv(spec.hooks?.createContainer, runtimeEnv), startContainer: withEnv(spec.hooks?.startContainer, runtimeEnv) },
     process: proc,
     fds: input.fds,
   };
-  return { namespaces: ns, uidMap: idMap(linux.uidMappings), gidMap: idMap(linux.gidMappings), init };
+  return { namespaces: ns, uidMap: idMap(linux.uidMappings), gidMap: idMap(linux.gidMappings), init, warnings };
 }
 
 /** Hooks the init runs: one without env of its own gets the runtime's environment, as with runc. */
-function withRuntimeEnv(hooks: Hook[] | undefined): Hook[] {
-  return (hooks ?? []).map((h) => (h.env ? h : { ...h, env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`) }));
+function withEnv(hooks: Hook[] | undefined, runtimeEnv: string[]): Hook[] {
+  return (hooks ?? []).map((h) => (h.env ? h : { ...h, env: runtimeEnv }));
 }

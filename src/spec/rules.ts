@@ -5,6 +5,7 @@
 // so it checks the shape of everything it reads and never throws on odd input. A problem is only
 // reported when the values involved have the right types (type errors are the schema's job).
 
+import { CAPABILITIES, CAPABILITY_SETS } from '../linux/capabilities';
 import type { Problem } from './validate';
 
 export interface RuleOptions {
@@ -15,16 +16,7 @@ export interface RuleOptions {
 }
 
 /** Capability names from linux/capability.h, CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE (40). */
-export const KNOWN_CAPABILITIES: readonly string[] = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
-  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
-  'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
-  'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
-  'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
-];
+export const KNOWN_CAPABILITIES: readonly string[] = CAPABILITIES;
 
 /** Resource names from getrlimit(2). */
 export const KNOWN_RLIMITS: readonly string[] = [
@@ -43,7 +35,6 @@ const IPC_SYSCTLS = new Set([
 ]);
 
 const HOOK_KINDS = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
-const CAPABILITY_SETS = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];
 
 // ---------------------------------------------------------------------------------------------
 // small helpers

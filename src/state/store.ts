@@ -88,7 +88,7 @@ export class Store {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw storeError(this.root, err);
       }
-      if (!native().flock(fd, true, wait)) {
+      if (!native().flock(fd, wait)) {
         fs.closeSync(fd);
         return undefined;
       }

@@ -16,7 +16,7 @@ describe('planCapabilities', () => {
   test('an unknown name is left out with a warning', () => {
     const p = planCapabilities({ bounding: ['CAP_CHOWN', 'CAP_BOGUS'] }, 'process');
     assert.equal(p.masks.bounding, bit('CAP_CHOWN'));
-    assert.deepEqual(p.warnings, ['/process/capabilities/bounding: unknown capability "CAP_BOGUS": left out']);
+    assert.deepEqual(p.warnings, [{ kind: 'unknown', message: '/process/capabilities/bounding: unknown capability "CAP_BOGUS": left out' }]);
   });
 
   test('a capability outside the runtime\'s bounding set is left out of every set', () => {
@@ -25,7 +25,8 @@ describe('planCapabilities', () => {
     const p = planCapabilities({ bounding: all, effective: all, permitted: all }, 'process', runtime);
     for (const set of ['bounding', 'effective', 'permitted'] as const) assert.equal(p.masks[set], bit('CAP_CHOWN'), set);
     assert.equal(p.warnings.length, 3);
-    assert.match(p.warnings[0]!, /CAP_SYS_RESOURCE is not in this runtime's bounding set: left out/);
+    assert.match(p.warnings[0]!.message, /CAP_SYS_RESOURCE is not in this runtime's bounding set: left out/);
+    assert.equal(p.warnings[0]!.kind, 'not-granted');
   });
 
   test('ambient without inheritable (what `runc spec` writes) is left out of ambient with a warning', () => {
@@ -33,7 +34,7 @@ describe('planCapabilities', () => {
     const p = planCapabilities({ bounding: caps, effective: caps, permitted: caps, ambient: caps }, 'process');
     assert.equal(p.masks.ambient, 0);
     assert.equal(p.masks.permitted, bit('CAP_AUDIT_WRITE') | bit('CAP_KILL') | bit('CAP_NET_BIND_SERVICE'));
-    assert.deepEqual(p.warnings.map((w) => w.replace(/: .*/, '')), ['/process/capabilities/ambient', '/process/capabilities/ambient', '/process/capabilities/ambient']);
-    assert.match(p.warnings[0]!, /CAP_AUDIT_WRITE is not in both inheritable and permitted/);
+    assert.deepEqual(p.warnings.map((w) => w.message.replace(/: .*/, '')), ['/process/capabilities/ambient', '/process/capabilities/ambient', '/process/capabilities/ambient']);
+    assert.match(p.warnings[0]!.message, /CAP_AUDIT_WRITE is not in both inheritable and permitted/);
   });
 });
