@@ -10,6 +10,8 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/mount.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -490,6 +492,33 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// unmount(path, mountId): a lazy unmount of what a container without a mount namespace of its
+// own left mounted in skiff's. The container can rename directories on the way to the path and
+// plant symlinks, so the path is opened without following any symlink, the mount found there must
+// be the one mountinfo named, and the unmount goes through that fd. false if it is gone already.
+Napi::Value Unmount(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  uint64_t mountId = (uint64_t)info[1].As<Napi::Number>().Int64Value();
+  struct open_how how = {};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd((int)syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how));
+  if (!fd.ok()) {
+    if (errno == ENOENT) return Napi::Boolean::New(env, false);
+    throw sysError(env, "delete", "open " + path, errno);
+  }
+  struct statx stx = {};
+  if (statx(fd.get(), "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0) throw sysError(env, "delete", "statx " + path, errno);
+  if (!(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id != mountId) return Napi::Boolean::New(env, false);
+  std::string via = "/proc/self/fd/" + std::to_string(fd.get());
+  if (umount2(via.c_str(), MNT_DETACH) < 0) {
+    if (errno == EINVAL) return Napi::Boolean::New(env, false);
+    throw sysError(env, "delete", "unmount " + path, errno);
+  }
+  return Napi::Boolean::New(env, true);
+}
+
 // openPath(path) → an O_PATH fd, which the init keeps across pivot_root to reach the exec fifo.
 Napi::Value OpenPath(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>();
@@ -693,6 +722,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openDir", Napi::Function::New(env, OpenDir));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("openPath", Napi::Function::New(env, OpenPath));
+  exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));

@@ -63,6 +63,8 @@ interface Binding {
   openDir(path: string): number;
   mkfifo(path: string, mode: number): void;
   openPath(path: string): number;
+  /** Lazily unmounts the mount `mountId` at `path` (no symlink followed); false if it is not there. */
+  unmount(path: string, mountId: number): boolean;
   connectUnix(path: string): number;
   closeFd(fd: number): void;
   socketPair(): [number, number];

@@ -75,6 +75,20 @@ void awaitHandover(int sync) {
   if (!writeAll(sync, "k", 1)) _exit(1);
 }
 
+// create without `process` (config.md makes it required only for start): the container is built
+// and stays created. skiff's start refuses it; a start forced through the fifo finds nothing to run.
+[[noreturn]] void awaitStartWithoutProcess(int sync, int fifo, int preserve) {
+  closeOtherFds(3 + preserve);
+  sendReady();
+  awaitHandover(sync);
+  setReportFd(-1);
+  close(sync);
+  waitForStart(fifo, Json(), "");
+  static const char msg[] = "skiff-init: the container has no process to run\n";
+  (void)!write(2, msg, sizeof msg - 1);
+  _exit(127);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,8 +131,10 @@ int main(int argc, char** argv) {
     writeSysctls(plan);
     finishRootfs(plan);
   } else {
+    enterContainerRoot(plan["root"]);
     setupConsole(proc, consoleSocket, false);
   }
+  if (proc.isNull()) awaitStartWithoutProcess(sync, fifo, preserve);
   std::string home = homeDirectory(proc);
   prepareSeccomp(plan);
   applyRlimits(proc);

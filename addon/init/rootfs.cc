@@ -238,10 +238,12 @@ void pivotInto(const std::string& rootfs, bool noPivot) {
 
 void prepareRootfs(const Json& plan) {
   const std::string& rootfs = plan["rootfs"].string();
-  // Stop mount events flowing back to the host before touching anything.
+  // Stop mount events flowing back to the host before touching anything. Without a mount
+  // namespace of its own, / is the host's: left as it is.
   unsigned long prop = (unsigned long)plan["rootPropagation"].u64(MS_SLAVE | MS_REC);
-  if (mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail("mount", "set propagation of /", errno);
-  // pivot_root needs the new root to be a mount point.
+  if (prop && mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail("mount", "set propagation of /", errno);
+  // pivot_root needs the new root to be a mount point; so does a read-only / after chroot (the
+  // remount must change this bind, never the filesystem the rootfs lives on).
   if (mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
     fail("mount", "bind rootfs " + rootfs, errno);
   UniqueFd rootfd(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -259,7 +261,27 @@ void prepareRootfs(const Json& plan) {
 
 }
 
-void enterRootfs(const Json& plan) { pivotInto(plan["rootfs"].string(), plan["noPivot"].boolean()); }
+void enterRootfs(const Json& plan) {
+  const std::string& rootfs = plan["rootfs"].string();
+  if (!plan["ownMountns"].boolean(true)) {
+    // skiff's own mount namespace: pivot_root would swap the host's root; chroot into the bind.
+    if (chdir(rootfs.c_str()) < 0) fail("chroot", "chdir " + rootfs, errno);
+    if (chroot(".") < 0) fail("chroot", "chroot " + rootfs, errno);
+    if (chdir("/") < 0) fail("chroot", "chdir /", errno);
+    return;
+  }
+  pivotInto(rootfs, plan["noPivot"].boolean());
+}
+
+void enterContainerRoot(const Json& root) {
+  if (root.kind != Json::String) return;
+  const std::string& dir = root.string();
+  UniqueFd fd(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.ok()) fail("chroot", "open " + dir, errno);
+  if (fchdir(fd.get()) < 0) fail("chroot", "chdir " + dir, errno);
+  if (chroot(".") < 0) fail("chroot", "chroot " + dir, errno);
+  if (chdir("/") < 0) fail("chroot", "chdir /", errno);
+}
 
 void writeSysctls(const Json& plan) {
   for (auto& kv : plan["sysctl"].obj) {

@@ -36,12 +36,17 @@ export function hierarchy(): Hierarchy {
     const root = unescapeMount(pre[3]!);
     const mountpoint = unescapeMount(pre[4]!);
     if (fstype === 'cgroup2') {
-      if (!unified || mountpoint === '/sys/fs/cgroup') unified = { mountpoint, root };
+      if (!unified || mountpoint === '/sys/fs/cgroup' || (unified.root !== '/' && root === '/')) unified = { mountpoint, root };
     } else if (fstype === 'cgroup') {
       const controllers = (superOpts ?? '').split(',').filter((o) =>
         !['rw', 'ro', 'relatime', 'noexec', 'nosuid', 'nodev', 'xattr', 'clone_children', 'cpuset_v2_mode'].includes(o) &&
         !o.startsWith('release_agent='));
-      if (controllers.length && !v1.some((h) => h.mountpoint === mountpoint)) v1.push({ mountpoint, root, controllers });
+      // One entry per hierarchy: a hierarchy mounted again elsewhere (a container's /sys/fs/cgroup
+      // when it shares this mount namespace) is the same hierarchy; the host's mount comes first.
+      const same = v1.findIndex((h) => h.controllers.join(',') === controllers.join(','));
+      if (!controllers.length) continue;
+      if (same < 0) v1.push({ mountpoint, root, controllers });
+      else if (v1[same]!.root !== '/' && root === '/') v1[same] = { mountpoint, root, controllers };
     }
   }
   const mode: CgroupMode = v1.length === 0 ? 'unified' : unified ? 'hybrid' : 'legacy';

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { applyResources } from '../cgroups/apply';
+import { mountsUnder, readMountInfo, undoHostMounts } from '../linux/host-mounts';
 import { checkExistingCgroups, createCgroups, planCgroupCreation, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { effectiveDeviceRules } from '../cgroups/resources-v1';
@@ -35,6 +36,11 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** skiff's own end of a console socket pair (the terminal relay of `run -t`). */
   consoleFd?: number;
+  /**
+   * `run` starts what it creates, so it needs `process`. `create` does not: config.md requires it
+   * only when start is called, and `start` refuses a container without one.
+   */
+  requireProcess?: boolean;
 }
 
 /** The caller's user name from /etc/passwd (runc's "owner"), else the numeric uid. */
@@ -51,11 +57,11 @@ function ownerName(): string {
   return String(uid);
 }
 
-function loadSpec(bundle: string, systemdCgroup: boolean): Spec {
+function loadSpec(bundle: string, systemdCgroup: boolean, requireProcess: boolean): Spec {
   // The validator is only loaded by the commands that read a config.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { loadConfig, configWarnings, formatProblems } = require('../spec/validate') as typeof import('../spec/validate');
-  const doc = loadConfig(bundle, { requireProcess: true, systemdCgroup });
+  const doc = loadConfig(bundle, { requireProcess, systemdCgroup });
   for (const w of formatProblems('config.json', configWarnings(doc))) log('warning', w);
   return doc as Spec;
 }
@@ -86,7 +92,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   timing('addon loaded, cgroup warm-up started');
   const bundle = path.resolve(opts.bundle ?? '.');
   if (!fs.existsSync(bundle)) throw new SkiffError(`bundle ${bundle}: no such file or directory`);
-  const spec = loadSpec(bundle, !!opts.systemdCgroup);
+  const spec = loadSpec(bundle, !!opts.systemdCgroup, !!opts.requireProcess);
   timing('config loaded and validated');
   const systemd = !!opts.systemdCgroup;
   if (systemd && !systemdBooted()) throw new SkiffError(SYSTEMD_NOT_RUNNING);
@@ -102,13 +108,13 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   }
   if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
   const rootfs = resolveRootfs(bundle, spec);
-  const proc = spec.process!;
-  if (proc.terminal && !opts.consoleSocket && opts.consoleFd === undefined)
+  const proc = spec.process;
+  if (proc?.terminal && !opts.consoleSocket && opts.consoleFd === undefined)
     throw new SkiffError('process.terminal is true: a console socket is required (--console-socket)');
   // Socket activation, as runc: fds systemd passed to skiff (LISTEN_FDS, for this pid) come
   // first, then --preserve-fds; the process sees LISTEN_FDS and LISTEN_PID=1.
   const listen = listenFds();
-  if (listen > 0) proc.env = [...(proc.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
+  if (listen > 0 && proc) proc.env = [...(proc.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
   const preserve = listen + (opts.preserveFds ?? 0);
   for (let fd = 3; fd < 3 + preserve; fd++) {
     try {
@@ -136,6 +142,9 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     process: spec.process,
     seccomp: spec.linux?.seccomp,
     privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
+    hostMounts: spec.linux?.namespaces?.some((n) => n.type === 'mount')
+      ? undefined
+      : { before: mountsUnder(readMountInfo(), rootfs).map((m) => m.id) },
     phase: 'creating',
     creatorPid: process.pid,
     creatorStartTime: procStat(process.pid)?.startTime,
@@ -163,10 +172,10 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     const fifoFd = n.openPath(fifo);
     fds.push(fifoFd);
     let consoleFd = -1;
-    if (opts.consoleSocket && proc.terminal) {
+    if (opts.consoleSocket && proc?.terminal) {
       consoleFd = n.connectUnix(path.resolve(opts.consoleSocket));
       fds.push(consoleFd);
-    } else if (opts.consoleFd !== undefined && proc.terminal) {
+    } else if (opts.consoleFd !== undefined && proc?.terminal) {
       consoleFd = opts.consoleFd;
     }
     const plan = buildPlan({
@@ -257,6 +266,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     if (cgroup && scopeStarted) for (const p of stopScope(cgroup)) log('warning', p);
     // Its first attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
     if (cgroup) void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
+    if (state.hostMounts) for (const p of undoHostMounts(rootfs, state.hostMounts.before, native().unmount)) log('warning', p);
     store.remove(id, lock);
     const e = err as NativeError;
     if (err instanceof SkiffError) throw err;

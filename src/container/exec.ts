@@ -134,7 +134,7 @@ function nsInode(file: string): number | undefined {
 }
 
 /** The container's namespaces that differ from skiff's own (joining one's own user ns is EINVAL). */
-function namespacesToJoin(pid: number): { join: { type: NamespaceType; flag: number; path: string }[]; pidns?: string } {
+function namespacesToJoin(pid: number): { join: { type: NamespaceType; flag: number; path: string }[]; pidns?: string; root?: string } {
   const order: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount'];
   const join = [];
   for (const type of order) {
@@ -144,7 +144,9 @@ function namespacesToJoin(pid: number): { join: { type: NamespaceType; flag: num
   }
   const pidns = `/proc/${pid}/ns/pid`;
   const differs = nsInode(pidns) !== nsInode('/proc/self/ns/pid');
-  return { join, pidns: differs ? pidns : undefined };
+  // A container in skiff's own mount namespace is chrooted: the exec'd process follows it there.
+  const root = join.some((j) => j.type === 'mount') ? undefined : `/proc/${pid}/root`;
+  return { join, pidns: differs ? pidns : undefined, root };
 }
 
 export async function execInContainer(store: Store, o: ExecOptions): Promise<number> {
@@ -196,7 +198,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     for (let fd = 3; fd < 3 + o.preserveFds; fd++) keepFds.push(fd);
     const spawned = n.spawn({
       initPath: initPath(),
-      plan: JSON.stringify({ mode: 'exec', join: ns.join, process: planned, seccomp: planSeccomp(s.seccomp), fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } }),
+      plan: JSON.stringify({ mode: 'exec', join: ns.join, root: ns.root ?? null, process: planned, seccomp: planSeccomp(s.seccomp), fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } }),
       cloneFlags: 0,
       cgroupFd,
       pidnsPath: ns.pidns,

@@ -5,6 +5,7 @@ import { everyCgroupPid, removeCgroups } from '../cgroups/manager';
 import { stopScope } from '../cgroups/systemd-scope';
 import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
+import { undoHostMounts } from '../linux/host-mounts';
 import { log } from '../log';
 import { native } from '../native';
 import type { Status } from '../spec/types';
@@ -24,6 +25,8 @@ export function startContainer(store: Store, id: string): ContainerState {
     if (status === 'stopped') throw new SkiffError(`cannot start a container that has stopped: container not running`);
     throw new SkiffError(`cannot start container "${id}": it is ${status}, not created`);
   }
+  // config.md: process is REQUIRED when start is called (runtime.md: start MUST then error).
+  if (!s.process) throw new SkiffError(`cannot start container "${id}": config.json has no process to run`);
   faultPoint('start-checked');
   // startFifo removes the fifo as soon as it has opened it (so a killed start reads as running).
   native().startFifo(store.fifo(id), s.pid);
@@ -137,6 +140,7 @@ export async function deleteContainer(store: Store, id: string, force: boolean):
     const problems = [...stopScope(s.cgroup), ...(await removeCgroups(s.cgroup))];
     for (const p of problems) log('warning', p);
     faultPoint('delete-cgroups-removed');
+    if (s.hostMounts) for (const p of undoHostMounts(s.rootfs, s.hostMounts.before, native().unmount)) log('warning', p);
     for (const failed of runAllHooks('poststop', s.hooks?.poststop, ociState(s, 'stopped'))) log('warning', failed);
     store.remove(id, lock);
   } finally {

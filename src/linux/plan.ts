@@ -226,9 +226,10 @@ function planMemoryPolicy(m: Record<string, any>): Record<string, unknown> {
 export function buildPlan(input: PlanInput): LaunchPlan {
   const { spec, bundle, rootfs, cgroup } = input;
   const linux = spec.linux ?? {};
-  if (!spec.process) throw new Error('config.json: /process: is required to create a container');
   const ns = planNamespaces(linux.namespaces);
-  if (!ns.has.has('mount')) throw new Error('config.json: /linux/namespaces: a mount namespace is required');
+  // Without a mount namespace of its own the container shares skiff's (config-linux.md: inherited):
+  // its mounts land there, under the rootfs, / is left alone and chroot stands in for pivot_root.
+  const ownMountns = ns.has.has('mount');
 
   const mounts: PlanMount[] = [];
   let devIsBind = false;
@@ -243,15 +244,18 @@ export function buildPlan(input: PlanInput): LaunchPlan {
   // start from rslave and apply those two to the new / afterwards.
   const afterPivot = given !== undefined && (given & (MS.SHARED | MS.UNBINDABLE)) !== 0;
   const warnings: CapabilityWarning[] = [];
-  const proc = planProcess(spec.process, 'process', input.runtimeBounding, warnings);
+  // No process: the init builds the container and waits; `start` refuses it (config.md).
+  const proc = spec.process ? planProcess(spec.process, 'process', input.runtimeBounding, warnings) : null;
   const runtimeEnv = input.runtimeEnv ?? [];
 
   const init = {
     mode: 'create',
     rootfs,
     readonlyRoot: !!spec.root?.readonly,
-    rootPropagation: given !== undefined && !afterPivot ? given : MS.SLAVE | MS.REC,
-    rootPropagationAfter: afterPivot ? given : 0,
+    ownMountns,
+    rootPropagation: !ownMountns ? 0 : given !== undefined && !afterPivot ? given : MS.SLAVE | MS.REC,
+    // In skiff's own namespace only the rootfs bind (the container's /) is skiff's to change.
+    rootPropagationAfter: afterPivot || !ownMountns ? given ?? 0 : 0,
     noPivot: input.noPivot,
     keyring: input.keyring ?? null,
     join: ns.join,

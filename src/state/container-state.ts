@@ -22,6 +22,11 @@ export interface ContainerState {
   seccomp?: Record<string, unknown>;
   /** With its own pid namespace, killing the init kills every process of the container. */
   privatePidns: boolean;
+  /**
+   * No mount namespace of its own: its mounts are in skiff's namespace, under the rootfs. The ids
+   * of the mounts there before the create began; delete unmounts every other one (linux/host-mounts.ts).
+   */
+  hostMounts?: { before: number[] };
   /** "creating" until the init reported ready. */
   phase: 'creating' | 'created';
   /** The `skiff create` process while creating: if it died, the create failed half-way. */

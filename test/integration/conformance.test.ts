@@ -1,12 +1,13 @@
 // Spec and runc behaviours fixed for issue 18 (each beside runc where runc has the behaviour):
 // `kill ID 0`, an unknown command with -h, runc's words for exec into a paused container,
-// poststop hooks that all run, hooks that ignore their stdin, hooks without env.
+// poststop hooks that all run, hooks that ignore their stdin, hooks without env, namespaces left
+// out of the config (inherited, the mount namespace too), create without process.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { SKIFF, STATE_ROOT, assertGone, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf, type Result } from '../helpers/skiff';
+import { ROOTFS as SKIFF_ROOTFS, SKIFF, STATE_ROOT, assertGone, mountsMentioning, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf, type Result } from '../helpers/skiff';
 
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
 const runcRoot = tempDir('skiff-runc-root-');
@@ -286,5 +287,86 @@ describe('conformance (issue 18)', () => {
     assert.equal(fs.readFileSync(path.join(b.out, 'start-env'), 'utf8'), 'from-runtime\n');
     assert.equal(skiff(['delete', '--force', b.id]).code, 0);
     assert.deepEqual(assertGone(b), []);
+  });
+
+  test('no mount namespace (nor any other) in the config: each is inherited; mounts made under the rootfs go with delete', async () => {
+    // Its own copy of the rootfs: without a mount namespace the container's mounts are made in
+    // this test's namespace, under its rootfs, where nothing else must see them.
+    const rootfs = path.join(tempDir('skiff-nomntns-'), 'rootfs');
+    assert.equal(run('cp', ['-a', path.join(SKIFF_ROOTFS, '.'), rootfs + '/']).code, 0);
+    fs.writeFileSync(path.join(rootfs, 'marker'), 'in the rootfs\n');
+    // A mount there before create is the caller's: delete must leave it.
+    fs.mkdirSync(path.join(rootfs, 'mnt'), { recursive: true });
+    assert.equal(run('mount', ['-t', 'tmpfs', 'callers', path.join(rootfs, 'mnt')]).code, 0);
+    try {
+      const b = makeBundle((c) => {
+        c.linux.namespaces = [];
+        delete c.hostname;
+        // Refused without a mount namespace of its own, as by runc ("unable to restrict sys entries").
+        delete c.linux.maskedPaths;
+        delete c.linux.readonlyPaths;
+        c.root = { path: rootfs, readonly: true };
+        c.process.args = ['/bin/sleep', '100'];
+      });
+      assert.equal(skiff(['run', '-d', '-b', b.dir, b.id]).code, 0);
+      const pid = stateOf(b.id).pid;
+      for (const ns of ['mnt', 'pid', 'net', 'ipc', 'uts', 'user', 'cgroup'])
+        assert.equal(fs.readlinkSync(`/proc/${pid}/ns/${ns}`), fs.readlinkSync(`/proc/self/ns/${ns}`), `${ns} namespace inherited`);
+      assert.equal(fs.readlinkSync(`/proc/${pid}/root`), rootfs, 'chrooted into the rootfs');
+      assert.ok(mountsMentioning(`${rootfs}/proc `).length > 0, 'its /proc is mounted in this namespace, under the rootfs');
+      // exec follows the container into its root; root.readonly made only skiff's bind read-only.
+      const e = skiff(['exec', b.id, '/bin/sh', '-c', 'cat /marker; touch /x 2>/dev/null && echo writable || echo read-only']);
+      assert.equal(e.code, 0, e.stderr);
+      assert.equal(e.stdout, 'in the rootfs\nread-only\n');
+      // The container's mounts are this namespace's: its read-only bind covers the rootfs here too.
+      assert.throws(() => fs.writeFileSync(path.join(rootfs, 'host-write'), ''), /EROFS/);
+      assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+      fs.writeFileSync(path.join(rootfs, 'host-write'), '');
+      assert.deepEqual(assertGone(b), []);
+      assert.deepEqual(mountsMentioning(`${rootfs}/`).filter((m) => !m.includes(`${rootfs}/mnt `)), [], 'nothing of the container stays mounted');
+      assert.equal(mountsMentioning(`${rootfs}/mnt `).length, 1, "the caller's own mount stays");
+
+      // A create that fails after the mounts were made (its createRuntime hook fails) leaves none.
+      const f = makeBundle((c) => {
+        c.linux.namespaces = [];
+        delete c.hostname;
+        delete c.linux.maskedPaths;
+        delete c.linux.readonlyPaths;
+        c.root = { path: rootfs };
+        c.hooks = { createRuntime: [{ path: '/bin/false' }] };
+      });
+      const r = skiff(['create', '-b', f.dir, f.id]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /createRuntime hook \/bin\/false failed/);
+      assert.deepEqual(assertGone(f), []);
+      assert.deepEqual(mountsMentioning(`${rootfs}/`).filter((m) => !m.includes(`${rootfs}/mnt `)), []);
+    } finally {
+      run('umount', ['-R', '-l', path.join(rootfs, 'mnt')]);
+    }
+  });
+
+  test('create without process succeeds; start then fails clearly and the container stays created (config.md)', () => {
+    // runc 1.1.5 refuses the create itself; the spec requires process only when start is called.
+    const b = makeBundle((c) => delete c.process);
+    const c = skiff(['create', '-b', b.dir, b.id]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(stateOf(b.id).status, 'created');
+    const s = skiff(['start', b.id]);
+    assert.equal(s.code, 1);
+    assert.equal(s.stderr.trim().split('\n').length, 1, s.stderr);
+    assert.match(s.stderr, /cannot start container ".*": config.json has no process to run/);
+    assert.equal(stateOf(b.id).status, 'created');
+    // exec works in it (it has its namespaces and root), then delete without --force, as runc.
+    const e = skiff(['exec', b.id, '/bin/cat', '/etc/hostname']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.equal(skiff(['delete', b.id]).code, 0);
+    assert.deepEqual(assertGone(b), []);
+
+    // run starts what it creates: it needs process, and says so before making anything.
+    const r2 = makeBundle((c) => delete c.process);
+    const r = skiff(['run', '-b', r2.dir, r2.id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\/process: is required/);
+    assert.deepEqual(assertGone(r2), []);
   });
 });
