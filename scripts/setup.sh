@@ -13,6 +13,8 @@ command -v busybox >/dev/null && [ -x /bin/busybox ] && file_static=$(ldd /bin/b
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v python3 >/dev/null || need+=(python3)
+# The runtime-tools validation suite (Go 1.19, built offline from ../shared/third-party).
+command -v go >/dev/null || need+=(golang-go)
 # Peers for differential tests and benchmarks.
 command -v runc >/dev/null || need+=(runc)
 command -v crun >/dev/null || need+=(crun)

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+# The runtime-tools validation suite that test/conformance/ runs (built once per tarball).
+bash scripts/conformance/build-runtime-tools.sh
 rm -rf build/test
 files=$(find test -name '*.test.ts' | sort)
 for f in $files; do

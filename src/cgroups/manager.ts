@@ -14,6 +14,11 @@ export interface CgroupPaths {
   v1: Record<string, string>;
   /** The directories skiff made: only these (and what was created inside them) are removed. */
   created?: string[];
+  /**
+   * The missing parents mkdir made on the way (a relative cgroupsPath "a/b/c"), deepest first:
+   * removed after the container's own when empty — another container may have its cgroup there.
+   */
+  createdParents?: string[];
   /** The systemd driver: the scope unit and the directories systemd makes and removes for it. */
   systemd?: { unit: string; slice: string; managed: string[] };
 }
@@ -68,6 +73,11 @@ export function allDirs(p: CgroupPaths): string[] {
  */
 export function planCgroupCreation(p: CgroupPaths): void {
   p.created = ownDirs(p).filter((dir) => !fs.existsSync(dir));
+  const parents = new Set<string>();
+  for (const dir of p.created) {
+    for (let d = path.dirname(dir); d !== path.dirname(d) && !fs.existsSync(d); d = path.dirname(d)) parents.add(d);
+  }
+  p.createdParents = [...parents].sort((a, b) => b.length - a.length);
 }
 
 /** Creates the directories; v1 cpuset cgroups need cpus and mems before they accept a task. */
@@ -172,6 +182,13 @@ export async function removeCgroups(p: CgroupPaths): Promise<string[]> {
         problems.push(`remove cgroup ${dir}: ${e.code ?? e.message}`);
         break;
       }
+    }
+  }
+  for (const dir of p.createdParents ?? []) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // not empty (another container's cgroup is below it), or gone: not this container's to remove
     }
   }
   return problems;
