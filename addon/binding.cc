@@ -519,6 +519,19 @@ Napi::Value Unmount(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// openTree(path, recursive) → a detached copy of the mount tree at path (open_tree with
+// OPEN_TREE_CLONE). Opened here, as host root, for a container with a new user namespace: its
+// mapped root may not be able to reach a bind source (one under a 0700 directory), and the init
+// attaches the copy with move_mount instead of resolving the path itself.
+Napi::Value OpenTree(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>();
+  bool recursive = info[1].As<Napi::Boolean>();
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path.c_str(), flags);
+  if (fd < 0) throw sysError(info.Env(), "mount", "open bind source " + path, errno);
+  return Napi::Number::New(info.Env(), fd);
+}
+
 // openPath(path) → an O_PATH fd, which the init keeps across pivot_root to reach the exec fifo.
 Napi::Value OpenPath(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>();
@@ -723,6 +736,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("openPath", Napi::Function::New(env, OpenPath));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
+  exports.Set("openTree", Napi::Function::New(env, OpenTree));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));

@@ -63,6 +63,8 @@ interface Binding {
   openDir(path: string): number;
   mkfifo(path: string, mode: number): void;
   openPath(path: string): number;
+  /** open_tree(OPEN_TREE_CLONE): a detached copy of the mount at path, for the init to attach. */
+  openTree(path: string, recursive: boolean): number;
   /** Lazily unmounts the mount `mountId` at `path` (no symlink followed); false if it is not there. */
   unmount(path: string, mountId: number): boolean;
   connectUnix(path: string): number;

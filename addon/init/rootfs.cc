@@ -104,9 +104,13 @@ void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
     return;
   }
   Kind kind = Kind::Dir;
+  // A bind source skiff opened before the user namespace took over (open_tree): the init attaches
+  // that copy rather than resolving a path its mapped root may not be allowed to reach.
+  int sourceFd = (int)m["sourceFd"].integer(-1);
   if (bind) {
     struct stat st;
-    if (stat(source.c_str(), &st) < 0) fail("mount", "bind " + source + " on " + shown + ": stat " + source, errno);
+    int rc = sourceFd >= 0 ? fstat(sourceFd, &st) : stat(source.c_str(), &st);
+    if (rc < 0) fail("mount", "bind " + source + " on " + shown + ": stat " + source, errno);
     if (!S_ISDIR(st.st_mode)) kind = Kind::File;
   }
   UniqueFd fd = ensureInRoot(rootfd, dest, kind, "mount");
@@ -120,9 +124,15 @@ void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
   }
   std::string target = fdPath(fd.get());
 
-  if (bind) {
+  if (bind && sourceFd >= 0) {
+    if (syscall(SYS_move_mount, sourceFd, "", fd.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      fail("mount", "bind " + source + " on " + shown, errno);
+    close(sourceFd);
+  } else if (bind) {
     if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND | (flags & MS_REC), nullptr) < 0)
       fail("mount", "bind " + source + " on " + shown, errno);
+  }
+  if (bind) {
     unsigned long rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (rest) {
       UniqueFd again(openInRoot(rootfd, dest, O_PATH));
@@ -338,6 +348,8 @@ void finishRootfs(const Json& plan) {
     remountBind(fdPath(again.get()), MS_RDONLY | MS_REC | (lockedFlags(fdPath(again.get())) & ~MS_RDONLY), path);
   }
 
+  unsigned long devFlags = (unsigned long)plan["readonlyDevFlags"].u64();
+  if (devFlags) remountBind("/dev", devFlags, "/dev read-only");
   if (plan["readonlyRoot"].boolean()) remountBind("/", MS_RDONLY, "/ read-only");
 
   unsigned long after = (unsigned long)plan["rootPropagationAfter"].u64();

@@ -14,7 +14,8 @@ import { faultPoint } from '../fault';
 import { runtimeBoundingSet } from '../linux/own-capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
-import { buildPlan, unsupportedFields } from '../linux/plan';
+import { MS } from '../linux/mount-options';
+import { buildPlan, unsupportedFields, type PlanMount } from '../linux/plan';
 import { runHooks } from './hooks';
 import { ociState } from '../state/status';
 import { log, timing } from '../log';
@@ -182,6 +183,15 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, keyring: opts.noNewKeyring ? undefined : id, fds: { fifo: fifoFd, console: consoleFd, preserve },
       runtimeBounding: runtimeBoundingSet(), runtimeEnv: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
     });
+    // runc's way: the bind sources are opened as host root, before the mapped root of a new user
+    // namespace would have to reach them (a source under a 0700 directory).
+    if (plan.namespaces.newUser) {
+      for (const m of plan.init.mounts as PlanMount[]) {
+        if (!m.bind || !m.source || m.cgroup) continue;
+        m.sourceFd = n.openTree(m.source, (m.flags & MS.REC) !== 0);
+        fds.push(m.sourceFd);
+      }
+    }
     // Unknown names were reported with the config's warnings already.
     for (const w of plan.warnings) if (w.kind !== 'unknown') log('warning', `config.json: ${w.message}`);
     timing('launch plan built');
@@ -201,6 +211,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       fds.push(cgroupFd);
     }
     const keepFds = [fifoFd, ...(consoleFd >= 0 ? [consoleFd] : [])];
+    for (const m of plan.init.mounts as PlanMount[]) if (m.sourceFd !== undefined) keepFds.push(m.sourceFd);
     for (let fd = 3; fd < 3 + preserve; fd++) keepFds.push(fd);
     const spawned = n.spawn({
       initPath: initPath(),

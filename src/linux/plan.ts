@@ -8,6 +8,9 @@ import type { Hook, IdMapping, Mount, Process, Spec } from '../spec/types';
 import { planCapabilities, type CapabilityWarning } from './capabilities';
 import { planDevices } from './devices';
 import { MS, parseMountOptions, propagationFlag } from './mount-options';
+
+/** The flags a bind remount sets per mount point (the rest belong to the superblock or the call). */
+const PER_MOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME | MS.NOSYMFOLLOW;
 import { planNamespaces, type NamespacePlan } from './namespaces';
 import { RLIMITS, rlimitValue } from './rlimits';
 
@@ -22,6 +25,10 @@ export interface PlanMount {
   propagation: number[];
   attrSet: number;
   attrClr: number;
+  /** With a new user namespace: the source opened by skiff (open_tree), attached by the init. */
+  sourceFd?: number;
+  /** One of the container's own cgroup directories (made later than the plan, and world-readable). */
+  cgroup?: boolean;
 }
 
 export interface PlanInput {
@@ -180,7 +187,7 @@ function planMount(m: Mount, bundle: string): PlanMount {
  */
 function planCgroupMount(m: Mount, cgroup: CgroupPaths, newCgroupns: boolean): PlanMount[] {
   const o = parseMountOptions(m.options);
-  const base = { bind: false, propagation: [], attrSet: 0, attrClr: 0 };
+  const base = { bind: false, propagation: [], attrSet: 0, attrClr: 0, cgroup: true };
   const dest = path.posix.normalize(m.destination);
   if (cgroup.mode === 'unified') {
     if (newCgroupns) return [{ ...base, destination: dest, source: 'cgroup', type: 'cgroup2', flags: o.flags, data: o.data }];
@@ -239,6 +246,16 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     if (path.posix.normalize(m.destination) === '/dev' && isBind(m)) devIsBind = true;
   }
 
+  // A read-only /dev tmpfs is mounted writable and made read-only once its device nodes, /dev/pts
+  // and the symlinks are in (as runc does): otherwise nothing could be created in it.
+  let readonlyDevFlags = 0;
+  for (const m of mounts) {
+    if (m.destination === '/dev' && !m.bind && m.type !== 'remount' && m.flags & MS.RDONLY) {
+      readonlyDevFlags = m.flags & PER_MOUNT_FLAGS;
+      m.flags &= ~MS.RDONLY;
+    }
+  }
+
   const given = propagationFlag(linux.rootfsPropagation);
   // pivot_root refuses a shared parent, and an unbindable one cannot be bind-mounted onto itself:
   // start from rslave and apply those two to the new / afterwards.
@@ -252,6 +269,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     mode: 'create',
     rootfs,
     readonlyRoot: !!spec.root?.readonly,
+    readonlyDevFlags,
     ownMountns,
     rootPropagation: !ownMountns ? 0 : given !== undefined && !afterPivot ? given : MS.SLAVE | MS.REC,
     // In skiff's own namespace only the rootfs bind (the container's /) is skiff's to change.

@@ -369,4 +369,53 @@ describe('conformance (issue 18)', () => {
     assert.match(r.stderr, /\/process: is required/);
     assert.deepEqual(assertGone(r2), []);
   });
+
+  test('a read-only /dev tmpfs: devices, /dev/pts and the symlinks are made, then /dev is read-only, as under runc', () => {
+    assert.ok(RUNC);
+    const out: Record<string, string> = {};
+    for (const name of ['skiff', 'runc']) {
+      const b = makeBundle((c) => {
+        const dev = c.mounts.find((m: any) => m.destination === '/dev');
+        dev.options = [...dev.options, 'ro'];
+        c.process.args = ['/bin/sh', '-c', [
+          'touch /dev/x 2>/dev/null && echo dev-writable || echo dev-read-only',
+          'echo ok > /dev/null && echo null-ok',
+          '[ -c /dev/pts/ptmx ] && echo pts-ok',
+          '[ -L /dev/stdout ] && echo links-ok',
+          "awk '$5 == \"/dev\" { print $6 }' /proc/self/mountinfo | cut -d, -f1",
+        ].join('; ')];
+      });
+      const r: Result = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      out[name] = r.stdout;
+      if (name === 'skiff') assert.deepEqual(assertGone(b), []);
+    }
+    assert.equal(out.skiff, 'dev-read-only\nnull-ok\npts-ok\nlinks-ok\nro\n');
+    assert.equal(out.skiff, out.runc);
+  });
+
+  test('a user namespace with a bind source its mapped root cannot reach (under 0700): opened as host root, as by runc', () => {
+    assert.ok(RUNC);
+    const out: Record<string, string> = {};
+    for (const name of ['skiff', 'runc']) {
+      const hidden = tempDir('skiff-hidden-'); // mkdtemp: 0700, owned by host root
+      fs.mkdirSync(path.join(hidden, 'data'), { mode: 0o755 });
+      fs.writeFileSync(path.join(hidden, 'data', 'hello'), 'from the host\n', { mode: 0o644 });
+      const b = makeBundle((c) => {
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.mounts = c.mounts.filter((m: any) => m.destination !== '/out');
+        c.mounts.push({ destination: '/data', type: 'bind', source: path.join(hidden, 'data'), options: ['rbind', 'ro'] });
+        c.process.args = ['/bin/sh', '-c', 'cat /data/hello; touch /data/x 2>/dev/null && echo writable || echo read-only; id -u'];
+      });
+      fs.chmodSync(b.dir, 0o700);
+      const r: Result = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      out[name] = r.stdout;
+      if (name === 'skiff') assert.deepEqual(assertGone(b), []);
+    }
+    assert.equal(out.skiff, 'from the host\nread-only\n0\n');
+    assert.equal(out.skiff, out.runc);
+  });
 });
