@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -108,7 +109,9 @@ struct Parser {
           if (i >= s.size() || s[i] != ':') { ok = fail("expected ':'"); break; }
           i++;
           v.obj.emplace_back(std::move(k), Json());
-          if (!value(v.obj.back().second)) { ok = false; break; }
+          Json& member = v.obj.back().second;
+          member.where = v.where.empty() ? v.obj.back().first : v.where + "." + v.obj.back().first;
+          if (!value(member)) { ok = false; break; }
           ws();
           if (i < s.size() && s[i] == ',') { i++; continue; }
           if (i < s.size() && s[i] == '}') { i++; break; }
@@ -125,6 +128,7 @@ struct Parser {
       } else {
         for (;;) {
           v.arr.emplace_back();
+          v.arr.back().where = v.where + "[" + std::to_string(v.arr.size() - 1) + "]";
           if (!value(v.arr.back())) { ok = false; break; }
           ws();
           if (i < s.size() && s[i] == ',') { i++; continue; }
@@ -147,7 +151,10 @@ struct Parser {
       v.kind = Json::Number;
       v.num = strtod(s.c_str() + i, &end);
       if (end == s.c_str() + i) ok = fail("unexpected character");
-      else i = end - s.c_str();
+      else {
+        v.numText.assign(s, i, (size_t)(end - (s.c_str() + i)));
+        i = end - s.c_str();
+      }
     }
     depth--;
     return ok;
@@ -168,6 +175,106 @@ bool Json::parse(const std::string& text, Json& out, std::string& err) {
     return false;
   }
   return true;
+}
+
+namespace {
+[[noreturn]] void abortOnContractError(const std::string& what) {
+  fprintf(stderr, "skiff: %s\n", what.c_str());
+  abort();
+}
+
+const char* kindName(Json::Kind k) {
+  switch (k) {
+    case Json::Null: return "null";
+    case Json::Bool: return "a boolean";
+    case Json::Number: return "a number";
+    case Json::String: return "a string";
+    case Json::Array: return "an array";
+    case Json::Object: return "an object";
+  }
+  return "?";
+}
+
+[[noreturn]] void wrongType(const Json& j, const char* want) {
+  Json::onContractError("launch plan: " + (j.where.empty() ? std::string("the document") : j.where) + " is " +
+                        kindName(j.kind) + ", expected " + want);
+  abort();
+}
+
+// Integers from their text: strtod would round anything above 2^53.
+bool integerText(const Json& j, bool wantUnsigned, int64_t& si, uint64_t& ui) {
+  if (j.kind != Json::Number || j.numText.empty()) return false;
+  const char* t = j.numText.c_str();
+  for (const char* p = t; *p; p++)
+    if (*p == '.' || *p == 'e' || *p == 'E') return false;
+  char* end = nullptr;
+  errno = 0;
+  if (wantUnsigned && t[0] != '-') ui = strtoull(t, &end, 10);
+  else if (wantUnsigned) {
+    // -1 stands for "all ones" (RLIM_INFINITY): the plan writes no other negative unsigned value.
+    si = strtoll(t, &end, 10);
+    ui = (uint64_t)si;
+  } else si = strtoll(t, &end, 10);
+  return errno == 0 && end && *end == '\0';
+}
+}  // namespace
+
+void (*Json::onContractError)(const std::string& what) = abortOnContractError;
+
+const Json& Json::at(const char* key) const {
+  if (kind != Object) wrongType(*this, "an object");
+  const Json* j = get(key);
+  if (!j) {
+    onContractError("launch plan: " + (where.empty() ? std::string() : where + ".") + key + " is missing");
+    abort();
+  }
+  return *j;
+}
+
+bool Json::asBool() const {
+  if (kind != Bool) wrongType(*this, "a boolean");
+  return b;
+}
+
+int64_t Json::asInt() const {
+  int64_t si = 0;
+  uint64_t ui = 0;
+  if (!integerText(*this, false, si, ui)) wrongType(*this, "an integer");
+  return si;
+}
+
+uint64_t Json::asU64() const {
+  int64_t si = 0;
+  uint64_t ui = 0;
+  if (!integerText(*this, true, si, ui)) wrongType(*this, "an unsigned integer");
+  return ui;
+}
+
+const std::string& Json::asString() const {
+  if (kind != String) wrongType(*this, "a string");
+  return str;
+}
+
+const std::vector<Json>& Json::asArray() const {
+  if (kind != Array) wrongType(*this, "an array");
+  return arr;
+}
+
+const std::vector<std::pair<std::string, Json>>& Json::asObject() const {
+  if (kind != Object) wrongType(*this, "an object");
+  return obj;
+}
+
+int64_t Json::integer(int64_t dflt) const {
+  int64_t si = 0;
+  uint64_t ui = 0;
+  return integerText(*this, false, si, ui) ? si : kind == Number ? (int64_t)num : dflt;
+}
+
+uint64_t Json::u64(uint64_t dflt) const {
+  int64_t si = 0;
+  uint64_t ui = 0;
+  return integerText(*this, true, si, ui) ? ui : kind == Number ? (uint64_t)num : dflt;
 }
 
 std::string jsonQuote(const std::string& s) {

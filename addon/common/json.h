@@ -19,6 +19,10 @@ class Json {
   std::string str;
   std::vector<Json> arr;
   std::vector<std::pair<std::string, Json>> obj;
+  // A number as written: integers are read from the text, so 64-bit values stay exact.
+  std::string numText;
+  // Where this value sits in the document ("process.user.uid", "mounts[2].flags"), for errors.
+  std::string where;
 
   const Json* get(const char* key) const {
     if (kind != Object) return nullptr;
@@ -32,9 +36,22 @@ class Json {
     return j ? *j : null;
   }
   bool isNull() const { return kind == Null; }
+
+  // Strict access, for the launch plan (src/linux/launch-plan.ts is the other half of the
+  // contract): a missing key or a value of the wrong type is reported through onContractError,
+  // which does not return, so a misspelt key fails loudly instead of reading as false, 0 or "".
+  const Json& at(const char* key) const;
+  bool asBool() const;
+  int64_t asInt() const;
+  uint64_t asU64() const;
+  const std::string& asString() const;
+  const std::vector<Json>& asArray() const;
+  const std::vector<std::pair<std::string, Json>>& asObject() const;
+  // Must not return (the init reports the error and exits; the default aborts).
+  static void (*onContractError)(const std::string& what);
   bool boolean(bool dflt = false) const { return kind == Bool ? b : dflt; }
-  int64_t integer(int64_t dflt = 0) const { return kind == Number ? (int64_t)num : dflt; }
-  uint64_t u64(uint64_t dflt = 0) const { return kind == Number ? (uint64_t)num : dflt; }
+  int64_t integer(int64_t dflt = 0) const;
+  uint64_t u64(uint64_t dflt = 0) const;
   const std::string& string() const { return str; }
   std::vector<std::string> strings() const {
     std::vector<std::string> out;

@@ -19,17 +19,17 @@ Json syncHooks(int sync) {
   std::string body, err;
   if (recvFrame(sync, body) != 1) fail("hooks", "wait for the createRuntime hooks", errno ? errno : EPIPE);
   Json reply;
-  if (!Json::parse(body, reply, err) || reply["type"].string() != "continue") failMsg("hooks", "createRuntime hooks failed");
+  if (!Json::parse(body, reply, err) || reply.at("type").asString() != "continue") failMsg("hooks", "createRuntime hooks failed");
   return reply;
 }
 
 static std::string runOne(const char* kind, const Json& h, const std::string& state) {
-  const std::string& path = h["path"].string();
+  const std::string& path = h.at("path").asString();
   std::vector<char*> argv, envp;
-  for (auto& a : h["args"].arr) argv.push_back(const_cast<char*>(a.str.c_str()));
+  for (auto& a : h.at("args").asArray()) argv.push_back(const_cast<char*>(a.str.c_str()));
   if (argv.empty()) argv.push_back(const_cast<char*>(path.c_str()));
   argv.push_back(nullptr);
-  for (auto& e : h["env"].arr) envp.push_back(const_cast<char*>(e.str.c_str()));
+  for (auto& e : h.at("env").asArray()) envp.push_back(const_cast<char*>(e.str.c_str()));
   envp.push_back(nullptr);
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) return std::string(kind) + " hook " + path + ": pipe: " + errnoName(errno);
@@ -48,7 +48,8 @@ static std::string runOne(const char* kind, const Json& h, const std::string& st
   writeAll(p[1], state.data(), state.size());
   close(p[1]);
   signal(SIGPIPE, SIG_DFL);
-  int64_t timeout = h["timeout"].integer(0);
+  const Json& limit = h.at("timeout");
+  int64_t timeout = limit.isNull() ? 0 : limit.asInt();
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   int status = 0;

@@ -108,30 +108,35 @@ int main(int argc, char** argv) {
   if (recvFrame(sync, body) != 1) fail("plan", "read launch plan", errno ? errno : EPIPE);
   Json plan;
   if (!Json::parse(body, plan, err)) failMsg("plan", "malformed launch plan: " + err);
-  const Json& proc = plan["process"];
-  applyCpuAffinity(proc["cpuAffinityInitial"], "initial");
-  const Json& fds = plan["fds"];
-  int fifo = (int)fds["fifo"].integer(-1);
-  int consoleSocket = (int)fds["console"].integer(-1);
-  int preserve = (int)fds["preserve"].integer(0);
+  Json::onContractError = [](const std::string& what) { failMsg("plan", what); };
+  const bool create = plan.at("mode").asString() == "create";
+  const Json& proc = plan.at("process");
+  if (!proc.isNull()) applyCpuAffinity(proc.at("cpuAffinityInitial"), "initial");
+  const Json& fds = plan.at("fds");
+  int fifo = (int)fds.at("fifo").asInt();
+  int consoleSocket = (int)fds.at("console").asInt();
+  int preserve = (int)fds.at("preserve").asInt();
 
   enterNamespaces(plan);
-  setHostnames(plan);
-  joinSessionKeyring(plan);
+  if (create) {
+    createNamespaces(plan);
+    setHostnames(plan);
+    joinSessionKeyring(plan);
+  }
   Json hookStates;
-  if (plan["mode"].string() == "create") {
+  if (create) {
     prepareRootfs(plan);
-    if (plan["hooksSync"].boolean()) {
+    if (plan.at("hooksSync").asBool()) {
       hookStates = syncHooks(sync);
-      std::string e = runHooks("createContainer", plan["hooks"]["createContainer"], hookStates["state"].string());
+      std::string e = runHooks("createContainer", plan.at("hooks").at("createContainer"), hookStates["state"].string());
       if (!e.empty()) failMsg("hooks", e);
     }
     enterRootfs(plan);
-    setupConsole(proc, consoleSocket, true);
+    if (!proc.isNull()) setupConsole(proc, consoleSocket, true);
     writeSysctls(plan);
     finishRootfs(plan);
   } else {
-    enterContainerRoot(plan["root"]);
+    enterContainerRoot(plan.at("root"));
     setupConsole(proc, consoleSocket, false);
   }
   if (proc.isNull()) awaitStartWithoutProcess(sync, fifo, preserve);
@@ -140,11 +145,11 @@ int main(int argc, char** argv) {
   applyRlimits(proc);
   applyOomScoreAdj(proc);
   applyIoPriority(proc);
-  applyPersonality(plan);
+  if (create) applyPersonality(plan);
   applyScheduler(proc);
-  applyMemoryPolicy(plan);
+  if (create) applyMemoryPolicy(plan);
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while the init has it.
-  bool nnp = proc["noNewPrivileges"].boolean();
+  bool nnp = proc.at("noNewPrivileges").asBool();
   int notifyFd = -1;
   if (!nnp) {
     if (seccompNotifies()) notifyFd = loadSeccompForNotify();
@@ -156,7 +161,7 @@ int main(int argc, char** argv) {
   applyCapabilities(proc);
   if (!inCwd) enterCwd(proc);
   std::string exe = resolveExecutable(proc);
-  if (proc["noNewPrivileges"].boolean() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  if (proc.at("noNewPrivileges").asBool() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", errno);
   closeOtherFds(3 + preserve);
   if (seccompNotifies()) notifyFd = loadSeccompForNotify();
@@ -165,9 +170,10 @@ int main(int argc, char** argv) {
   awaitHandover(sync);
   setReportFd(-1);
   close(sync);
-  waitForStart(fifo, plan["hooks"]["startContainer"], hookStates["startState"].string());
+  static const Json noHooks;
+  waitForStart(fifo, create ? plan.at("hooks").at("startContainer") : noHooks, hookStates["startState"].string());
   applyAppArmor(proc);
-  applyCpuAffinity(proc["cpuAffinityFinal"], "final");
+  applyCpuAffinity(proc.at("cpuAffinityFinal"), "final");
   // As late as possible: the fewest syscalls run under the container's filter before execve.
   loadSeccomp();
   execProcess(exe, proc, home);

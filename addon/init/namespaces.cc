@@ -13,22 +13,25 @@
 namespace skiff {
 
 void enterNamespaces(const Json& plan) {
-  for (auto& ns : plan["join"].arr) {
-    const std::string& path = ns["path"].string();
+  for (auto& ns : plan.at("join").asArray()) {
+    const std::string& path = ns.at("path").asString();
     UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.ok()) fail("namespace", "open " + ns["type"].string() + " namespace " + path, errno);
-    if (setns(fd.get(), (int)ns["flag"].integer()) < 0)
-      fail("namespace", "join " + ns["type"].string() + " namespace " + path, errno);
+    if (!fd.ok()) fail("namespace", "open " + ns.at("type").asString() + " namespace " + path, errno);
+    if (setns(fd.get(), (int)ns.at("flag").asInt()) < 0)
+      fail("namespace", "join " + ns.at("type").asString() + " namespace " + path, errno);
   }
-  int unshareFlags = (int)plan["unshareFlags"].integer();
+}
+
+void createNamespaces(const Json& plan) {
+  int unshareFlags = (int)plan.at("unshareFlags").asInt();
   if (unshareFlags && unshare(unshareFlags) < 0) fail("namespace", "create namespaces inside the joined user namespace", errno);
-  if (plan["newCgroupns"].boolean() && unshare(CLONE_NEWCGROUP) < 0) fail("namespace", "create cgroup namespace", errno);
-  if (plan["newTimens"].boolean()) {
+  if (plan.at("newCgroupns").asBool() && unshare(CLONE_NEWCGROUP) < 0) fail("namespace", "create cgroup namespace", errno);
+  if (plan.at("newTimens").asBool()) {
     if (unshare(CLONE_NEWTIME) < 0) fail("namespace", "create time namespace", errno);
     std::string offsets;
-    for (auto& o : plan["timeOffsets"].arr)
-      offsets += o["clock"].string() + " " + std::to_string(o["secs"].integer()) + " " +
-                 std::to_string(o["nanosecs"].integer()) + "\n";
+    for (auto& o : plan.at("timeOffsets").asArray())
+      offsets += o.at("clock").asString() + " " + std::to_string(o.at("secs").asInt()) + " " +
+                 std::to_string(o.at("nanosecs").asInt()) + "\n";
     if (!offsets.empty()) {
       UniqueFd f(open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
       if (!f.ok() || write(f.get(), offsets.data(), offsets.size()) < 0)
@@ -41,7 +44,7 @@ void enterNamespaces(const Json& plan) {
 }
 
 void joinSessionKeyring(const Json& plan) {
-  const Json& name = plan["keyring"];
+  const Json& name = plan.at("keyring");
   if (name.isNull()) return;
   // A keyring of its own, so the container cannot read the caller's session keys.
   if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.str.c_str()) < 0 && errno != ENOSYS)
@@ -49,9 +52,9 @@ void joinSessionKeyring(const Json& plan) {
 }
 
 void setHostnames(const Json& plan) {
-  const Json& h = plan["hostname"];
+  const Json& h = plan.at("hostname");
   if (!h.isNull() && sethostname(h.str.data(), h.str.size()) < 0) fail("hostname", "sethostname " + h.str, errno);
-  const Json& d = plan["domainname"];
+  const Json& d = plan.at("domainname");
   if (!d.isNull() && setdomainname(d.str.data(), d.str.size()) < 0) fail("hostname", "setdomainname " + d.str, errno);
 }
 

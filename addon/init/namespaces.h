@@ -3,10 +3,11 @@
 
 namespace skiff {
 
-// Joins the namespaces given by path (user first, so the others are entered with its rights),
-// then creates those that must be made from inside: cgroup (rooted at the final cgroup) and time
-// (its offsets are written before anything enters it).
+// Joins the namespaces given by path (user first, so the others are entered with its rights).
 void enterNamespaces(const Json& plan);
+// create: the namespaces that must be made from inside: those owned by a joined user namespace,
+// cgroup (rooted at the final cgroup) and time (its offsets are written before anything enters it).
+void createNamespaces(const Json& plan);
 void setHostnames(const Json& plan);
 void joinSessionKeyring(const Json& plan);
 

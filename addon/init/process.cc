@@ -25,7 +25,7 @@
 namespace skiff {
 
 void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole) {
-  if (!proc["terminal"].boolean()) return;
+  if (!proc.at("terminal").asBool()) return;
   if (consoleSocket < 0) failMsg("console", "process.terminal is true but no --console-socket was given");
   // The pty is allocated from the container's own devpts instance, so the container sees it.
   UniqueFd master(open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
@@ -37,14 +37,14 @@ void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole) {
   UniqueFd slave(ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!slave.ok()) fail("console", "open pty peer", errno);
   std::string name = "/dev/pts/" + std::to_string(n);
-  const Json& size = proc["consoleSize"];
+  const Json& size = proc.at("consoleSize");
   if (!size.isNull()) {
     struct winsize ws = {};
-    ws.ws_row = (unsigned short)size["height"].u64();
-    ws.ws_col = (unsigned short)size["width"].u64();
+    ws.ws_row = (unsigned short)size.at("height").asU64();
+    ws.ws_col = (unsigned short)size.at("width").asU64();
     if (ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) fail("console", "set window size of " + name, errno);
   }
-  if (fchown(slave.get(), (uid_t)proc["user"]["uid"].u64(), (gid_t)-1) < 0) fail("console", "chown " + name, errno);
+  if (fchown(slave.get(), (uid_t)proc.at("user").at("uid").asU64(), (gid_t)-1) < 0) fail("console", "chown " + name, errno);
 
   if (!sendWithFd(consoleSocket, name.data(), name.size(), master.get()))
     fail("console", "send the pty master over the console socket", errno);
@@ -68,30 +68,30 @@ void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole) {
 }
 
 void applyRlimits(const Json& proc) {
-  for (auto& r : proc["rlimits"].arr) {
+  for (auto& r : proc.at("rlimits").asArray()) {
     struct rlimit rl;
-    rl.rlim_cur = r["soft"].num < 0 ? RLIM_INFINITY : (rlim_t)r["soft"].u64();
-    rl.rlim_max = r["hard"].num < 0 ? RLIM_INFINITY : (rlim_t)r["hard"].u64();
-    if (setrlimit((int)r["resource"].integer(), &rl) < 0) fail("rlimit", "setrlimit " + r["type"].string(), errno);
+    rl.rlim_cur = r.at("soft").num < 0 ? RLIM_INFINITY : (rlim_t)r.at("soft").asU64();
+    rl.rlim_max = r.at("hard").num < 0 ? RLIM_INFINITY : (rlim_t)r.at("hard").asU64();
+    if (setrlimit((int)r.at("resource").asInt(), &rl) < 0) fail("rlimit", "setrlimit " + r.at("type").asString(), errno);
   }
 }
 
 void applyPersonality(const Json& plan) {
-  const Json& p = plan["personality"];
+  const Json& p = plan.at("personality");
   if (p.isNull()) return;
   if (personality((unsigned long)p.u64()) < 0) fail("personality", "personality", errno);
 }
 
 void applyIoPriority(const Json& proc) {
-  const Json& io = proc["ioPriority"];
+  const Json& io = proc.at("ioPriority");
   if (io.isNull()) return;
   // IOPRIO_PRIO_VALUE(class, data) = class << 13 | data; IOPRIO_WHO_PROCESS = 1.
-  long value = (io["class"].integer() << 13) | io["priority"].integer();
+  long value = (io.at("class").asInt() << 13) | io.at("priority").asInt();
   if (syscall(SYS_ioprio_set, 1, 0, value) < 0) fail("ioPriority", "ioprio_set", errno);
 }
 
 void applyAppArmor(const Json& proc) {
-  const Json& profile = proc["apparmorProfile"];
+  const Json& profile = proc.at("apparmorProfile");
   if (profile.isNull() || profile.str.empty()) return;
   // The profile takes effect at the next execve: the container's process (aa_change_onexec).
   std::string cmd = "exec " + profile.str;
@@ -103,7 +103,7 @@ void applyAppArmor(const Json& proc) {
 }
 
 void applyScheduler(const Json& proc) {
-  const Json& sc = proc["scheduler"];
+  const Json& sc = proc.at("scheduler");
   if (sc.isNull()) return;
   // struct sched_attr (linux/sched/types.h), version 1 (with utilization clamps).
   struct {
@@ -115,13 +115,13 @@ void applyScheduler(const Json& proc) {
     uint32_t utilMin, utilMax;
   } attr = {};
   attr.size = sizeof attr;
-  attr.policy = (uint32_t)sc["policy"].u64();
-  attr.flags = sc["flags"].u64();
-  attr.nice = (int32_t)sc["nice"].integer();
-  attr.priority = (uint32_t)sc["priority"].u64();
-  attr.runtime = sc["runtime"].u64();
-  attr.deadline = sc["deadline"].u64();
-  attr.period = sc["period"].u64();
+  attr.policy = (uint32_t)sc.at("policy").asU64();
+  attr.flags = sc.at("flags").asU64();
+  attr.nice = (int32_t)sc.at("nice").asInt();
+  attr.priority = (uint32_t)sc.at("priority").asU64();
+  attr.runtime = sc.at("runtime").asU64();
+  attr.deadline = sc.at("deadline").asU64();
+  attr.period = sc.at("period").asU64();
   if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) fail("scheduler", "sched_setattr", errno);
 }
 
@@ -135,34 +135,34 @@ void applyCpuAffinity(const Json& cpus, const char* which) {
 }
 
 void applyMemoryPolicy(const Json& plan) {
-  const Json& mp = plan["memoryPolicy"];
+  const Json& mp = plan.at("memoryPolicy");
   if (mp.isNull()) return;
   unsigned long mask[16] = {};  // 1024 nodes
   unsigned long maxnode = 0;
-  for (auto& n : mp["nodes"].arr) {
+  for (auto& n : mp.at("nodes").asArray()) {
     uint64_t node = n.u64();
     if (node >= 1024) failMsg("memoryPolicy", "memory node " + std::to_string(node) + " is out of range");
     mask[node / 64] |= 1UL << (node % 64);
     if (node + 1 > maxnode) maxnode = node + 1;
   }
-  int mode = (int)(mp["mode"].u64() | mp["flags"].u64());
+  int mode = (int)(mp.at("mode").asU64() | mp.at("flags").asU64());
   if (syscall(SYS_set_mempolicy, mode, maxnode ? mask : nullptr, maxnode ? maxnode + 1 : 0) < 0)
     fail("memoryPolicy", "set_mempolicy", errno);
 }
 
 void applyOomScoreAdj(const Json& proc) {
-  const Json& adj = proc["oomScoreAdj"];
+  const Json& adj = proc.at("oomScoreAdj");
   if (adj.isNull()) return;
   UniqueFd fd(open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
   std::string v = std::to_string(adj.integer());
   if (!fd.ok() || write(fd.get(), v.data(), v.size()) < 0) fail("oom_score_adj", "write /proc/self/oom_score_adj", errno);
 }
 
-static bool hasCaps(const Json& proc) { return !proc["caps"].isNull(); }
+static bool hasCaps(const Json& proc) { return !proc.at("caps").isNull(); }
 
 void dropBoundingSet(const Json& proc) {
   if (!hasCaps(proc)) return;
-  uint64_t keep = proc["caps"]["bounding"].u64();
+  uint64_t keep = proc.at("caps").at("bounding").asU64();
   for (int cap = 0; cap < 64; cap++) {
     int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
     if (r < 0) break;  // past the kernel's last capability
@@ -172,11 +172,11 @@ void dropBoundingSet(const Json& proc) {
 }
 
 void switchUser(const Json& proc) {
-  const Json& user = proc["user"];
-  uid_t uid = (uid_t)user["uid"].u64();
-  gid_t gid = (gid_t)user["gid"].u64();
+  const Json& user = proc.at("user");
+  uid_t uid = (uid_t)user.at("uid").asU64();
+  gid_t gid = (gid_t)user.at("gid").asU64();
   std::vector<gid_t> groups;
-  for (auto& g : user["additionalGids"].arr) groups.push_back((gid_t)g.u64());
+  for (auto& g : user.at("additionalGids").asArray()) groups.push_back((gid_t)g.u64());
   // Keep the permitted set across setuid; capset below chooses what stays.
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("user", "keep capabilities", errno);
   if (setgroups(groups.size(), groups.data()) < 0) {
@@ -186,14 +186,14 @@ void switchUser(const Json& proc) {
   if (syscall(SYS_setresgid, gid, gid, gid) < 0) fail("user", "setgid " + std::to_string(gid), errno);
   if (syscall(SYS_setresuid, uid, uid, uid) < 0) fail("user", "setuid " + std::to_string(uid), errno);
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail("user", "clear keep-capabilities", errno);
-  const Json& umaskV = user["umask"];
+  const Json& umaskV = user.at("umask");
   umask(umaskV.isNull() ? 022 : (mode_t)umaskV.u64());
 }
 
 void applyCapabilities(const Json& proc) {
   if (!hasCaps(proc)) return;
-  const Json& caps = proc["caps"];
-  uint64_t eff = caps["effective"].u64(), perm = caps["permitted"].u64(), inh = caps["inheritable"].u64();
+  const Json& caps = proc.at("caps");
+  uint64_t eff = caps.at("effective").asU64(), perm = caps.at("permitted").asU64(), inh = caps.at("inheritable").asU64();
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {};
   data[0].effective = (uint32_t)eff;
@@ -203,7 +203,7 @@ void applyCapabilities(const Json& proc) {
   data[0].inheritable = (uint32_t)inh;
   data[1].inheritable = (uint32_t)(inh >> 32);
   if (syscall(SYS_capset, &hdr, data) < 0) fail("capabilities", "capset", errno);
-  uint64_t amb = caps["ambient"].u64();
+  uint64_t amb = caps.at("ambient").asU64();
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     fail("capabilities", "clear ambient capabilities", errno);
   for (int cap = 0; cap < 64; cap++)
@@ -215,20 +215,20 @@ void applyCapabilities(const Json& proc) {
 // cannot (a 0700 directory) still works; on EACCES/EPERM again after the switch, for a cwd only the
 // container's user can enter (a volume chowned to it).
 bool enterCwdBeforeUser(const Json& proc) {
-  const std::string& cwd = proc["cwd"].string();
+  const std::string& cwd = proc.at("cwd").asString();
   if (chdir(cwd.c_str()) == 0) return true;
   if (errno == EACCES || errno == EPERM) return false;
   fail("cwd", "chdir to cwd (\"" + cwd + "\") set in config.json", errno);
 }
 
 void enterCwd(const Json& proc) {
-  const std::string& cwd = proc["cwd"].string();
+  const std::string& cwd = proc.at("cwd").asString();
   if (chdir(cwd.c_str()) < 0) fail("cwd", "chdir to cwd (\"" + cwd + "\") set in config.json", errno);
 }
 
 static std::string envValue(const Json& proc, const char* key) {
   size_t n = strlen(key);
-  for (auto& e : proc["env"].arr)
+  for (auto& e : proc.at("env").asArray())
     if (e.str.size() > n && e.str.compare(0, n, key) == 0 && e.str[n] == '=') return e.str.substr(n + 1);
   return "";
 }
@@ -251,7 +251,7 @@ static bool executable(const std::string& p, int& err) {
 }
 
 std::string resolveExecutable(const Json& proc) {
-  const auto& args = proc["args"].arr;
+  const auto& args = proc.at("args").asArray();
   if (args.empty()) failMsg("exec", "process.args must not be empty");
   const std::string& name = args[0].string();
   int err = 0;
@@ -279,7 +279,7 @@ std::string resolveExecutable(const Json& proc) {
 
 std::string homeDirectory(const Json& proc) {
   std::string home = "/";
-  uid_t uid = (uid_t)proc["user"]["uid"].u64();
+  uid_t uid = (uid_t)proc.at("user").at("uid").asU64();
   // The container's /etc/passwd is the image's: untrusted. Only a regular file, read without
   // blocking (a FIFO there must not hang the init), at most 4 MiB of it.
   UniqueFd fd(open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
@@ -314,13 +314,13 @@ std::string homeDirectory(const Json& proc) {
 
 void execProcess(const std::string& path, const Json& proc, const std::string& home) {
   std::vector<char*> argv, envp;
-  for (auto& a : proc["args"].arr) argv.push_back(const_cast<char*>(a.str.c_str()));
+  for (auto& a : proc.at("args").asArray()) argv.push_back(const_cast<char*>(a.str.c_str()));
   argv.push_back(nullptr);
-  for (auto& e : proc["env"].arr) envp.push_back(const_cast<char*>(e.str.c_str()));
+  for (auto& e : proc.at("env").asArray()) envp.push_back(const_cast<char*>(e.str.c_str()));
   // runc and crun add HOME from the image's passwd when the config does not set it.
   std::string homeEnv = "HOME=" + home;
   bool hasHome = false;
-  for (auto& e : proc["env"].arr) hasHome = hasHome || e.str.compare(0, 5, "HOME=") == 0;
+  for (auto& e : proc.at("env").asArray()) hasHome = hasHome || e.str.compare(0, 5, "HOME=") == 0;
   if (!hasHome) envp.push_back(const_cast<char*>(homeEnv.c_str()));
   envp.push_back(nullptr);
   execve(path.c_str(), argv.data(), envp.data());

@@ -89,12 +89,12 @@ void copyTree(int src, int dst, const std::string& shown, int depth) {
 }
 
 void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
-  const std::string& dest = m["destination"].string();
-  const std::string& type = m["type"].string();
-  const std::string& source = m["source"].string();
-  const std::string& data = m["data"].string();
-  unsigned long flags = (unsigned long)m["flags"].u64();
-  bool bind = m["bind"].boolean();
+  const std::string& dest = m.at("destination").asString();
+  const std::string& type = m.at("type").asString();
+  const std::string& source = m.at("source").asString();
+  const std::string& data = m.at("data").asString();
+  unsigned long flags = (unsigned long)m.at("flags").asU64();
+  bool bind = m.at("bind").asBool();
   std::string shown = rootfs + dest;
 
   if (type == "remount") {
@@ -142,7 +142,7 @@ void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
   } else {
     // The directory as the image has it, reachable through this fd once the tmpfs covers it.
     UniqueFd before;
-    if (m["copyUp"].boolean()) before.reset(openInRoot(rootfd, dest, O_RDONLY | O_DIRECTORY));
+    if (m.at("copyUp").asBool()) before.reset(openInRoot(rootfd, dest, O_RDONLY | O_DIRECTORY));
     const char* src = source.empty() ? type.c_str() : source.c_str();
     // A read-only tmpfs to copy into is mounted writable first and made read-only after.
     unsigned long first = before.ok() ? flags & ~MS_RDONLY : flags;
@@ -165,8 +165,8 @@ void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
     }
   }
 
-  const Json& prop = m["propagation"];
-  uint64_t attrSet = m["attrSet"].u64(), attrClr = m["attrClr"].u64();
+  const Json& prop = m.at("propagation");
+  uint64_t attrSet = m.at("attrSet").asU64(), attrClr = m.at("attrClr").asU64();
   if (prop.arr.empty() && !attrSet && !attrClr) return;
   UniqueFd mounted(openInRoot(rootfd, dest, O_PATH));
   if (!mounted.ok()) fail("mount", "reopen " + shown, errno);
@@ -184,7 +184,7 @@ void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
 }
 
 void createDevice(int rootfd, const std::string& rootfs, const Json& d, bool bindDevices) {
-  const std::string& path = d["path"].string();
+  const std::string& path = d.at("path").asString();
   std::string shown = rootfs + path;
   if (bindDevices) {
     // mknod is not allowed in a user namespace: bind the host's node instead, as runc does.
@@ -197,17 +197,17 @@ void createDevice(int rootfd, const std::string& rootfs, const Json& d, bool bin
   std::string parent = slash == 0 ? "/" : path.substr(0, slash);
   std::string base = path.substr(slash + 1);
   UniqueFd dir = ensureInRoot(rootfd, parent, Kind::Dir, "device");
-  mode_t mode = (mode_t)d["mode"].u64();
-  const std::string& t = d["type"].string();
+  mode_t mode = (mode_t)d.at("mode").asU64();
+  const std::string& t = d.at("type").asString();
   mode_t ft = t == "b" ? S_IFBLK : t == "p" ? S_IFIFO : S_IFCHR;
-  dev_t dev = makedev((unsigned)d["major"].u64(), (unsigned)d["minor"].u64());
+  dev_t dev = makedev((unsigned)d.at("major").asU64(), (unsigned)d.at("minor").asU64());
   if (mknodat(dir.get(), base.c_str(), (mode & 07777) | ft, dev) < 0) {
     if (errno != EEXIST) fail("device", "mknod " + shown, errno);
     // Something is already there (a file in the image): replace it, never write through it.
     if (unlinkat(dir.get(), base.c_str(), 0) < 0) fail("device", "replace " + shown, errno);
     if (mknodat(dir.get(), base.c_str(), (mode & 07777) | ft, dev) < 0) fail("device", "mknod " + shown, errno);
   }
-  if (fchownat(dir.get(), base.c_str(), (uid_t)d["uid"].u64(), (gid_t)d["gid"].u64(), AT_SYMLINK_NOFOLLOW) < 0)
+  if (fchownat(dir.get(), base.c_str(), (uid_t)d.at("uid").asU64(), (gid_t)d.at("gid").asU64(), AT_SYMLINK_NOFOLLOW) < 0)
     fail("device", "chown " + shown, errno);
 }
 
@@ -247,10 +247,10 @@ void pivotInto(const std::string& rootfs, bool noPivot) {
 }  // namespace
 
 void prepareRootfs(const Json& plan) {
-  const std::string& rootfs = plan["rootfs"].string();
+  const std::string& rootfs = plan.at("rootfs").asString();
   // Stop mount events flowing back to the host before touching anything. Without a mount
   // namespace of its own, / is the host's: left as it is.
-  unsigned long prop = (unsigned long)plan["rootPropagation"].u64(MS_SLAVE | MS_REC);
+  unsigned long prop = (unsigned long)plan.at("rootPropagation").asU64();
   if (prop && mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail("mount", "set propagation of /", errno);
   // pivot_root needs the new root to be a mount point; so does a read-only / after chroot (the
   // remount must change this bind, never the filesystem the rootfs lives on).
@@ -259,28 +259,28 @@ void prepareRootfs(const Json& plan) {
   UniqueFd rootfd(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.ok()) fail("mount", "open rootfs " + rootfs, errno);
 
-  for (auto& m : plan["mounts"].arr) applyMount(rootfd.get(), rootfs, m);
+  for (auto& m : plan.at("mounts").asArray()) applyMount(rootfd.get(), rootfs, m);
 
   // runc creates a missing cwd; so does skiff (inside the root, like every other path).
-  const std::string& cwd = plan["process"]["cwd"].string();
-  if (!cwd.empty()) ensureInRoot(rootfd.get(), cwd, Kind::Dir, "cwd");
+  const Json& proc = plan.at("process");
+  if (!proc.isNull() && !proc.at("cwd").asString().empty()) ensureInRoot(rootfd.get(), proc.at("cwd").asString(), Kind::Dir, "cwd");
 
-  bool bindDevices = plan["bindDevices"].boolean();
-  for (auto& d : plan["devices"].arr) createDevice(rootfd.get(), rootfs, d, bindDevices);
-  if (plan["devSymlinks"].boolean()) devSymlinks(rootfd.get(), rootfs, plan["devCore"].boolean());
+  bool bindDevices = plan.at("bindDevices").asBool();
+  for (auto& d : plan.at("devices").asArray()) createDevice(rootfd.get(), rootfs, d, bindDevices);
+  if (plan.at("devSymlinks").asBool()) devSymlinks(rootfd.get(), rootfs, plan.at("devCore").asBool());
 
 }
 
 void enterRootfs(const Json& plan) {
-  const std::string& rootfs = plan["rootfs"].string();
-  if (!plan["ownMountns"].boolean(true)) {
+  const std::string& rootfs = plan.at("rootfs").asString();
+  if (!plan.at("ownMountns").asBool()) {
     // skiff's own mount namespace: pivot_root would swap the host's root; chroot into the bind.
     if (chdir(rootfs.c_str()) < 0) fail("chroot", "chdir " + rootfs, errno);
     if (chroot(".") < 0) fail("chroot", "chroot " + rootfs, errno);
     if (chdir("/") < 0) fail("chroot", "chdir /", errno);
     return;
   }
-  pivotInto(rootfs, plan["noPivot"].boolean());
+  pivotInto(rootfs, plan.at("noPivot").asBool());
 }
 
 void enterContainerRoot(const Json& root) {
@@ -294,7 +294,7 @@ void enterContainerRoot(const Json& root) {
 }
 
 void writeSysctls(const Json& plan) {
-  for (auto& kv : plan["sysctl"].obj) {
+  for (auto& kv : plan.at("sysctl").asObject()) {
     std::string path = "/proc/sys/" + kv.first;
     for (size_t i = 10; i < path.size(); i++)
       if (path[i] == '.') path[i] = '/';
@@ -311,14 +311,14 @@ void finishRootfs(const Json& plan) {
   UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.ok()) fail("mount", "open /", errno);
 
-  if (!plan["maskedPaths"].arr.empty()) {
+  if (!plan.at("maskedPaths").asArray().empty()) {
     // Mask with the /dev/null this init created; check it really is the null device, so a
     // container that swapped it for something else cannot turn masking into a write-through.
     UniqueFd null(openInRoot(root.get(), "/dev/null", O_PATH, true));
     struct stat st;
     if (!null.ok() || fstat(null.get(), &st) < 0) fail("mask", "open /dev/null", errno);
     if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) failMsg("mask", "/dev/null is not the null device (1:3)");
-    for (auto& p : plan["maskedPaths"].arr) {
+    for (auto& p : plan.at("maskedPaths").asArray()) {
       const std::string& path = p.string();
       UniqueFd fd(openInRoot(root.get(), path, O_PATH, true));
       if (!fd.ok()) {
@@ -334,7 +334,7 @@ void finishRootfs(const Json& plan) {
     }
   }
 
-  for (auto& p : plan["readonlyPaths"].arr) {
+  for (auto& p : plan.at("readonlyPaths").asArray()) {
     const std::string& path = p.string();
     UniqueFd fd(openInRoot(root.get(), path, O_PATH, true));
     if (!fd.ok()) {
@@ -348,11 +348,11 @@ void finishRootfs(const Json& plan) {
     remountBind(fdPath(again.get()), MS_RDONLY | MS_REC | (lockedFlags(fdPath(again.get())) & ~MS_RDONLY), path);
   }
 
-  unsigned long devFlags = (unsigned long)plan["readonlyDevFlags"].u64();
+  unsigned long devFlags = (unsigned long)plan.at("readonlyDevFlags").asU64();
   if (devFlags) remountBind("/dev", devFlags, "/dev read-only");
-  if (plan["readonlyRoot"].boolean()) remountBind("/", MS_RDONLY, "/ read-only");
+  if (plan.at("readonlyRoot").asBool()) remountBind("/", MS_RDONLY, "/ read-only");
 
-  unsigned long after = (unsigned long)plan["rootPropagationAfter"].u64();
+  unsigned long after = (unsigned long)plan.at("rootPropagationAfter").asU64();
   if (after && mount(nullptr, "/", nullptr, after, nullptr) < 0) fail("mount", "set propagation of the new /", errno);
 }
 

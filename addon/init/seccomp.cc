@@ -48,43 +48,43 @@ void check(int rc, const std::string& what) {
 }  // namespace
 
 void prepareSeccomp(const Json& plan) {
-  const Json& s = plan["seccomp"];
+  const Json& s = plan.at("seccomp");
   if (s.isNull()) return;
-  uint32_t dflt = action(s["defaultAction"].string(), s["defaultErrnoRet"], "linux.seccomp.defaultAction");
+  uint32_t dflt = action(s.at("defaultAction").asString(), s.at("defaultErrnoRet"), "linux.seccomp.defaultAction");
   gCtx = seccomp_init(dflt);
   if (!gCtx) failMsg("seccomp", "seccomp_init failed");
   // skiff sets no_new_privs itself, only when the config asks for it.
   check(seccomp_attr_set(gCtx, SCMP_FLTATR_CTL_NNP, 0), "seccomp: clear the NNP attribute");
-  for (auto& a : s["architectures"].arr) {
+  for (auto& a : s.at("architectures").asArray()) {
     uint32_t arch = seccomp_arch_resolve_name(a.string().c_str());
     if (arch == 0) failMsg("seccomp", "unknown seccomp architecture \"" + a.string() + "\"");
     int rc = seccomp_arch_add(gCtx, arch);
     if (rc < 0 && rc != -EEXIST) check(rc, "seccomp: add architecture " + a.string());
   }
-  for (auto& f : s["flags"].arr) {
+  for (auto& f : s.at("flags").asArray()) {
     const std::string& flag = f.string();
     if (flag == "SECCOMP_FILTER_FLAG_LOG") check(seccomp_attr_set(gCtx, SCMP_FLTATR_CTL_LOG, 1), "seccomp: flag " + flag);
     else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") check(seccomp_attr_set(gCtx, SCMP_FLTATR_CTL_SSB, 1), "seccomp: flag " + flag);
     else failMsg("seccomp", "seccomp flag " + flag + " is not supported by this libseccomp");
   }
   size_t i = 0;
-  for (auto& rule : s["syscalls"].arr) {
+  for (auto& rule : s.at("syscalls").asArray()) {
     std::string where = "linux.seccomp.syscalls[" + std::to_string(i++) + "]";
-    uint32_t act = action(rule["action"].string(), rule["errnoRet"], where.c_str());
+    uint32_t act = action(rule.at("action").asString(), rule.at("errnoRet"), where.c_str());
     // libseccomp refuses a rule whose action is the default one; it would change nothing anyway.
     if (act == dflt) continue;
     std::vector<scmp_arg_cmp> cmps;
     bool sameIndexTwice = false;
-    for (auto& a : rule["args"].arr) {
+    for (auto& a : rule.at("args").asArray()) {
       scmp_arg_cmp c = {};
-      c.arg = (unsigned)a["index"].u64();
-      c.op = op(a["op"].string());
-      c.datum_a = a["value"].u64();
-      c.datum_b = a["valueTwo"].u64();
+      c.arg = (unsigned)a.at("index").asU64();
+      c.op = op(a.at("op").asString());
+      c.datum_a = a.at("value").asU64();
+      c.datum_b = a.at("valueTwo").asU64();
       for (auto& prev : cmps) sameIndexTwice = sameIndexTwice || prev.arg == c.arg;
       cmps.push_back(c);
     }
-    for (auto& n : rule["names"].arr) {
+    for (auto& n : rule.at("names").asArray()) {
       int nr = seccomp_syscall_resolve_name(n.string().c_str());
       // A name this kernel/libseccomp does not know is skipped, as runc does (profiles list
       // syscalls of newer kernels).

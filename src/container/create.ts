@@ -15,7 +15,8 @@ import { runtimeBoundingSet } from '../linux/own-capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
 import { MS } from '../linux/mount-options';
-import { buildPlan, unsupportedFields, type PlanMount } from '../linux/plan';
+import { serializePlan } from '../linux/launch-plan';
+import { buildPlan, unsupportedFields } from '../linux/plan';
 import { runHooks } from './hooks';
 import { ociState } from '../state/status';
 import { log, timing } from '../log';
@@ -186,7 +187,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     // runc's way: the bind sources are opened as host root, before the mapped root of a new user
     // namespace would have to reach them (a source under a 0700 directory).
     if (plan.namespaces.newUser) {
-      for (const m of plan.init.mounts as PlanMount[]) {
+      for (const m of plan.init.mounts) {
         if (!m.bind || !m.source || m.cgroup) continue;
         m.sourceFd = n.openTree(m.source, (m.flags & MS.REC) !== 0);
         fds.push(m.sourceFd);
@@ -211,11 +212,11 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       fds.push(cgroupFd);
     }
     const keepFds = [fifoFd, ...(consoleFd >= 0 ? [consoleFd] : [])];
-    for (const m of plan.init.mounts as PlanMount[]) if (m.sourceFd !== undefined) keepFds.push(m.sourceFd);
+    for (const m of plan.init.mounts) if (m.sourceFd !== undefined) keepFds.push(m.sourceFd);
     for (let fd = 3; fd < 3 + preserve; fd++) keepFds.push(fd);
     const spawned = n.spawn({
       initPath: initPath(),
-      plan: JSON.stringify(plan.init),
+      plan: serializePlan(plan.init),
       cloneFlags: plan.namespaces.cloneFlags,
       cgroupFd,
       pidnsPath: plan.namespaces.pidnsPath,

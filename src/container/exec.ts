@@ -14,7 +14,8 @@ import { runtimeBoundingSet } from '../linux/own-capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { seccompFdSender } from '../linux/seccomp-agent';
 import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
-import { planProcess, planSeccomp } from '../linux/plan';
+import { serializePlan } from '../linux/launch-plan';
+import { buildExecPlan, planProcess } from '../linux/plan';
 import { native, type NativeError } from '../native';
 import { initPath } from '../paths';
 import type { NamespaceType, Process } from '../spec/types';
@@ -80,7 +81,7 @@ export function execProcess(s: ContainerState, o: ExecOptions): Process {
   } else {
     if (!o.args.length) throw fail('exec: a command is required (or --process FILE)');
     const t = s.process ?? { user: { uid: 0, gid: 0 }, cwd: '/' };
-    proc = JSON.parse(JSON.stringify(t)) as Process;
+    proc = structuredClone(t) as Process;
     proc.args = o.args;
     proc.terminal = !!o.tty;
     delete proc.consoleSize;
@@ -198,7 +199,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     for (let fd = 3; fd < 3 + o.preserveFds; fd++) keepFds.push(fd);
     const spawned = n.spawn({
       initPath: initPath(),
-      plan: JSON.stringify({ mode: 'exec', join: ns.join, root: ns.root ?? null, process: planned, seccomp: planSeccomp(s.seccomp), fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } }),
+      plan: serializePlan(buildExecPlan({ join: ns.join, root: ns.root ?? null, process: planned, seccomp: s.seccomp, fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } })),
       cloneFlags: 0,
       cgroupFd,
       pidnsPath: ns.pidns,

@@ -13,23 +13,10 @@ import { MS, parseMountOptions, propagationFlag } from './mount-options';
 const PER_MOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME | MS.NOSYMFOLLOW;
 import { planNamespaces, type NamespacePlan } from './namespaces';
 import { RLIMITS, rlimitValue } from './rlimits';
+import type { CreatePlan, ExecPlan, PlanFds, PlanHook, PlanJoin, PlanMount, PlanProcess, PlanScheduler, PlanSeccomp } from './launch-plan';
 
-export interface PlanMount {
-  destination: string;
-  source: string;
-  type: string;
-  flags: number;
-  data: string;
-  bind: boolean;
-  copyUp?: boolean;
-  propagation: number[];
-  attrSet: number;
-  attrClr: number;
-  /** With a new user namespace: the source opened by skiff (open_tree), attached by the init. */
-  sourceFd?: number;
-  /** One of the container's own cgroup directories (made later than the plan, and world-readable). */
-  cgroup?: boolean;
-}
+export type { PlanMount } from './launch-plan';
+
 
 export interface PlanInput {
   spec: Spec;
@@ -50,8 +37,8 @@ export interface LaunchPlan {
   namespaces: NamespacePlan;
   uidMap?: string;
   gidMap?: string;
-  /** What skiff-init reads (serialised to JSON). */
-  init: Record<string, unknown>;
+  /** What skiff-init reads (serialised by serializePlan). */
+  init: CreatePlan;
   /** Capabilities left out (runtime-spec 1.3.0: a warning each, and the container runs). */
   warnings: CapabilityWarning[];
 }
@@ -113,7 +100,7 @@ export function idMap(maps: readonly IdMapping[] | undefined): string | undefine
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
-function planScheduler(s: Record<string, any>, where: string): Record<string, number> {
+function planScheduler(s: Record<string, any>, where: string): PlanScheduler {
   return {
     policy: known(SCHED_POLICY, s.policy, `${where}.policy`),
     flags: ((s.flags ?? []) as string[]).reduce((f, name) => f | known(SCHED_FLAG, name, `${where}.flags`), 0),
@@ -126,7 +113,7 @@ function planScheduler(s: Record<string, any>, where: string): Record<string, nu
 }
 
 /** The init's process plan; capabilities it leaves out are added to `warnings` for the caller to log. */
-export function planProcess(proc: Process, where = 'process', runtimeBounding?: bigint, warnings?: CapabilityWarning[]): Record<string, unknown> {
+export function planProcess(proc: Process, where = 'process', runtimeBounding?: bigint, warnings?: CapabilityWarning[]): PlanProcess {
   const caps = planCapabilities(proc.capabilities, where, runtimeBounding);
   warnings?.push(...caps.warnings);
   return {
@@ -134,7 +121,7 @@ export function planProcess(proc: Process, where = 'process', runtimeBounding?: 
     env: proc.env ?? [],
     cwd: proc.cwd,
     terminal: !!proc.terminal,
-    consoleSize: proc.consoleSize ?? null,
+    consoleSize: proc.consoleSize ? { height: proc.consoleSize.height, width: proc.consoleSize.width } : null,
     user: {
       uid: proc.user.uid,
       gid: proc.user.gid,
@@ -178,6 +165,7 @@ function planMount(m: Mount, bundle: string): PlanMount {
     propagation: o.propagation,
     attrSet: o.attrSet,
     attrClr: o.attrClr,
+    cgroup: false,
   };
 }
 
@@ -187,7 +175,7 @@ function planMount(m: Mount, bundle: string): PlanMount {
  */
 function planCgroupMount(m: Mount, cgroup: CgroupPaths, newCgroupns: boolean): PlanMount[] {
   const o = parseMountOptions(m.options);
-  const base = { bind: false, propagation: [], attrSet: 0, attrClr: 0, cgroup: true };
+  const base = { bind: false, copyUp: false, propagation: [], attrSet: 0, attrClr: 0, cgroup: true };
   const dest = path.posix.normalize(m.destination);
   if (cgroup.mode === 'unified') {
     if (newCgroupns) return [{ ...base, destination: dest, source: 'cgroup', type: 'cgroup2', flags: o.flags, data: o.data }];
@@ -206,7 +194,7 @@ function planCgroupMount(m: Mount, cgroup: CgroupPaths, newCgroupns: boolean): P
 }
 
 /** linux.seccomp for skiff-init: libseccomp's architecture names ("SCMP_ARCH_X86_64" → "x86_64"). */
-export function planSeccomp(seccomp: Record<string, any> | undefined): Record<string, unknown> | null {
+export function planSeccomp(seccomp: Record<string, any> | undefined): PlanSeccomp | null {
   if (!seccomp) return null;
   return {
     defaultAction: seccomp.defaultAction,
@@ -222,7 +210,7 @@ export function planSeccomp(seccomp: Record<string, any> | undefined): Record<st
   };
 }
 
-function planMemoryPolicy(m: Record<string, any>): Record<string, unknown> {
+function planMemoryPolicy(m: Record<string, any>): NonNullable<CreatePlan['memoryPolicy']> {
   return {
     mode: known(MPOL_MODE, m.mode, 'linux.memoryPolicy.mode'),
     nodes: m.nodes ? parseCpuList(String(m.nodes), 'linux.memoryPolicy.nodes') : [],
@@ -265,7 +253,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
   const proc = spec.process ? planProcess(spec.process, 'process', input.runtimeBounding, warnings) : null;
   const runtimeEnv = input.runtimeEnv ?? [];
 
-  const init = {
+  const init: CreatePlan = {
     mode: 'create',
     rootfs,
     readonlyRoot: !!spec.root?.readonly,
@@ -276,7 +264,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     rootPropagationAfter: afterPivot || !ownMountns ? given ?? 0 : 0,
     noPivot: input.noPivot,
     keyring: input.keyring ?? null,
-    join: ns.join,
+    join: ns.join.map((j): PlanJoin => ({ type: j.type, flag: j.flag, path: j.path })),
     unshareFlags: ns.unshareFlags,
     newCgroupns: ns.newCgroupns,
     newTimens: ns.newTimens,
@@ -305,6 +293,11 @@ export function buildPlan(input: PlanInput): LaunchPlan {
 }
 
 /** Hooks the init runs: one without env of its own gets the runtime's environment, as with runc. */
-function withEnv(hooks: Hook[] | undefined, runtimeEnv: string[]): Hook[] {
-  return (hooks ?? []).map((h) => (h.env ? h : { ...h, env: runtimeEnv }));
+function withEnv(hooks: Hook[] | undefined, runtimeEnv: string[]): PlanHook[] {
+  return (hooks ?? []).map((h) => ({ path: h.path, args: h.args ?? [], env: h.env ?? runtimeEnv, timeout: h.timeout ?? null }));
+}
+
+/** The plan for a process exec'd into a running container (its namespaces joined by path). */
+export function buildExecPlan(input: { join: PlanJoin[]; root: string | null; process: PlanProcess; seccomp: Record<string, any> | undefined; fds: PlanFds }): ExecPlan {
+  return { mode: 'exec', join: input.join, root: input.root, process: input.process, seccomp: planSeccomp(input.seccomp), fds: input.fds };
 }

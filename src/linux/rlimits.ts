@@ -6,6 +6,6 @@ export const RLIMITS: Record<string, number> = {
 };
 
 /** Values at or above 2^64-1 mean unlimited; JSON numbers that large arrive rounded. */
-export function rlimitValue(v: number): number {
+export function rlimitValue(v: number | bigint): number | bigint {
   return v >= 2 ** 63 ? -1 : v;
 }

@@ -2,6 +2,16 @@
 
 import * as fs from 'node:fs';
 
+import { unsafeIntegers } from './exact-integers';
+
+const EXACT = Symbol('exact integers');
+
+/** The integer literals of a parsed document that JSON.parse rounded (by JSON pointer). */
+export function exactIntegersOf(doc: unknown): Map<string, bigint> {
+  const m = doc && typeof doc === 'object' ? (doc as Record<symbol, Map<string, bigint> | undefined>)[EXACT] : undefined;
+  return m ?? new Map();
+}
+
 /** Thrown for unreadable or invalid spec documents. `message` is `problems` joined by newlines. */
 export class SpecError extends Error {
   readonly problems: string[];
@@ -318,7 +328,10 @@ export function parseJsonText(input: string, where: string): unknown {
     throw new SpecError([`${where}: JSON nested more than ${MAX_JSON_DEPTH} levels deep at line ${line}, column ${column}`]);
   }
   try {
-    return JSON.parse(text);
+    const doc: unknown = JSON.parse(text);
+    const exact = unsafeIntegers(text);
+    if (exact.size && doc && typeof doc === 'object') Object.defineProperty(doc, EXACT, { value: exact });
+    return doc;
   } catch (err) {
     const found = findJsonSyntaxError(text);
     let offset: number;

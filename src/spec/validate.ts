@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import * as generated from './generated/validators';
 import type { GeneratedValidateFunction, GeneratedValidationError } from './generated/validators';
-import { readJsonFile, SpecError } from './json-file';
+import { EXACT_CONFIG_FIELDS, EXACT_PROCESS_FIELDS, restoreExactIntegers } from './exact-integers';
+import { exactIntegersOf, readJsonFile, SpecError } from './json-file';
 import { checkFeaturesRules, checkProcessRules, checkRules, configWarnings as ruleWarnings, pointerToken } from './rules';
 import type { RuleOptions } from './rules';
 
@@ -290,6 +291,7 @@ export function loadConfig(bundleDir: string, opts: { systemdCgroup?: boolean; r
   const doc = readJsonFile(path.join(bundleDir, 'config.json'), label);
   const problems = validateConfig(doc, opts);
   if (problems.length > 0) throw new SpecError(formatProblems(label, problems));
+  restoreExactIntegers(doc, exactIntegersOf(doc), EXACT_CONFIG_FIELDS);
   return doc;
 }
 
@@ -299,5 +301,6 @@ export function loadProcess(file: string): unknown {
   const doc = readJsonFile(file, label);
   const problems = validateProcess(doc);
   if (problems.length > 0) throw new SpecError(formatProblems(label, problems));
+  restoreExactIntegers(doc, exactIntegersOf(doc), EXACT_PROCESS_FIELDS);
   return doc;
 }

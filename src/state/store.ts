@@ -8,6 +8,7 @@ import * as path from 'node:path';
 
 import { SkiffError, fsErrorText } from '../errors';
 import { native } from '../native';
+import { EXACT_STATE_FIELDS, parseExact, stringifyExact } from '../spec/exact-integers';
 import type { ContainerState } from './container-state';
 
 export const DEFAULT_ROOT = '/run/skiff';
@@ -143,7 +144,7 @@ export class Store {
 
   write(state: ContainerState): void {
     const dir = this.dir(state.id);
-    const text = JSON.stringify(state);
+    const text = stringifyExact(state);
     try {
       // The backup first: state.json is never newer than a copy that delete could fall back to.
       for (const name of [BACKUP, STATE]) {
@@ -187,7 +188,7 @@ export class Store {
 function parseState(text: string, id: string): ContainerState | undefined {
   let s: unknown;
   try {
-    s = JSON.parse(text);
+    s = parseExact(text, EXACT_STATE_FIELDS);
   } catch {
     return undefined;
   }
