@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "skiff",
-      "sources": ["addon/binding.cc", "addon/systemd.cc", "addon/common/json.cc"],
+      "sources": ["addon/binding.cc", "addon/systemd.cc", "addon/common/json.cc", "addon/common/hook-runner.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],
@@ -15,7 +15,7 @@
       "type": "executable",
       "sources": [
         "addon/init/main.cc", "addon/init/report.cc", "addon/init/resolve.cc", "addon/init/rootfs.cc",
-        "addon/init/process.cc", "addon/init/namespaces.cc", "addon/init/seccomp.cc", "addon/init/hooks.cc", "addon/common/json.cc"
+        "addon/init/process.cc", "addon/init/namespaces.cc", "addon/init/seccomp.cc", "addon/init/hooks.cc", "addon/common/json.cc", "addon/common/hook-runner.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],

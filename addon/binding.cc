@@ -32,6 +32,7 @@
 
 #include "common/fd.h"
 #include "common/fdpass.h"
+#include "common/hook-runner.h"
 #include "common/json.h"
 #include "common/proto.h"
 #include "systemd.h"
@@ -532,6 +533,25 @@ Napi::Value OpenTree(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
+// runHook(kind, {path, args, env, timeout}, state) → "" or the failure (common/hook-runner.h: the
+// runner skiff-init uses too). Synchronous, as hooks run one after another.
+Napi::Value RunHook(const Napi::CallbackInfo& info) {
+  std::string kind = info[0].As<Napi::String>();
+  Napi::Object h = info[1].As<Napi::Object>();
+  skiff::HookSpec spec;
+  spec.path = h.Get("path").As<Napi::String>();
+  auto strings = [&](const char* key, std::vector<std::string>& into) {
+    Napi::Array a = h.Get(key).As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) into.push_back(a.Get(i).As<Napi::String>());
+  };
+  strings("args", spec.args);
+  strings("env", spec.env);
+  Napi::Value t = h.Get("timeout");
+  spec.timeoutSeconds = t.IsNumber() ? t.As<Napi::Number>().Int32Value() : 0;
+  std::string state = info[2].As<Napi::String>();
+  return Napi::String::New(info.Env(), skiff::runHook(kind.c_str(), spec, state));
+}
+
 // openPath(path) → an O_PATH fd, which the init keeps across pivot_root to reach the exec fifo.
 Napi::Value OpenPath(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>();
@@ -737,6 +757,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openPath", Napi::Function::New(env, OpenPath));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("openTree", Napi::Function::New(env, OpenTree));
+  exports.Set("runHook", Napi::Function::New(env, RunHook));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));

@@ -63,6 +63,8 @@ interface Binding {
   openDir(path: string): number;
   mkfifo(path: string, mode: number): void;
   openPath(path: string): number;
+  /** The hook runner skiff-init uses too (addon/common/hook-runner.h): "" or the failure. */
+  runHook(kind: string, hook: { path: string; args: string[]; env: string[]; timeout: number | null }, state: string): string;
   /** open_tree(OPEN_TREE_CLONE): a detached copy of the mount at path, for the init to attach. */
   openTree(path: string, recursive: boolean): number;
   /** Lazily unmounts the mount `mountId` at `path` (no symlink followed); false if it is not there. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "../common/hook-runner.h"
 #include "../common/proto.h"
 #include "report.h"
 
@@ -23,57 +24,19 @@ Json syncHooks(int sync) {
   return reply;
 }
 
-static std::string runOne(const char* kind, const Json& h, const std::string& state) {
-  const std::string& path = h.at("path").asString();
-  std::vector<char*> argv, envp;
-  for (auto& a : h.at("args").asArray()) argv.push_back(const_cast<char*>(a.str.c_str()));
-  if (argv.empty()) argv.push_back(const_cast<char*>(path.c_str()));
-  argv.push_back(nullptr);
-  for (auto& e : h.at("env").asArray()) envp.push_back(const_cast<char*>(e.str.c_str()));
-  envp.push_back(nullptr);
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0) return std::string(kind) + " hook " + path + ": pipe: " + errnoName(errno);
-  pid_t pid = fork();
-  if (pid < 0) return std::string(kind) + " hook " + path + ": fork: " + errnoName(errno);
-  if (pid == 0) {
-    dup2(p[0], 0);
-    execve(path.c_str(), argv.data(), envp.data());
-    std::string m = std::string(kind) + " hook " + path + ": " + errnoName(errno) + "\n";
-    (void)!write(2, m.data(), m.size());
-    _exit(127);
-  }
-  close(p[0]);
-  // A hook that exits without reading its stdin must not kill the init with SIGPIPE.
-  signal(SIGPIPE, SIG_IGN);
-  writeAll(p[1], state.data(), state.size());
-  close(p[1]);
-  signal(SIGPIPE, SIG_DFL);
-  const Json& limit = h.at("timeout");
-  int64_t timeout = limit.isNull() ? 0 : limit.asInt();
-  struct timespec start;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  int status = 0;
-  for (;;) {
-    pid_t r = waitpid(pid, &status, timeout > 0 ? WNOHANG : 0);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) return std::string(kind) + " hook " + path + ": wait: " + errnoName(errno);
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (timeout > 0 && now.tv_sec - start.tv_sec >= timeout) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return std::string(kind) + " hook " + path + " timed out after " + std::to_string(timeout) + " s";
-    }
-    usleep(5000);
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
-  if (WIFSIGNALED(status)) return std::string(kind) + " hook " + path + " failed: killed by signal " + std::to_string(WTERMSIG(status));
-  return std::string(kind) + " hook " + path + " failed: exit status " + std::to_string(WEXITSTATUS(status));
+static HookSpec specOf(const Json& h) {
+  HookSpec spec;
+  spec.path = h.at("path").asString();
+  for (auto& a : h.at("args").asArray()) spec.args.push_back(a.asString());
+  for (auto& e : h.at("env").asArray()) spec.env.push_back(e.asString());
+  const Json& t = h.at("timeout");
+  spec.timeoutSeconds = t.isNull() ? 0 : (int)t.asInt();
+  return spec;
 }
 
 std::string runHooks(const char* kind, const Json& hooks, const std::string& state) {
   for (auto& h : hooks.arr) {
-    std::string e = runOne(kind, h, state);
+    std::string e = runHook(kind, specOf(h), state);
     if (!e.empty()) return e;
   }
   return "";
