@@ -31,7 +31,9 @@
 #include <vector>
 
 #include "common/fd.h"
+#include "common/errno-text.h"
 #include "common/fdpass.h"
+#include "common/frames.h"
 #include "common/hook-runner.h"
 #include "common/json.h"
 #include "common/proto.h"
@@ -41,12 +43,7 @@ using skiff::UniqueFd;
 
 namespace {
 
-std::string errText(int err) {
-  const char* n = strerrorname_np(err);
-  std::string text = strerror(err);
-  for (auto& c : text) c = (char)tolower((unsigned char)c);
-  return std::string(n ? n : "errno " + std::to_string(err)) + " (" + text + ")";
-}
+std::string errText(int err) { return skiff::errnoText(err); }
 
 Napi::Error sysError(Napi::Env env, const std::string& step, const std::string& what, int err) {
   Napi::Error e = Napi::Error::New(env, what + ": " + errText(err));
@@ -138,15 +135,15 @@ struct SpawnArgs {
   std::vector<int> keepFds;
 };
 
-// spawn({initPath, plan, cloneFlags, cgroupFd, pidnsPath, uidMap, gidMap, cgroupProcs, keepFds,
-//        onCloned, onHooks, onSeccompFd})
-//   → pid, once skiff-init reported "ready"; throws with the init's message otherwise.
+// spawn({initPath, cloneFlags, cgroupFd, pidnsPath, uidMap, gidMap, cgroupProcs, keepFds})
+//   → {pid, sync}: the cloned child, in its namespaces and cgroups, its maps written, waiting for
+//   sendPlan. The TypeScript side then drives it one step at a time (src/container/launch.ts):
+//   sendPlan, nextEvent until "ready" (reply to "hooks"), commitInit; abandonInit on any failure.
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
   SpawnArgs a;
   a.initPath = o.Get("initPath").As<Napi::String>();
-  a.plan = o.Get("plan").As<Napi::String>();
   a.cloneFlags = (uint64_t)o.Get("cloneFlags").As<Napi::Number>().Int64Value();
   if (o.Has("cgroupFd") && o.Get("cgroupFd").IsNumber()) a.cgroupFd = o.Get("cgroupFd").As<Napi::Number>();
   if (o.Has("pidnsPath") && o.Get("pidnsPath").IsString()) a.pidnsPath = o.Get("pidnsPath").As<Napi::String>();
@@ -253,80 +250,92 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   std::string pidText = std::to_string(pid);
   for (auto& procs : a.cgroupProcs)
     if (!writeFile(procs, pidText, e)) throw abort("cgroup", "add the init to " + procs, e);
-  // The init exists but runs nothing of its own yet: the systemd driver moves it into its scope
-  // and writes the resources now, so it is confined before its first instruction.
-  if (o.Has("onCloned") && o.Get("onCloned").IsFunction()) {
-    try {
-      o.Get("onCloned").As<Napi::Function>().Call({Napi::Number::New(env, (double)pid)});
-    } catch (const Napi::Error&) {
-      kill((pid_t)pid, SIGKILL);
-      reap((pid_t)pid);
-      throw;
-    }
-  }
+  // The init exists but runs nothing of its own yet: the caller confines it (the systemd driver
+  // moves it into its scope) and then sends the plan with sendPlan.
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, (double)pid));
+  out.Set("sync", Napi::Number::New(env, parentEnd.release()));
+  return out;
+}
 
-  // If the init dies before reading everything, the reply below is EOF and its status says why.
-  const char* go = (a.cloneFlags & CLONE_NEWUSER) && !a.uidMap.empty() ? "u" : "g";
-  (void)(skiff::writeAll(parentEnd.get(), go, 1) && skiff::sendFrame(parentEnd.get(), a.plan));
+// sendPlan(sync, plan, userns): "go" for the cloned child (become root of a new user namespace
+// first when it has maps), then the plan. If the init dies before reading everything, nextEvent
+// reports its exit status.
+Napi::Value SendPlan(const Napi::CallbackInfo& info) {
+  int sync = info[0].As<Napi::Number>().Int32Value();
+  std::string plan = info[1].As<Napi::String>();
+  const char* go = info[2].As<Napi::Boolean>() ? "u" : "g";
+  (void)(skiff::writeAll(sync, go, 1) && skiff::sendFrame(sync, plan));
+  return info.Env().Undefined();
+}
 
-  Napi::Function onHooks, onSeccompFd;
-  if (o.Has("onHooks") && o.Get("onHooks").IsFunction()) onHooks = o.Get("onHooks").As<Napi::Function>();
-  if (o.Has("onSeccompFd") && o.Get("onSeccompFd").IsFunction()) onSeccompFd = o.Get("onSeccompFd").As<Napi::Function>();
-  std::string reply;
-  int r;
+// nextEvent(sync, pid) → the init's next frame as a value (frames.h): {type: "ready"},
+// {type: "hooks"}, {type: "warning", message}, {type: "seccomp-fd", fd}, or, once the init is gone
+// (reaped here), {type: "error", step, errno, message}.
+Napi::Value NextEvent(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sync = info[0].As<Napi::Number>().Int32Value();
+  pid_t pid = (pid_t)info[1].As<Napi::Number>().Int32Value();
+  Napi::Object ev = Napi::Object::New(env);
+  std::string body, perr;
   skiff::Json msg;
-  for (;;) {
-    reply.clear();
-    msg = skiff::Json();
-    r = skiff::recvFrame(parentEnd.get(), reply);
-    std::string perr;
-    if (r != 1 || !skiff::Json::parse(reply, msg, perr)) break;
-    const std::string& type = msg["type"].string();
-    if (type == "ready") {
-      // The init now waits for commitInit on this socket: until then it dies with skiff.
-      Napi::Object out = Napi::Object::New(env);
-      out.Set("pid", Napi::Number::New(env, (double)pid));
-      out.Set("sync", Napi::Number::New(env, parentEnd.release()));
-      return out;
-    }
-    if (type == "seccomp-fd") {
-      // The notify fd follows on one byte with SCM_RIGHTS; skiff hands it to the agent.
-      int nfd = skiff::recvWithFd(parentEnd.get(), nullptr, 1);
-      if (nfd < 0) throw abort("seccomp", "receive the seccomp notify fd", errno);
-      UniqueFd notifyFd(nfd);
-      try {
-        if (onSeccompFd.IsEmpty()) throw Napi::Error::New(env, "seccomp: a notify fd arrived but no listenerPath is set");
-        onSeccompFd.Call({Napi::Number::New(env, notifyFd.get()), Napi::Number::New(env, (double)pid)});
-      } catch (const Napi::Error&) {
-        kill((pid_t)pid, SIGKILL);
-        reap((pid_t)pid);
-        throw;
-      }
-      continue;
-    }
-    if (type != "hooks") break;
-    // The init is set up but not yet pivoted: the runtime-namespace hooks run now, in skiff.
-    std::string answer;
-    try {
-      if (onHooks.IsEmpty()) throw Napi::Error::New(env, "container init asked for hooks nobody runs");
-      answer = onHooks.Call({Napi::Number::New(env, (double)pid)}).As<Napi::String>();
-    } catch (const Napi::Error&) {
-      kill((pid_t)pid, SIGKILL);
-      reap((pid_t)pid);
-      throw;
-    }
-    if (!skiff::sendFrame(parentEnd.get(), answer)) break;
+  int r = skiff::recvFrame(sync, body);
+  bool parsed = r == 1 && skiff::Json::parse(body, msg, perr);
+  const std::string type = parsed ? msg["type"].string() : "";
+  if (type == skiff::frame::kReady || type == skiff::frame::kHooks) {
+    ev.Set("type", type);
+    return ev;
   }
+  if (type == skiff::frame::kWarning) {
+    ev.Set("type", type);
+    ev.Set("message", msg["message"].string());
+    return ev;
+  }
+  if (type == skiff::frame::kSeccompFd) {
+    int nfd = skiff::recvWithFd(sync, nullptr, 1);
+    if (nfd >= 0) {
+      ev.Set("type", type);
+      ev.Set("fd", nfd);
+      return ev;
+    }
+    kill(pid, SIGKILL);
+  }
+  // An error frame, EOF or garbage: the init is exiting (or made to); reap it and say why.
   int status = 0;
-  while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {
+  if (type != skiff::frame::kError) kill(pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (r == 1 && msg["type"].string() == "error") {
-    Napi::Error ex = Napi::Error::New(env, msg["message"].string());
-    ex.Set("step", Napi::String::New(env, msg["step"].string()));
-    ex.Set("errno", Napi::Number::New(env, (double)msg["errno"].integer()));
-    throw ex;
+  ev.Set("type", skiff::frame::kError);
+  if (type == skiff::frame::kError) {
+    ev.Set("step", msg["step"].string());
+    ev.Set("errno", (double)msg["errno"].integer());
+    ev.Set("message", msg["message"].string());
+  } else {
+    ev.Set("step", "init");
+    ev.Set("errno", 0);
+    ev.Set("message", type == skiff::frame::kSeccompFd ? "receive the seccomp notify fd: " + skiff::errnoText(errno)
+                      : parsed && !type.empty()       ? "container init sent an unknown frame \"" + type + "\""
+                                                      : "container init " + describeStatus(status) + " before it was ready");
   }
-  throw Napi::Error::New(env, "container init " + describeStatus(status) + " before it was ready");
+  return ev;
+}
+
+// reply(sync, frame): skiff's answer to a "hooks" frame.
+Napi::Value Reply(const Napi::CallbackInfo& info) {
+  int sync = info[0].As<Napi::Number>().Int32Value();
+  std::string body = info[1].As<Napi::String>();
+  if (!skiff::sendFrame(sync, body)) throw sysError(info.Env(), "hooks", "answer the container init", errno);
+  return info.Env().Undefined();
+}
+
+// abandonInit(sync, pid): a launch given up before the handover: kill and reap the init, close sync.
+Napi::Value AbandonInit(const Napi::CallbackInfo& info) {
+  int sync = info[0].As<Napi::Number>().Int32Value();
+  pid_t pid = (pid_t)info[1].As<Napi::Number>().Int32Value();
+  kill(pid, SIGKILL);
+  reap(pid);
+  close(sync);
+  return info.Env().Undefined();
 }
 
 // commitInit(sync): hands a ready init over once skiff has recorded it (state, pid file). The
@@ -747,6 +756,10 @@ Napi::Value SendFdTo(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("sendPlan", Napi::Function::New(env, SendPlan));
+  exports.Set("nextEvent", Napi::Function::New(env, NextEvent));
+  exports.Set("reply", Napi::Function::New(env, Reply));
+  exports.Set("abandonInit", Napi::Function::New(env, AbandonInit));
   exports.Set("startFifo", Napi::Function::New(env, StartFifo));
   exports.Set("commitInit", Napi::Function::New(env, CommitInit));
   exports.Set("flock", Napi::Function::New(env, Flock));

@@ -7,6 +7,8 @@
 // as runc does, so the init is in its scope before it runs.
 #include "systemd.h"
 
+#include "common/errno-text.h"
+
 #include <dlfcn.h>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
@@ -102,11 +104,6 @@ SdBus& sd() {
   return s;
 }
 
-std::string errnoText(int r) {
-  int e = r < 0 ? -r : r;
-  const char* n = strerrorname_np(e);
-  return std::string(n ? n : "errno " + std::to_string(e)) + " (" + strerror(e) + ")";
-}
 
 Napi::Error sdError(Napi::Env env, const std::string& what, const sd_bus_error* be, int r) {
   std::string text = what + ": ";
@@ -115,7 +112,7 @@ Napi::Error sdError(Napi::Env env, const std::string& what, const sd_bus_error* 
     code = be->name;
     text += std::string(be->name) + (be->message ? std::string(": ") + be->message : "");
   } else {
-    text += errnoText(r);
+    text += skiff::errnoText(r);
   }
   Napi::Error e = Napi::Error::New(env, text);
   e.Set("step", Napi::String::New(env, "systemd"));

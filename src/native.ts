@@ -4,8 +4,6 @@ import { addonPath } from './paths';
 
 export interface SpawnRequest {
   initPath: string;
-  /** The launch plan for skiff-init, as JSON. */
-  plan: string;
   /** CLONE_NEW* flags for the namespaces made by clone3 itself. */
   cloneFlags: number;
   /** A cgroup2 directory fd: the init is born in it (CLONE_INTO_CGROUP). */
@@ -18,13 +16,16 @@ export interface SpawnRequest {
   cgroupProcs?: string[];
   /** fds that must survive into skiff-init (exec fifo, console socket, preserved fds). */
   keepFds?: number[];
-  /** Called (synchronously) right after the clone, before the init runs anything (systemd scopes). */
-  onCloned?: (pid: number) => void;
-  /** Called (synchronously) when the init waits for the runtime-namespace hooks; returns the reply frame. */
-  onHooks?: (pid: number) => string;
-  /** Called (synchronously) with the seccomp notify fd when the filter has SCMP_ACT_NOTIFY rules. */
-  onSeccompFd?: (fd: number, pid: number) => void;
 }
+
+/** What skiff-init says next on the sync socket (addon/common/frames.h; src/linux/frames.ts). */
+export type InitEvent =
+  | { type: 'ready' }
+  | { type: 'hooks' }
+  | { type: 'warning'; message: string }
+  | { type: 'seccomp-fd'; fd: number }
+  /** The init is gone (reaped): its error frame, or why it died. */
+  | { type: 'error'; step: string; errno: number; message: string };
 
 /** [name, D-Bus signature, value] of a unit property. */
 export type SystemdProperty = [string, string, unknown];
@@ -47,11 +48,20 @@ export interface WaitStatus { code: number | null; signal: number | null }
 
 interface Binding {
   /**
-   * Clones and starts skiff-init; returns once it is ready, with the sync socket on which it
-   * waits to be handed over. Until `commitInit(sync)` the init dies with skiff (or when sync is
-   * closed): a process nobody recorded never outlives a killed create or exec.
+   * Clones skiff-init's child into its namespaces and cgroups (maps written); it waits for
+   * sendPlan. Until `commitInit(sync)` the init dies with skiff (or when sync is closed): a
+   * process nobody recorded never outlives a killed create or exec. src/container/launch.ts
+   * drives the rest.
    */
   spawn(req: SpawnRequest): { pid: number; sync: number };
+  /** "go" (as root of a new user namespace when `userns`) and the launch plan. */
+  sendPlan(sync: number, plan: string, userns: boolean): void;
+  /** Blocks for the init's next frame; an "error" event means the init is gone and reaped. */
+  nextEvent(sync: number, pid: number): InitEvent;
+  /** skiff's answer to a "hooks" event. */
+  reply(sync: number, frame: string): void;
+  /** Gives up a launch before the handover: kills and reaps the init, closes sync. */
+  abandonInit(sync: number, pid: number): void;
   /** Hands a ready init over (after its state and pid file are written); closes sync. */
   commitInit(sync: number): void;
   /** An exclusive flock(2) on an open fd; false when `wait` is false and the lock is held elsewhere. */

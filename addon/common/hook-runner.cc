@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "errno-text.h"
 #include "fd.h"
 
 namespace skiff {
@@ -19,11 +20,6 @@ namespace {
 
 constexpr size_t kKeepOutput = 64 * 1024;
 
-std::string lowerStrerror(int err) {
-  std::string text = strerror(err);
-  for (auto& c : text) c = (char)tolower((unsigned char)c);
-  return text;
-}
 
 std::string lastLine(const std::string& s) {
   size_t end = s.find_last_not_of(" \t\r\n");
@@ -58,11 +54,11 @@ bool drain(int fd, std::string& into) {
 std::string runHook(const char* kind, const HookSpec& h, const std::string& state) {
   const std::string who = std::string(kind) + " hook " + h.path;
   int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) < 0) return who + ": pipe: " + lowerStrerror(errno);
+  if (pipe2(in, O_CLOEXEC) < 0) return who + ": pipe: " + errnoWords(errno);
   UniqueFd inR(in[0]), inW(in[1]);
-  if (pipe2(out, O_CLOEXEC) < 0) return who + ": pipe: " + lowerStrerror(errno);
+  if (pipe2(out, O_CLOEXEC) < 0) return who + ": pipe: " + errnoWords(errno);
   UniqueFd outR(out[0]), outW(out[1]);
-  if (pipe2(err, O_CLOEXEC) < 0) return who + ": pipe: " + lowerStrerror(errno);
+  if (pipe2(err, O_CLOEXEC) < 0) return who + ": pipe: " + errnoWords(errno);
   UniqueFd errR(err[0]), errW(err[1]);
 
   std::vector<char*> argv, envp;
@@ -90,7 +86,7 @@ std::string runHook(const char* kind, const HookSpec& h, const std::string& stat
   int rc = posix_spawn(&pid, h.path.c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return who + ": " + lowerStrerror(rc);
+  if (rc != 0) return who + ": " + errnoWords(rc);
   inR.reset();
   outW.reset();
   errW.reset();

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "../common/fdpass.h"
+#include "../common/frames.h"
+#include "../common/errno-text.h"
 #include "../common/json.h"
 #include "../common/proto.h"
 
@@ -16,14 +18,7 @@ int gReportFd = -1;
 void setReportFd(int fd) { gReportFd = fd; }
 int reportFd() { return gReportFd; }
 
-std::string errnoName(int err) {
-  const char* n = strerrorname_np(err);
-  std::string s = n ? n : ("errno " + std::to_string(err));
-  // Callers (podman, CRI-O) match on strerror's words, e.g. "no such file or directory".
-  std::string text = strerror(err);
-  for (auto& c : text) c = (char)tolower((unsigned char)c);
-  return s + " (" + text + ")";
-}
+std::string errnoName(int err) { return errnoText(err); }
 
 // Config values end up in messages (paths, hostnames); a 1 MB value must not make a 1 MB error.
 static std::string clip(const std::string& s) {
@@ -37,7 +32,7 @@ static void send(const std::string& body) {
 
 void failMsg(const char* step, const std::string& full) {
   std::string message = clip(full);
-  send("{\"type\":\"error\",\"step\":" + jsonQuote(step) + ",\"errno\":0,\"message\":" + jsonQuote(message) + "}");
+  send(std::string("{\"type\":\"") + frame::kError + "\",\"step\":" + jsonQuote(step) + ",\"errno\":0,\"message\":" + jsonQuote(message) + "}");
   if (gReportFd < 0) {
     std::string line = "skiff-init: " + message + "\n";
     (void)!write(2, line.data(), line.size());
@@ -47,7 +42,7 @@ void failMsg(const char* step, const std::string& full) {
 
 void fail(const char* step, const std::string& what, int err) {
   std::string message = clip(what) + ": " + errnoName(err);
-  send("{\"type\":\"error\",\"step\":" + jsonQuote(step) + ",\"errno\":" + std::to_string(err) +
+  send(std::string("{\"type\":\"") + frame::kError + "\",\"step\":" + jsonQuote(step) + ",\"errno\":" + std::to_string(err) +
        ",\"message\":" + jsonQuote(message) + "}");
   if (gReportFd < 0) {
     std::string line = "skiff-init: " + message + "\n";
@@ -56,10 +51,14 @@ void fail(const char* step, const std::string& what, int err) {
   _exit(1);
 }
 
-void sendReady() { send("{\"type\":\"ready\"}"); }
+void sendReady() { send(std::string("{\"type\":\"") + frame::kReady + "\"}"); }
+
+void sendWarning(const std::string& message) {
+  send(std::string("{\"type\":\"") + frame::kWarning + "\",\"message\":" + jsonQuote(clip(message)) + "}");
+}
 
 void sendSeccompFd(int fd) {
-  send("{\"type\":\"seccomp-fd\"}");
+  send(std::string("{\"type\":\"") + frame::kSeccompFd + "\"}");
   // The fd rides on one byte of its own, read by the parent with recvmsg.
   if (!sendWithFd(gReportFd, "s", 1, fd)) fail("seccomp", "send the seccomp notify fd to skiff", errno);
   close(fd);

@@ -12,6 +12,8 @@ std::string errnoName(int err);
 [[noreturn]] void fail(const char* step, const std::string& what, int err);
 [[noreturn]] void failMsg(const char* step, const std::string& message);
 void sendReady();
+// Something the user should know that does not stop the container (skiff logs it as a warning).
+void sendWarning(const std::string& message);
 void sendSeccompFd(int fd);
 
 }  // namespace skiff

@@ -322,7 +322,12 @@ void finishRootfs(const Json& plan) {
       const std::string& path = p.string();
       UniqueFd fd(openInRoot(root.get(), path, O_PATH, true));
       if (!fd.ok()) {
-        if (errno == ENOENT || errno == ELOOP) continue;
+        if (errno == ENOENT) continue;
+        // The image put a symlink there: masking what it points to is not what was asked.
+        if (errno == ELOOP) {
+          sendWarning("linux.maskedPaths: " + path + " is a symlink in the container: not masked");
+          continue;
+        }
         fail("mask", "open " + path, errno);
       }
       if (fstat(fd.get(), &st) < 0) fail("mask", "stat " + path, errno);
@@ -338,7 +343,11 @@ void finishRootfs(const Json& plan) {
     const std::string& path = p.string();
     UniqueFd fd(openInRoot(root.get(), path, O_PATH, true));
     if (!fd.ok()) {
-      if (errno == ENOENT || errno == ELOOP) continue;
+      if (errno == ENOENT) continue;
+      if (errno == ELOOP) {
+        sendWarning("linux.readonlyPaths: " + path + " is a symlink in the container: not made read-only");
+        continue;
+      }
       fail("readonly", "open " + path, errno);
     }
     if (mount(fdPath(fd.get()).c_str(), fdPath(fd.get()).c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)

@@ -3,8 +3,10 @@
 // `unified`). The translation itself is pure (resources-v1.ts, resources-v2.ts); this file only
 // reads what the translation needs from the live cgroup and does the writes, in order.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { errnoText } from '../errno';
 import { SkiffError } from '../errors';
 import { log } from '../log';
 import type { DeviceCgroupRule, Resources } from '../spec/types';
@@ -18,17 +20,9 @@ export interface ApplyOptions {
   update?: boolean;
 }
 
-/** The kernel's words for the errno codes cgroup writes return. */
-const ERRNO_TEXT: Record<string, string> = {
-  EINVAL: 'invalid argument', EBUSY: 'device or resource busy', ENOENT: 'no such file or directory',
-  EPERM: 'operation not permitted', EACCES: 'permission denied', ENOSPC: 'no space left on device',
-  ERANGE: 'numerical result out of range', EOPNOTSUPP: 'operation not supported', ENODEV: 'no such device',
-  ENOTSUP: 'operation not supported', EIO: 'input/output error',
-};
-
 export class CgroupWriteError extends SkiffError {
   constructor(readonly file: string, readonly value: string, readonly code: string) {
-    super(`write ${file} (${JSON.stringify(value)}): ${code} (${ERRNO_TEXT[code] ?? code.toLowerCase()})`);
+    super(`write ${file} (${JSON.stringify(value)}): ${errnoText(code)}`, { step: 'cgroup', path: file, errno: (os.constants.errno as Record<string, number>)[code] });
   }
 }
 

@@ -1,6 +1,7 @@
 // linux.resources → cgroup v1 file writes, in the order runc's cgroupfs driver writes them.
 // Pure: no file is read here; what depends on the cgroup's current state (the memory limit in
 // force, for the order of memory and memory+swap) comes in through the options.
+import { SkiffError } from '../errors';
 import type { DeviceCgroupRule, Resources } from '../spec/types';
 
 export interface CgroupWrite {
@@ -23,7 +24,12 @@ export interface V1Options {
   devices?: boolean;
 }
 
-export class ResourceError extends Error {}
+/** linux.resources that cannot be translated for this host (pure: no cgroup was touched). */
+export class ResourceError extends SkiffError {
+  constructor(message: string) {
+    super(message, { step: 'cgroup' });
+  }
+}
 
 const num = (n: number | bigint): string => String(n);
 

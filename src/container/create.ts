@@ -9,7 +9,7 @@ import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { effectiveDeviceRules } from '../cgroups/resources-v1';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
 import { startScope, stopScope } from '../cgroups/systemd-scope';
-import { SkiffError, messageOf } from '../errors';
+import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
 import { runtimeBoundingSet } from '../linux/own-capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
@@ -18,9 +18,12 @@ import { MS } from '../linux/mount-options';
 import { serializePlan } from '../linux/launch-plan';
 import { buildPlan, unsupportedFields } from '../linux/plan';
 import { runHooks } from './hooks';
+import { launchInit } from './launch';
+import { FRAME } from '../linux/frames';
+import { CLONE } from '../linux/namespaces';
 import { ociState } from '../state/status';
 import { log, timing } from '../log';
-import { native, type NativeError } from '../native';
+import { native } from '../native';
 import { initPath } from '../paths';
 import type { Spec } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
@@ -214,37 +217,41 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     const keepFds = [fifoFd, ...(consoleFd >= 0 ? [consoleFd] : [])];
     for (const m of plan.init.mounts) if (m.sourceFd !== undefined) keepFds.push(m.sourceFd);
     for (let fd = 3; fd < 3 + preserve; fd++) keepFds.push(fd);
-    const spawned = n.spawn({
-      initPath: initPath(),
-      plan: serializePlan(plan.init),
-      cloneFlags: plan.namespaces.cloneFlags,
-      cgroupFd,
-      pidnsPath: plan.namespaces.pidnsPath,
-      uidMap: plan.uidMap,
-      gidMap: plan.gidMap,
-      cgroupProcs: v1ProcsFiles(cgroup, true),
-      keepFds,
-      onCloned: systemd
-        ? (pid) => {
-            const paths = cgroup!;
-            startScope(paths, { id, pid, resources, deviceRules: effectiveDeviceRules(resources) });
+    const spawned = launchInit(
+      {
+        initPath: initPath(),
+        cloneFlags: plan.namespaces.cloneFlags,
+        cgroupFd,
+        pidnsPath: plan.namespaces.pidnsPath,
+        uidMap: plan.uidMap,
+        gidMap: plan.gidMap,
+        cgroupProcs: v1ProcsFiles(cgroup, true),
+        keepFds,
+      },
+      serializePlan(plan.init),
+      (plan.namespaces.cloneFlags & CLONE.NEWUSER) !== 0 && !!plan.uidMap,
+      {
+        cloned: (pid) => {
+          if (systemd) {
+            startScope(cgroup!, { id, pid, resources, deviceRules: effectiveDeviceRules(resources) });
             scopeStarted = true;
             timing('systemd scope started');
-            applyAll(paths);
-            faultPoint('cloned');
+            applyAll(cgroup!);
           }
-        : () => faultPoint('cloned'),
-      onSeccompFd: seccompFdSender(spec.linux?.seccomp, (pid) => ociState({ ...state, pid }, 'creating')),
-      onHooks: (pid) => {
-        const creating = ociState({ ...state, pid }, 'creating');
-        faultPoint('hooks');
-        for (const kind of ['prestart', 'createRuntime'] as const) {
-          const failed = runHooks(kind, spec.hooks?.[kind], creating);
-          if (failed) throw new SkiffError(failed);
-        }
-        return JSON.stringify({ type: 'continue', state: JSON.stringify(creating), startState: JSON.stringify(ociState({ ...state, pid }, 'running')) });
+          faultPoint('cloned');
+        },
+        seccompFd: seccompFdSender(spec.linux?.seccomp, (pid) => ociState({ ...state, pid }, 'creating')),
+        hooks: (pid) => {
+          const creating = ociState({ ...state, pid }, 'creating');
+          faultPoint('hooks');
+          for (const kind of ['prestart', 'createRuntime'] as const) {
+            const failed = runHooks(kind, spec.hooks?.[kind], creating);
+            if (failed) throw new SkiffError(failed, { step: 'hooks' });
+          }
+          return JSON.stringify({ type: FRAME.continue, state: JSON.stringify(creating), startState: JSON.stringify(ociState({ ...state, pid }, 'running')) });
+        },
       },
-    });
+    );
     sync = spawned.sync;
     const pid = spawned.pid;
     timing('container init ready');
@@ -280,9 +287,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     if (cgroup) void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
     if (state.hostMounts) for (const p of undoHostMounts(rootfs, state.hostMounts.before, native().unmount)) log('warning', p);
     store.remove(id, lock);
-    const e = err as NativeError;
-    if (err instanceof SkiffError) throw err;
-    throw new SkiffError(e.step ? messageOf(err) : `create ${id}: ${messageOf(err)}`);
+    throw SkiffError.from(err, `create ${id}`);
   } finally {
     if (sync >= 0) native().closeFd(sync);
     for (const fd of fds) native().closeFd(fd);

@@ -16,7 +16,8 @@ import { seccompFdSender } from '../linux/seccomp-agent';
 import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
 import { serializePlan } from '../linux/launch-plan';
 import { buildExecPlan, planProcess } from '../linux/plan';
-import { native, type NativeError } from '../native';
+import { launchInit } from './launch';
+import { native } from '../native';
 import { initPath } from '../paths';
 import type { NamespaceType, Process } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
@@ -197,16 +198,19 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     const ns = namespacesToJoin(s.pid);
     const keepFds = consoleFd >= 0 ? [consoleFd] : [];
     for (let fd = 3; fd < 3 + o.preserveFds; fd++) keepFds.push(fd);
-    const spawned = n.spawn({
-      initPath: initPath(),
-      plan: serializePlan(buildExecPlan({ join: ns.join, root: ns.root ?? null, process: planned, seccomp: s.seccomp, fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } })),
-      cloneFlags: 0,
-      cgroupFd,
-      pidnsPath: ns.pidns,
-      cgroupProcs: v1ProcsFiles(s.cgroup).filter((f) => fs.existsSync(f)),
-      keepFds,
-      onSeccompFd: seccompFdSender(s.seccomp, () => ociState(s, 'running')),
-    });
+    const spawned = launchInit(
+      {
+        initPath: initPath(),
+        cloneFlags: 0,
+        cgroupFd,
+        pidnsPath: ns.pidns,
+        cgroupProcs: v1ProcsFiles(s.cgroup).filter((f) => fs.existsSync(f)),
+        keepFds,
+      },
+      serializePlan(buildExecPlan({ join: ns.join, root: ns.root ?? null, process: planned, seccomp: s.seccomp, fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } })),
+      false,
+      { seccompFd: seccompFdSender(s.seccomp, () => ociState(s, 'running')) },
+    );
     const pid = spawned.pid;
     faultPoint('exec-ready');
     // Handed over only once it is recorded: an exec killed (or failing) before this takes the
@@ -238,8 +242,8 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
   } catch (err) {
     relay?.abandon();
     if (err instanceof SkiffError) throw err;
-    const e = err as NativeError;
-    throw fail(e.step ? `exec failed: ${messageOf(err)}` : messageOf(err));
+    const e = SkiffError.from(err);
+    throw new SkiffError(e.step ? `exec failed: ${e.message}` : e.message, { step: e.step, errno: e.errno, exitCode: EXEC_FAILED });
   } finally {
     for (const fd of fds) n.closeFd(fd);
   }

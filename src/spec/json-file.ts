@@ -2,6 +2,8 @@
 
 import * as fs from 'node:fs';
 
+import { errnoWords } from '../errno';
+import { SkiffError } from '../errors';
 import { unsafeIntegers } from './exact-integers';
 
 const EXACT = Symbol('exact integers');
@@ -13,11 +15,11 @@ export function exactIntegersOf(doc: unknown): Map<string, bigint> {
 }
 
 /** Thrown for unreadable or invalid spec documents. `message` is `problems` joined by newlines. */
-export class SpecError extends Error {
+export class SpecError extends SkiffError {
   readonly problems: string[];
 
   constructor(problems: string[]) {
-    super(problems.join('\n'));
+    super(problems.join('\n'), { step: 'config' });
     this.name = 'SpecError';
     this.problems = problems;
   }
@@ -29,21 +31,9 @@ export const MAX_JSON_FILE_BYTES = 16 * 1024 * 1024;
 /** Refuse documents nested deeper than this (no spec document goes beyond ~8 levels). */
 export const MAX_JSON_DEPTH = 200;
 
-const errnoText: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'not a directory',
-  ELOOP: 'too many levels of symbolic links',
-  ENAMETOOLONG: 'file name too long',
-  EMFILE: 'too many open files',
-  EIO: 'input/output error',
-};
-
 function describeErrno(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string') return errnoText[e.code] ?? `${e.code.toLowerCase()}`;
+  if (e && typeof e.code === 'string') return errnoWords(e.code);
   return String(err);
 }
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { ROOT, cleanupAll, tempDir } from '../helpers/skiff';
+import { ROOT, assertGone, cleanupAll, makeBundle, skiff, tempDir } from '../helpers/skiff';
 
 const INIT = path.join(ROOT, 'build/Release/skiff-init');
 
@@ -70,5 +70,23 @@ describe('skiff-init reads the launch plan strictly', () => {
   test('malformed JSON and a missing mode', () => {
     assert.match(initError('{"mode": ').error?.message, /^malformed launch plan: /);
     assert.equal(initError({ join: [] }).error?.message, 'launch plan: mode is missing');
+  });
+});
+
+describe("skiff-init's warnings", () => {
+  test('a masked or read-only path that is a symlink in the container: a warning from the init, and the container runs', () => {
+    const data = tempDir('skiff-warn-');
+    fs.symlinkSync('/etc', path.join(data, 'link'));
+    const b = makeBundle((c) => {
+      c.mounts.push({ destination: '/data', type: 'bind', source: data, options: ['rbind', 'ro'] });
+      c.linux.maskedPaths = ['/data/link'];
+      c.linux.readonlyPaths = ['/data/link'];
+      c.process.args = ['/bin/true'];
+    });
+    const r = skiff(['run', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning.*linux\.maskedPaths: \/data\/link is a symlink in the container: not masked/);
+    assert.match(r.stderr, /warning.*linux\.readonlyPaths: \/data\/link is a symlink in the container: not made read-only/);
+    assert.deepEqual(assertGone(b), []);
   });
 });
