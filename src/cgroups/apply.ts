@@ -131,14 +131,12 @@ function checkBeforeUpdate(r: Resources, usageFile: string): void {
   if (m.limit && m.limit > 0 && m.limit <= usage) throw new SkiffError(`rejecting memory limit ${m.limit} <= usage ${usage}`);
 }
 
-function warnIgnored(r: Resources, paths: CgroupPaths): void {
-  const mode = paths.mode;
+function warnIgnored(r: Resources, version: 'v1' | 'v2', memoryDir: string | undefined): void {
   if (r.memory?.kernel) log('warning', 'linux.resources.memory.kernel is ignored (kernel memory limits are deprecated by the kernel)');
-  const mem = v1Dir(paths, 'memory');
-  const tcpFile = mem ? path.join(mem, 'memory.kmem.tcp.limit_in_bytes') : undefined;
-  if (r.memory?.kernelTCP && (mode === 'unified' || !tcpFile || !fs.existsSync(tcpFile)))
+  const tcpFile = memoryDir ? path.join(memoryDir, 'memory.kmem.tcp.limit_in_bytes') : undefined;
+  if (r.memory?.kernelTCP && (version === 'v2' || !tcpFile || !fs.existsSync(tcpFile)))
     log('warning', 'linux.resources.memory.kernelTCP is ignored: this kernel has no memory.kmem.tcp.limit_in_bytes');
-  if (mode === 'unified') {
+  if (version === 'v2') {
     if (r.memory?.swappiness !== undefined && r.memory.swappiness !== -1) log('warning', 'linux.resources.memory.swappiness is ignored on cgroup v2');
     if (r.memory?.disableOOMKiller) log('warning', 'linux.resources.memory.disableOOMKiller is ignored on cgroup v2');
   }
@@ -153,22 +151,30 @@ function attachDeviceRules(dir: string, rules: DeviceCgroupRule[]): void {
 }
 
 /**
- * Applies linux.resources to the container's cgroups. On create (not `update`) the v1 device rules
+ * cgroup2 (unified hosts): linux.resources into the container's directory. On create (not
+ * `update`) the controllers are enabled and the device rules attached, even without resources.
+ */
+export function applyV2(dir: string, resources: Resources | undefined, opts: ApplyOptions = {}): void {
+  const r = resources ?? {};
+  translated(() => {
+    warnIgnored(r, 'v2', undefined);
+    if (!opts.update) enableControllers(dir);
+    if (!opts.update) attachDeviceRules(dir, effectiveDeviceRules(resources));
+    checkBeforeUpdate(r, path.join(dir, 'memory.current'));
+    applyWrites(v2Writes(r), () => ({ dir, where: 'v2' }));
+  });
+}
+
+/**
+ * cgroup v1 (legacy and hybrid hosts): linux.resources into the v1 hierarchies, the keys of
+ * `unified` into the cgroup2 directory of a hybrid host. On create (not `update`) the device rules
  * are always written (the config's, then runc's defaults), even without resources.
  */
-export function applyResources(paths: CgroupPaths, resources: Resources | undefined, opts: ApplyOptions = {}): void {
+export function applyV1(paths: CgroupPaths, resources: Resources | undefined, opts: ApplyOptions = {}): void {
   const r = resources ?? {};
-  try {
-    warnIgnored(r, paths);
-    if (paths.mode === 'unified') {
-      const dir = paths.unified!;
-      if (!opts.update) enableControllers(dir);
-      if (!opts.update) attachDeviceRules(dir, effectiveDeviceRules(resources));
-      checkBeforeUpdate(r, path.join(dir, 'memory.current'));
-      applyWrites(v2Writes(r), () => ({ dir, where: 'v2' }));
-      return;
-    }
+  translated(() => {
     const memDir = v1Dir(paths, 'memory');
+    warnIgnored(r, 'v1', memDir);
     if (memDir) checkBeforeUpdate(r, path.join(memDir, 'memory.usage_in_bytes'));
     let currentMemoryLimit: bigint | undefined;
     if (opts.update && memDir) {
@@ -185,6 +191,12 @@ export function applyResources(paths: CgroupPaths, resources: Resources | undefi
     });
     // Hybrid: the keys of `unified` go to the cgroup2 directory, which holds only the controllers v1 left to it.
     applyWrites(unified, () => ({ dir: paths.unified!, where: 'v2' }));
+  });
+}
+
+function translated(f: () => void): void {
+  try {
+    f();
   } catch (err) {
     if (err instanceof ResourceError) throw new SkiffError(err.message);
     throw err;

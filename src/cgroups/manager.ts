@@ -131,14 +131,6 @@ export function v1ProcsFiles(p: CgroupPaths, bySkiffOnly = false): string[] {
   return Object.values(p.v1).filter((d) => !bySystemd.has(d)).map((d) => path.join(d, 'cgroup.procs'));
 }
 
-/** Pids in the container's cgroup (the cgroup2 view when there is one, else a v1 hierarchy). */
-export function cgroupPids(p: CgroupPaths): number[] {
-  const dirs = p.mode === 'unified' && p.unified ? [p.unified] : [p.v1['pids'] ?? p.v1['freezer'] ?? p.v1['memory'] ?? Object.values(p.v1)[0]!];
-  const pids = new Set<number>();
-  for (const dir of dirs) collectPids(dir, pids);
-  return [...pids];
-}
-
 /**
  * Pids in any of the container's cgroups, in every hierarchy: a create killed while it was adding
  * the init to the v1 hierarchies one by one leaves it in only some of them.
@@ -149,7 +141,8 @@ export function everyCgroupPid(p: CgroupPaths): number[] {
   return [...pids];
 }
 
-function collectPids(dir: string, out: Set<number>): void {
+/** The pids in dir and every cgroup below it. */
+export function collectPids(dir: string, out: Set<number>): void {
   let entries: fs.Dirent[];
   try {
     for (const l of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (l) out.add(Number(l));
@@ -204,14 +197,6 @@ function removeTree(dir: string): void {
   }
   for (const e of entries) if (e.isDirectory()) removeTree(path.join(dir, e.name));
   fs.rmdirSync(dir);
-}
-
-/** Freezer state: v2 cgroup.freeze, else the v1 freezer hierarchy. */
-export function isFrozen(p: CgroupPaths): boolean {
-  if (p.mode === 'unified' && p.unified) return readTrim(path.join(p.unified, 'cgroup.freeze')) === '1';
-  const fz = p.v1['freezer'];
-  if (fz) return readTrim(path.join(fz, 'freezer.state')) === 'FROZEN';
-  return false;
 }
 
 /**

@@ -128,7 +128,7 @@ function cpusetStats(dir: string | undefined, prefix: string): Record<string, un
   return out;
 }
 
-function statsV1(p: CgroupPaths): Stats {
+export function statsV1(p: CgroupPaths): Stats {
   const cpuacct = v1Dir(p, 'cpuacct');
   const cpu = v1Dir(p, 'cpu');
   const mem = v1Dir(p, 'memory');
@@ -178,7 +178,7 @@ function pidsLimit(dir: string | undefined): N {
   return t && /^\d+$/.test(t) ? BigInt(t) : 0n;
 }
 
-function statsV2(dir: string): Stats {
+export function statsV2(dir: string): Stats {
   const cpu = keyValues(read(dir, 'cpu.stat'));
   const raw = keyValues(read(dir, 'memory.stat'));
   const events = keyValues(read(dir, 'memory.events'));
@@ -235,15 +235,14 @@ function statsV2(dir: string): Stats {
   };
 }
 
-export function collectStats(p: CgroupPaths): Stats {
-  if (p.mode === 'unified' && p.unified) return statsV2(p.unified);
-  return statsV1(p);
+/** OOM kills so far, v1: memory.oom_control's oom_kill (kernel ≥ 4.13). */
+export function oomKillsV1(memoryDir: string | undefined): N {
+  return keyValues(read(memoryDir, 'memory.oom_control'))['oom_kill'] ?? 0n;
 }
 
-/** OOM kills so far: v1 memory.oom_control's oom_kill (kernel ≥ 4.13), v2 memory.events' oom_kill. */
-export function oomKillCount(p: CgroupPaths): N {
-  if (p.mode === 'unified' && p.unified) return keyValues(read(p.unified, 'memory.events'))['oom_kill'] ?? 0n;
-  return keyValues(read(v1Dir(p, 'memory'), 'memory.oom_control'))['oom_kill'] ?? 0n;
+/** OOM kills so far, v2: memory.events' oom_kill. */
+export function oomKillsV2(dir: string): N {
+  return keyValues(read(dir, 'memory.events'))['oom_kill'] ?? 0n;
 }
 
 /** JSON with bigints as plain numbers (Go's uint64 encoding). */

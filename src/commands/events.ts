@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
-import { collectStats, oomKillCount, toJson } from '../cgroups/stats';
+import { cgroupDriver } from '../cgroups/driver';
+import { toJson } from '../cgroups/stats';
 import { scopeResult } from '../cgroups/systemd-scope';
 import { currentStatus } from '../container/lifecycle';
 import { SkiffError } from '../errors';
@@ -45,12 +45,13 @@ export async function events(g: Globals, id: string, opts: { stats?: boolean; in
   const store = g.store();
   const s = store.read(id);
   if (currentStatus(store, s) === 'stopped') throw new SkiffError(`container with id ${id} is not running`);
-  const stats = (): string => toJson({ type: 'stats', id, data: collectStats(s.cgroup) });
+  const cg = cgroupDriver(s.cgroup);
+  const stats = (): string => toJson({ type: 'stats', id, data: cg.stats() });
   if (opts.stats) {
     emit(stats());
     return;
   }
-  let ooms = oomKillCount(s.cgroup);
+  let ooms = cg.oomKills();
   await new Promise<void>((resolve) => {
     const poll = Math.min(interval, 100);
     let nextStats = Date.now() + interval;
@@ -66,10 +67,10 @@ export async function events(g: Globals, id: string, opts: { stats?: boolean; in
     process.on('SIGTERM', stop);
     // cgroup v2 notifies memory.events changes (inotify): an OOM kill is read at once, before the
     // victim's exit can empty a systemd scope (which systemd then removes, counter and all).
-    const watched = s.cgroup.mode === 'unified' && s.cgroup.unified ? path.join(s.cgroup.unified, 'memory.events') : undefined;
+    const watched = cg.oomEventsFile();
     let watcher: fs.FSWatcher | undefined;
     const checkOom = (): void => {
-      const now = oomKillCount(s.cgroup);
+      const now = cg.oomKills();
       for (; ooms < now; ooms++) emit(toJson({ type: 'oom', id }));
     };
     if (watched) {

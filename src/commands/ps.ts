@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
-import { cgroupPids } from '../cgroups/manager';
+import { cgroupDriver } from '../cgroups/driver';
 import { SkiffError } from '../errors';
 import type { Globals } from '../globals';
 
@@ -13,7 +13,7 @@ export function ps(g: Globals, id: string, psArgs: string[], opts: { format?: st
   const format = opts.format ?? 'table';
   if (format !== 'table' && format !== 'json') throw new SkiffError(`invalid --format "${format}": use table or json`);
   const s = g.store().read(id);
-  const pids = cgroupPids(s.cgroup).sort((a, b) => a - b);
+  const pids = cgroupDriver(s.cgroup).pids().sort((a, b) => a - b);
   if (format === 'json') {
     fs.writeSync(1, JSON.stringify(pids) + '\n');
     return;

@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { applyResources, readCgroupFile } from '../cgroups/apply';
-import { updateScope } from '../cgroups/systemd-scope';
-import { currentStatus } from '../container/lifecycle';
+import { updateContainer } from '../container/update';
 import { SkiffError } from '../errors';
 import type { Globals } from '../globals';
 import type { Resources } from '../spec/types';
@@ -139,24 +137,5 @@ export function resourcesFromFlags(f: UpdateFlags): Resources {
 /** runc update: new limits for a created, running or paused container. */
 export function update(g: Globals, id: string, f: UpdateFlags): void {
   const r = f.resources !== undefined ? readResources(f.resources) : resourcesFromFlags(f);
-  const store = g.store();
-  const s = store.read(id);
-  const status = currentStatus(store, s);
-  if (status === 'stopped' || status === 'creating') throw new SkiffError(`cannot update container "${id}": container not running (it is ${status})`);
-  // As runc's update: a pids limit of 0 means "unchanged", devices are left alone.
-  if (r.pids && !r.pids.limit) delete r.pids;
-  delete r.devices;
-  // cpu.max holds quota and period together: keep the half that was not given.
-  if (s.cgroup.mode === 'unified' && s.cgroup.unified && r.cpu) {
-    const hasQuota = !!r.cpu.quota;
-    const hasPeriod = !!r.cpu.period;
-    if (hasQuota !== hasPeriod) {
-      const [q, p] = (readCgroupFile(path.join(s.cgroup.unified, 'cpu.max')) ?? 'max 100000').trim().split(/\s+/);
-      if (!hasQuota) r.cpu.quota = q === 'max' || !q ? -1 : Number(q);
-      if (!hasPeriod && p) r.cpu.period = Number(p);
-    }
-  }
-  // systemd first (it rewrites the files it knows), then the files themselves, as runc does.
-  updateScope(s.cgroup, r);
-  applyResources(s.cgroup, r, { update: true });
+  updateContainer(g.store(), id, r);
 }

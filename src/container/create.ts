@@ -2,13 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { applyResources } from '../cgroups/apply';
 import { mountsUnder, readMountInfo, undoHostMounts } from '../linux/host-mounts';
-import { checkExistingCgroups, createCgroups, planCgroupCreation, removeCgroups, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
+import { cgroupDriver } from '../cgroups/driver';
+import { checkExistingCgroups, planCgroupCreation, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
-import { effectiveDeviceRules } from '../cgroups/resources-v1';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
-import { startScope, stopScope } from '../cgroups/systemd-scope';
 import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
 import { runtimeBoundingSet } from '../linux/own-capabilities';
@@ -201,12 +199,12 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     timing('launch plan built');
     // With systemd, only the v1 hierarchies systemd leaves alone (cpuset, freezer, …): its own
     // come with the scope, which needs the init's pid.
-    createCgroups(cgroup);
+    const cg = cgroupDriver(cgroup);
+    cg.create();
     timing('cgroups created');
     faultPoint('cgroups-created');
     const resources = spec.linux?.resources;
-    const applyAll = (paths: CgroupPaths): void => applyResources(paths, resources);
-    if (!systemd) applyAll(cgroup);
+    if (!systemd) cg.apply(resources);
     timing('resources applied');
     faultPoint('resources-applied');
     let cgroupFd: number | undefined;
@@ -233,10 +231,10 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       {
         cloned: (pid) => {
           if (systemd) {
-            startScope(cgroup!, { id, pid, resources, deviceRules: effectiveDeviceRules(resources) });
+            cg.attach(id, pid, resources);
             scopeStarted = true;
             timing('systemd scope started');
-            applyAll(cgroup!);
+            cg.apply(resources);
           }
           faultPoint('cloned');
         },
@@ -281,10 +279,9 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
         // already gone
       }
     }
-    // Only a scope this create started: a name in use is another container's.
-    if (cgroup && scopeStarted) for (const p of stopScope(cgroup)) log('warning', p);
-    // Its first attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
-    if (cgroup) void removeCgroups(cgroup).then((problems) => problems.forEach((p) => log('warning', p)));
+    // Only a scope this create started: a name in use is another container's. The first removal
+    // attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
+    if (cgroup) void cgroupDriver(cgroup).remove({ scope: scopeStarted }).then((problems) => problems.forEach((p) => log('warning', p)));
     if (state.hostMounts) for (const p of undoHostMounts(rootfs, state.hostMounts.before, native().unmount)) log('warning', p);
     store.remove(id, lock);
     throw SkiffError.from(err, `create ${id}`);

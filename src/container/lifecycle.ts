@@ -1,8 +1,6 @@
 // start, kill and delete (runtime.md), shared by their commands and by `run`.
 
-import { signalAll, thawIfFrozen } from '../cgroups/freezer';
-import { everyCgroupPid, removeCgroups } from '../cgroups/manager';
-import { stopScope } from '../cgroups/systemd-scope';
+import { cgroupDriver, signalAll, thawIfFrozen } from '../cgroups/driver';
 import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
 import { undoHostMounts } from '../linux/host-mounts';
@@ -53,12 +51,12 @@ export function killContainer(store: Store, id: string, sig: number, all: boolea
     if (!all) throw new SkiffError(`cannot kill container "${id}": container not running`);
   }
   if (all) {
-    const any = signalAll(s.cgroup, sig) > 0;
+    const any = signalAll(cgroupDriver(s.cgroup), sig) > 0;
     if (!any && status === 'stopped') throw new SkiffError(`cannot kill container "${id}": container not running`);
     return;
   }
   if (!initAlive(s) || !signalPid(s.pid, sig)) throw new SkiffError(`cannot kill container "${id}": no such process`);
-  if (sig === 9) thawIfFrozen(s.cgroup);
+  if (sig === 9) thawIfFrozen(cgroupDriver(s.cgroup));
 }
 
 async function waitGone(s: ContainerState, ms: number): Promise<boolean> {
@@ -100,7 +98,7 @@ async function lockForDelete(store: Store, id: string, force: boolean): Promise<
 
 /** Pids in the cgroups skiff itself made for the container (or in its systemd scope). */
 function createdCgroupPids(s: ContainerState): number[] {
-  return s.cgroup.created?.length || s.cgroup.systemd ? everyCgroupPid(s.cgroup) : [];
+  return s.cgroup.created?.length || s.cgroup.systemd ? cgroupDriver(s.cgroup).everyPid() : [];
 }
 
 /** Kills what is left (force) and removes the cgroups and the state directory. */
@@ -131,13 +129,13 @@ export async function deleteContainer(store: Store, id: string, force: boolean):
     // Without a pid namespace of its own the container's other processes outlive the init; and a
     // create that died half-way may have left processes in the cgroups it made. Either way the
     // processes in the cgroups skiff made for the container are the container's.
-    const strays = !s.privatePidns ? everyCgroupPid(s.cgroup) : s.phase === 'creating' ? createdCgroupPids(s) : [];
+    const cg = cgroupDriver(s.cgroup);
+    const strays = !s.privatePidns ? cg.everyPid() : s.phase === 'creating' ? createdCgroupPids(s) : [];
     for (const pid of strays) signalPid(pid, 9);
-    thawIfFrozen(s.cgroup); // a paused container: SIGKILL lands once thawed
+    thawIfFrozen(cg); // a paused container: SIGKILL lands once thawed
     if (!(await waitGone(s, 10_000))) throw new SkiffError(`cannot delete container "${id}": its init (pid ${s.pid}) did not die`);
     faultPoint('delete-killed');
-    // systemd removes the scope's own cgroups when it stops it; skiff removes those it made.
-    const problems = [...stopScope(s.cgroup), ...(await removeCgroups(s.cgroup))];
+    const problems = await cg.remove();
     for (const p of problems) log('warning', p);
     faultPoint('delete-cgroups-removed');
     if (s.hostMounts) for (const p of undoHostMounts(s.rootfs, s.hostMounts.before, native().unmount)) log('warning', p);

@@ -2,7 +2,7 @@
 // says whether it still lives; the exec fifo says whether `start` has happened.
 import * as fs from 'node:fs';
 
-import { isFrozen } from '../cgroups/manager';
+import { cgroupDriver } from '../cgroups/driver';
 import type { OciState, Status } from '../spec/types';
 import type { ContainerState } from './container-state';
 
@@ -39,7 +39,7 @@ export function statusOf(s: ContainerState, fifoPath: string): Status {
   if (s.phase === 'creating' || !s.pid) return creatorAlive(s) ? 'creating' : 'stopped';
   if (!initAlive(s)) return 'stopped';
   // runc lets a created container be paused too; frozen wins over created.
-  if (isFrozen(s.cgroup)) return 'paused';
+  if (cgroupDriver(s.cgroup).isFrozen()) return 'paused';
   if (fs.existsSync(fifoPath)) return 'created';
   return 'running';
 }
