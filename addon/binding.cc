@@ -173,7 +173,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     ownPidns.reset(open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
     UniqueFd target(open(a.pidnsPath.c_str(), O_RDONLY | O_CLOEXEC));
     if (!ownPidns.ok() || !target.ok()) throw sysError(env, "namespace", "open pid namespace " + a.pidnsPath, errno);
-    if (setns(target.get(), CLONE_NEWPID) < 0) throw sysError(env, "namespace", "join pid namespace " + a.pidnsPath, errno);
+    if (setns(target.get(), CLONE_NEWPID) < 0)
+      throw sysError(env, "namespace", "join pid namespace " + a.pidnsPath, errno);
   }
 
   // Everything the child touches is prepared here: it must not allocate.
@@ -314,8 +315,8 @@ Napi::Value NextEvent(const Napi::CallbackInfo& info) {
     ev.Set("step", "init");
     ev.Set("errno", 0);
     ev.Set("message", type == skiff::frame::kSeccompFd ? "receive the seccomp notify fd: " + skiff::errnoText(errno)
-                      : parsed && !type.empty()       ? "container init sent an unknown frame \"" + type + "\""
-                                                      : "container init " + describeStatus(status) + " before it was ready");
+                      : parsed && !type.empty()        ? "container init sent an unknown frame \"" + type + "\""
+                                                : "container init " + describeStatus(status) + " before it was ready");
   }
   return ev;
 }
@@ -457,7 +458,8 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* ctx = new WaitContext{info[0].As<Napi::Number>().Int32Value(), 0, 0, Napi::Promise::Deferred::New(env)};
   Napi::Promise promise = ctx->deferred.Promise();
-  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "skiff-waitpid", 0, 1);
+  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                            "skiff-waitpid", 0, 1);
   bool started = startDetachedThread([ctx, tsfn]() mutable {
     int r;
     do r = waitpid(ctx->pid, &ctx->status, 0);
@@ -596,7 +598,8 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info) {
 // socketpair() → [a, b]: skiff's own console socket when it relays the terminal itself.
 Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw sysError(info.Env(), "console", "socketpair", errno);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    throw sysError(info.Env(), "console", "socketpair", errno);
   Napi::Array a = Napi::Array::New(info.Env(), 2);
   a.Set(0u, sv[0]);
   a.Set(1u, sv[1]);
@@ -636,7 +639,8 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   struct winsize ws = {};
   ws.ws_row = (unsigned short)info[1].As<Napi::Number>().Uint32Value();
   ws.ws_col = (unsigned short)info[2].As<Napi::Number>().Uint32Value();
-  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &ws) < 0) throw sysError(info.Env(), "console", "set window size", errno);
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &ws) < 0)
+    throw sysError(info.Env(), "console", "set window size", errno);
   return info.Env().Undefined();
 }
 
@@ -674,7 +678,8 @@ Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info) {
     int64_t minor = r.Get("minor").As<Napi::Number>().Int64Value();
     std::string access = r.Get("access").As<Napi::String>();
     int mask = 0;
-    for (char c : access) mask |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
+    for (char c : access)
+      mask |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
     // Conditions, each jumping over the rest of this block when it does not hold.
     std::vector<std::pair<uint8_t, int32_t>> conds;  // (register, value) for JNE; reg 6 = access check
     if (type != "a") conds.push_back({2, type == "b" ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR});
@@ -725,7 +730,8 @@ Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info) {
     size_t cut = text.find_last_not_of("\n");
     text = text.substr(0, cut == std::string::npos ? 0 : cut + 1);
     size_t nl = text.rfind('\n');
-    (void)nl; throw sysError(env, "cgroup", "load the eBPF device filter (verifier: " + text + ")", e);
+    (void)nl;
+    throw sysError(env, "cgroup", "load the eBPF device filter (verifier: " + text + ")", e);
   }
   UniqueFd cg(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!cg.ok()) throw sysError(env, "cgroup", "open " + dir, errno);

@@ -104,7 +104,6 @@ SdBus& sd() {
   return s;
 }
 
-
 Napi::Error sdError(Napi::Env env, const std::string& what, const sd_bus_error* be, int r) {
   std::string text = what + ": ";
   std::string code;
@@ -179,7 +178,8 @@ uint64_t toU64(Napi::Env env, const Napi::Value& v, const std::string& name) {
     char* end = nullptr;
     errno = 0;
     unsigned long long x = strtoull(t.c_str(), &end, 10);
-    if (t.empty() || *end || errno) throw Napi::TypeError::New(env, "systemd property " + name + ": not a number: " + t);
+    if (t.empty() || *end || errno)
+      throw Napi::TypeError::New(env, "systemd property " + name + ": not a number: " + t);
     return x;
   }
   if (v.IsNumber()) return (uint64_t)v.As<Napi::Number>().Int64Value();
@@ -276,7 +276,8 @@ int onJobRemoved(sd_bus_message* m, void* userdata, sd_bus_error*) {
 
 void subscribe(Napi::Env env, Bus& bus, bool direct, Slot& slot, JobWatch& watch) {
   SdBus& s = sd();
-  int r = s.sd_bus_match_signal(bus.p, &slot.p, direct ? nullptr : kDest, kPath, kManager, "JobRemoved", onJobRemoved, &watch);
+  int r = s.sd_bus_match_signal(bus.p, &slot.p, direct ? nullptr : kDest, kPath, kManager, "JobRemoved", onJobRemoved,
+                                &watch);
   if (r < 0) throw sdError(env, "subscribe to systemd's job signals", nullptr, r);
   if (!direct) {
     // On the system bus systemd only sends job signals once a client subscribed.
@@ -318,7 +319,8 @@ void waitJob(Napi::Env env, Bus& bus, JobWatch& watch, const std::string& job, c
 
 // Calls a Manager method that returns a job ("o") and waits for it. Returns false if the call
 // failed with the D-Bus error `tolerated` (e.g. NoSuchUnit for a stop).
-bool callJob(Napi::Env env, Bus& bus, bool direct, sd_bus_message* call, const std::string& what, const char* tolerated = nullptr) {
+bool callJob(Napi::Env env, Bus& bus, bool direct, sd_bus_message* call, const std::string& what,
+             const char* tolerated = nullptr) {
   SdBus& s = sd();
   Slot slot;
   JobWatch watch;
@@ -351,7 +353,8 @@ struct Session {
   // ResetFailedUnit(unit): < 0 with the D-Bus error in `be` when systemd refused.
   int resetFailed(const std::string& unit, BusError& be) {
     Msg reply;
-    return sd().sd_bus_call_method(bus.p, kDest, kPath, kManager, "ResetFailedUnit", &be.e, &reply.p, "s", unit.c_str());
+    return sd().sd_bus_call_method(bus.p, kDest, kPath, kManager, "ResetFailedUnit", &be.e, &reply.p, "s",
+                                   unit.c_str());
   }
 };
 
@@ -400,7 +403,8 @@ Napi::Value ResetFailedUnit(const Napi::CallbackInfo& info) {
   Session ss(env);
   BusError be;
   int r = ss.resetFailed(unit, be);
-  if (r < 0 && !sd().sd_bus_error_has_name(&be.e, "org.freedesktop.systemd1.NoSuchUnit")) throw sdError(env, "reset systemd unit " + unit, &be.e, r);
+  if (r < 0 && !sd().sd_bus_error_has_name(&be.e, "org.freedesktop.systemd1.NoSuchUnit"))
+    throw sdError(env, "reset systemd unit " + unit, &be.e, r);
   return env.Undefined();
 }
 

@@ -43,12 +43,14 @@ const outAt = ARGS.indexOf('--out');
 const OUT_DIR = outAt >= 0 ? ARGS[outAt + 1] : undefined;
 const known = (a, i) => ['--quick', '--no-helper', '--out'].includes(a) || (outAt >= 0 && i === outAt + 1);
 if (ARGS.includes('--help') || !ARGS.every(known) || (outAt >= 0 && !OUT_DIR)) {
-  console.log([
-    'usage: node bench/run.mjs [--quick] [--no-helper] [--out DIR]',
-    '  --quick      5 repetitions per row, fewer containers (a smoke run)',
-    '  --no-helper  time with Node\'s clock (and /usr/bin/time for RSS) instead of the C helper',
-    '  --out DIR    write latest.md/.svg/.json there instead of bench/results',
-  ].join('\n'));
+  console.log(
+    [
+      'usage: node bench/run.mjs [--quick] [--no-helper] [--out DIR]',
+      '  --quick      5 repetitions per row, fewer containers (a smoke run)',
+      "  --no-helper  time with Node's clock (and /usr/bin/time for RSS) instead of the C helper",
+      '  --out DIR    write latest.md/.svg/.json there instead of bench/results',
+    ].join('\n'),
+  );
   process.exit(ARGS.includes('--help') ? 0 : 2);
 }
 
@@ -88,7 +90,15 @@ function which(name) {
 }
 
 if (process.getuid?.() !== 0) die('must run as root (containers need it)');
-for (const f of ['build/skiff', 'build/Release/skiff-engine', 'bin/skiff', 'dist/skiff.js', 'build/Release/skiff.node', 'build/Release/skiff-init', 'build/rootfs/bin/busybox'])
+for (const f of [
+  'build/skiff',
+  'build/Release/skiff-engine',
+  'bin/skiff',
+  'dist/skiff.js',
+  'build/Release/skiff.node',
+  'build/Release/skiff-init',
+  'build/rootfs/bin/busybox',
+])
   if (!fs.existsSync(path.join(ROOT, f))) die(`${f} is missing: run \`npm run build\` first`);
 
 const NODE = which('node') ?? process.execPath;
@@ -103,7 +113,8 @@ const CGROUP_MOUNTS = MOUNTINFO.map((l) => {
   const fstype = l.slice(sep + 3).split(' ')[0];
   return fstype === 'cgroup' || fstype === 'cgroup2' ? { dir: l.split(' ')[4], fstype } : undefined;
 }).filter(Boolean);
-const HYBRID = CGROUP_MOUNTS.some((m) => m.dir === '/sys/fs/cgroup/unified' && m.fstype === 'cgroup2') &&
+const HYBRID =
+  CGROUP_MOUNTS.some((m) => m.dir === '/sys/fs/cgroup/unified' && m.fstype === 'cgroup2') &&
   CGROUP_MOUNTS.some((m) => m.fstype === 'cgroup');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-'));
@@ -122,8 +133,11 @@ if (!NO_HELPER && which('gcc')) {
   if (r.status === 0) HELPER = out;
   else console.error(`bench: gcc could not build bench/helper.c (${r.stderr.trim()}); timing with Node's clock instead`);
 }
-if (HELPER) helperNote = 'wall time from fork() to wait4() and peak RSS from wait4()\'s ru_maxrss, by a C helper (bench/helper.c, compiled with gcc at run time)';
-else helperNote = `wall time by Node's clock around spawnSync (includes ~1-2 ms of spawn cost per call, for every runtime); peak RSS ${TIME ? 'by /usr/bin/time -f %M' : 'not measured (no gcc, no /usr/bin/time)'}`;
+if (HELPER)
+  helperNote =
+    "wall time from fork() to wait4() and peak RSS from wait4()'s ru_maxrss, by a C helper (bench/helper.c, compiled with gcc at run time)";
+else
+  helperNote = `wall time by Node's clock around spawnSync (includes ~1-2 ms of spawn cost per call, for every runtime); peak RSS ${TIME ? 'by /usr/bin/time -f %M' : 'not measured (no gcc, no /usr/bin/time)'}`;
 
 // ---------------------------------------------------------------------------------------------
 // Measuring one call
@@ -142,9 +156,13 @@ function measure(cmd, args, { ns = false } = {}) {
   try {
     if (HELPER) {
       const r = spawnSync(HELPER, [...(ns ? ['--ns'] : []), '--', cmd, ...args], {
-        env: ENV, stdio: ['ignore', outFd, errFd, 'pipe'], timeout: 120_000,
+        env: ENV,
+        stdio: ['ignore', outFd, errFd, 'pipe'],
+        timeout: 120_000,
       });
-      const f = String(r.output?.[3] ?? '').trim().split(/\s+/);
+      const f = String(r.output?.[3] ?? '')
+        .trim()
+        .split(/\s+/);
       if (r.error || f.length < 5) {
         res.code = r.status ?? -1;
       } else {
@@ -155,7 +173,8 @@ function measure(cmd, args, { ns = false } = {}) {
         res.realEndMs = Number(BigInt(f[4]) / 1000n) / 1000;
       }
     } else {
-      let c = cmd, a = args;
+      let c = cmd,
+        a = args;
       if (ns) [c, a] = ['unshare', ['-m', 'sh', '-c', NS_SCRIPT, c, ...a]];
       const rssFile = path.join(TMP, 'io.rss');
       if (TIME) [c, a] = [TIME, ['-f', '%M', '-o', rssFile, c, ...a]];
@@ -187,7 +206,8 @@ function measure(cmd, args, { ns = false } = {}) {
 function runAsync(cmd, args, { ns = false, errFile }) {
   return new Promise((resolve) => {
     const fd = fs.openSync(errFile, 'a');
-    let c = cmd, a = args;
+    let c = cmd,
+      a = args;
     if (HELPER) [c, a] = [HELPER, [...(ns ? ['--ns'] : []), '--', cmd, ...args]];
     else if (ns) [c, a] = ['unshare', ['-m', 'sh', '-c', NS_SCRIPT, cmd, ...args]];
     const p = spawn(c, a, { env: ENV, stdio: ['ignore', fd, fd] });
@@ -417,7 +437,8 @@ function debugCreate(i) {
     if (!record('create --debug', 'skiff', r)) return;
     const lines = fs.readFileSync(log, 'utf8').split('\n');
     const steps = [];
-    let lo = -Infinity, hi = Infinity;
+    let lo = -Infinity,
+      hi = Infinity;
     for (const l of lines) {
       const m = /time="([^"]+)".*?msg="timing: (.*) at ([\d.]+) ms"/.exec(l);
       if (!m) continue;
@@ -432,7 +453,9 @@ function debugCreate(i) {
     }
     if (!steps.length) return void push(failures, 'create --debug', 'skiff', 'no "timing:" lines in the --log file');
     const origin = Number.isFinite(lo) ? (lo <= hi ? (lo + hi) / 2 : lo) : NaN;
-    const out = [{ step: 'engine start + loading the CLI, until its log module runs (origin of `at`)', at: 0, dur: origin - r.realStartMs }];
+    const out = [
+      { step: 'engine start + loading the CLI, until its log module runs (origin of `at`)', at: 0, dur: origin - r.realStartMs },
+    ];
     let prev = 0;
     for (const s of steps) {
       out.push({ step: s.step, at: s.at, dur: s.at - prev });
@@ -471,7 +494,12 @@ async function parallel(rt, round) {
     if (r.status === 'rejected') {
       let detail = '';
       try {
-        detail = fs.readFileSync(path.join(TMP, 'logs', `${ids[k]}.err`), 'utf8').trim().split('\n').slice(-1)[0] ?? '';
+        detail =
+          fs
+            .readFileSync(path.join(TMP, 'logs', `${ids[k]}.err`), 'utf8')
+            .trim()
+            .split('\n')
+            .slice(-1)[0] ?? '';
       } catch {
         // none
       }
@@ -485,7 +513,8 @@ async function parallel(rt, round) {
   }
   for (const pid of pids) if (alive(pid)) left.push(`process ${pid}`);
   for (const m of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n'))
-    if (ids.some((id) => m.includes(path.join(TMP, 'bundles', id) + ' ') || m.includes(path.join(TMP, 'bundles', id) + '/'))) left.push(`mount ${m.split(' ')[4]}`);
+    if (ids.some((id) => m.includes(path.join(TMP, 'bundles', id) + ' ') || m.includes(path.join(TMP, 'bundles', id) + '/')))
+      left.push(`mount ${m.split(' ')[4]}`);
   // Clean what was left, so the next round starts from nothing.
   for (const id of ids) if (fs.existsSync(path.join(rt.root, id))) forceDelete(rt, id);
   for (const id of ids) for (const d of cgroupDirsOf(id)) rmTree(d);
@@ -558,7 +587,8 @@ function quantile(a, q) {
   const s = sorted(a);
   if (!s.length) return NaN;
   const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 const median = (a) => quantile(a ?? [], 0.5);
@@ -586,14 +616,18 @@ function progress(msg) {
 async function main() {
   const started = nowMs();
   const load0 = os.loadavg();
-  progress(`${QUICK ? 'quick run' : 'full run'}: ${REPS} repetitions per row; runtimes ${RUNTIMES.map((r) => r.name).join(', ')}; temp ${TMP}`);
+  progress(
+    `${QUICK ? 'quick run' : 'full run'}: ${REPS} repetitions per row; runtimes ${RUNTIMES.map((r) => r.name).join(', ')}; temp ${TMP}`,
+  );
 
   // Does crun work here, the way this run calls it?
   if (R.crun) {
     const id = 'crun-check';
     const r = R.crun.call(['run', '--bundle', bundle(id, TRUE), id]);
     if (r.code !== 0) {
-      console.error(`bench: crun cannot run /bin/true here${HYBRID ? ' (even in a private mount namespace)' : ''}: ${r.err.trim()}; dropping crun`);
+      console.error(
+        `bench: crun cannot run /bin/true here${HYBRID ? ' (even in a private mount namespace)' : ''}: ${r.err.trim()}; dropping crun`,
+      );
       forceDelete(R.crun, id);
       RUNTIMES.splice(RUNTIMES.indexOf(R.crun), 1);
       delete R.crun;
@@ -624,7 +658,9 @@ async function main() {
     debugCreate(i);
   }
 
-  progress(`${IN_A_ROW.rounds * IN_A_ROW.batch} containers in a row per runtime (${IN_A_ROW.rounds} rounds of ${IN_A_ROW.batch}, interleaved)`);
+  progress(
+    `${IN_A_ROW.rounds * IN_A_ROW.batch} containers in a row per runtime (${IN_A_ROW.rounds} rounds of ${IN_A_ROW.batch}, interleaved)`,
+  );
   const row100 = {};
   for (let round = 0; round < IN_A_ROW.rounds; round++) {
     for (const rt of rotated(round)) {
@@ -682,17 +718,33 @@ async function main() {
   md.push(`# skiff benchmark: skiff (executable and on Node) vs runc vs crun`);
   md.push('');
   md.push(`- date: ${date}${QUICK ? ' (--quick: a smoke run, too few samples for decisions)' : ''}`);
-  md.push(`- kernel ${os.release()}, ${os.cpus().length} CPUs (${cpu}); load average ${load0.map((v) => v.toFixed(2)).join(' ')} at the start, ${load1.map((v) => v.toFixed(2)).join(' ')} at the end; run took ${elapsed.toFixed(0)} s`);
+  md.push(
+    `- kernel ${os.release()}, ${os.cpus().length} CPUs (${cpu}); load average ${load0.map((v) => v.toFixed(2)).join(' ')} at the start, ${load1.map((v) => v.toFixed(2)).join(' ')} at the end; run took ${elapsed.toFixed(0)} s`,
+  );
   if (Math.max(load0[0], load1[0]) > os.cpus().length)
-    md.push(`- **warning: the machine was busy** (1-minute load average above its ${os.cpus().length} CPUs): absolute figures are inflated and spread; the runtimes were interleaved, so the ratios suffer less. Re-run on a quiet machine for absolute numbers.`);
+    md.push(
+      `- **warning: the machine was busy** (1-minute load average above its ${os.cpus().length} CPUs): absolute figures are inflated and spread; the runtimes were interleaved, so the ratios suffer less. Re-run on a quiet machine for absolute numbers.`,
+    );
   md.push(`- node ${process.version} (\`${NODE}\`); ${skiffVersion.replace(/\n/g, ' ')}, git ${gitRev}; ${runcVersion}; ${crunVersion}`);
-  md.push(`- columns: **skiff** is \`build/skiff\`, what callers configure (a static launcher that execs \`build/Release/skiff-engine\`, the Bun-compiled single-file executable of the CLI); **skiff on Node** is \`bin/skiff\`, the development entry point (Node.js loading dist/skiff.js). Ratios and targets are the executable's; Node/runc is skiff on Node against runc`);
-  md.push(`- ${REPS} repetitions per row, runtimes interleaved (${RUNTIMES.map((r) => r.name).join(', ')}, rotating the first one); \`NODE_EXTRA_CA_CERTS\` removed from every measured process's environment`);
-  md.push(`- method: ${helperNote}; fork+exec of /bin/true costs ${fmt(median(samples['/bin/true']?.plain), 2)} ms here (a floor under every figure)`);
+  md.push(
+    `- columns: **skiff** is \`build/skiff\`, what callers configure (a static launcher that execs \`build/Release/skiff-engine\`, the Bun-compiled single-file executable of the CLI); **skiff on Node** is \`bin/skiff\`, the development entry point (Node.js loading dist/skiff.js). Ratios and targets are the executable's; Node/runc is skiff on Node against runc`,
+  );
+  md.push(
+    `- ${REPS} repetitions per row, runtimes interleaved (${RUNTIMES.map((r) => r.name).join(', ')}, rotating the first one); \`NODE_EXTRA_CA_CERTS\` removed from every measured process's environment`,
+  );
+  md.push(
+    `- method: ${helperNote}; fork+exec of /bin/true costs ${fmt(median(samples['/bin/true']?.plain), 2)} ms here (a floor under every figure)`,
+  );
   if (R.crun && HYBRID)
-    md.push(`- **crun**: crun 1.8 refuses this hybrid cgroup host (v1 controllers + cgroup2 at /sys/fs/cgroup/unified), so every crun call runs in a private mount namespace where /sys/fs/cgroup/unified is covered by a tmpfs (crun --cgroup-manager=cgroupfs, v1 controllers only). That wrapper costs ${fmt(nsCost, 2)} ms per call (median of ${CALIBRATION} runs of /bin/true with and without it), already **subtracted** from every crun figure below.`);
-  md.push(`- bundles: busybox rootfs (build/rootfs, read-only), 6 namespaces (pid, net, ipc, uts, mount, cgroup), the default mounts of \`test/helpers/skiff.ts\` \`baseConfig()\`, cgroupsPath \`/skiff-bench-<pid>/<id>\`; /bin/sleep for the single commands, /bin/true for lifecycles`);
-  md.push(`- cells: median (min–max) in ms; † = noisy (interquartile range over 25 % of the median: other work was running on this machine)`);
+    md.push(
+      `- **crun**: crun 1.8 refuses this hybrid cgroup host (v1 controllers + cgroup2 at /sys/fs/cgroup/unified), so every crun call runs in a private mount namespace where /sys/fs/cgroup/unified is covered by a tmpfs (crun --cgroup-manager=cgroupfs, v1 controllers only). That wrapper costs ${fmt(nsCost, 2)} ms per call (median of ${CALIBRATION} runs of /bin/true with and without it), already **subtracted** from every crun figure below.`,
+    );
+  md.push(
+    `- bundles: busybox rootfs (build/rootfs, read-only), 6 namespaces (pid, net, ipc, uts, mount, cgroup), the default mounts of \`test/helpers/skiff.ts\` \`baseConfig()\`, cgroupsPath \`/skiff-bench-<pid>/<id>\`; /bin/sleep for the single commands, /bin/true for lifecycles`,
+  );
+  md.push(
+    `- cells: median (min–max) in ms; † = noisy (interquartile range over 25 % of the median: other work was running on this machine)`,
+  );
   md.push('');
 
   const names = RUNTIMES.map((r) => r.name);
@@ -719,7 +771,9 @@ async function main() {
   for (const [row, label] of rowsShown) {
     const s = samples[row] ?? {};
     const m = (n) => median(s[n]);
-    md.push(`| ${label} | ${cells((n) => cell(s[n]))} | ${ratio(m('skiff'), m('runc'))} | ${ratio(m('skiff'), m('crun'))} | ${ratio(m('skiff-node'), m('runc'))} | ${ratio(m('skiff'), floor)} |`);
+    md.push(
+      `| ${label} | ${cells((n) => cell(s[n]))} | ${ratio(m('skiff'), m('runc'))} | ${ratio(m('skiff'), m('crun'))} | ${ratio(m('skiff-node'), m('runc'))} | ${ratio(m('skiff'), floor)} |`,
+    );
   }
   {
     const s = samples['create --debug'] ?? {};
@@ -728,18 +782,30 @@ async function main() {
   if (!EXEC) md.push(`| exec | not implemented in skiff yet | | | | | | | |`);
   const n100 = IN_A_ROW.rounds * IN_A_ROW.batch;
   const tot = (n) => (row100[n] ? row100[n].total / 1000 : NaN);
-  const totCell = (n) => (row100[n] ? `${fmt(tot(n), 2)} s (median ${fmt(median(row100[n].per))} ms/run${row100[n].failed ? `, **${row100[n].failed} failed**` : ''})` : 'n/a');
-  md.push(`| ${n100} × \`run\` of /bin/true in a row (total) | ${cells(totCell)} | ${ratio(tot('skiff'), tot('runc'))} | ${ratio(tot('skiff'), tot('crun'))} | ${ratio(tot('skiff-node'), tot('runc'))} | |`);
+  const totCell = (n) =>
+    row100[n]
+      ? `${fmt(tot(n), 2)} s (median ${fmt(median(row100[n].per))} ms/run${row100[n].failed ? `, **${row100[n].failed} failed**` : ''})`
+      : 'n/a';
+  md.push(
+    `| ${n100} × \`run\` of /bin/true in a row (total) | ${cells(totCell)} | ${ratio(tot('skiff'), tot('runc'))} | ${ratio(tot('skiff'), tot('crun'))} | ${ratio(tot('skiff-node'), tot('runc'))} | |`,
+  );
   const parCell = (n) => {
     const p = par[n];
     if (!p) return 'n/a';
-    return `${cell(p.walls.map((v) => v / 1000), 2)} s, ${p.failed} failed, ${p.left.length} left over`;
+    return `${cell(
+      p.walls.map((v) => v / 1000),
+      2,
+    )} s, ${p.failed} failed, ${p.left.length} left over`;
   };
   const pm = (n) => median(par[n]?.walls);
-  md.push(`| ${PARALLEL.n} lifecycles in parallel (wall, ${PARALLEL.rounds} round${PARALLEL.rounds > 1 ? 's' : ''}) | ${cells(parCell)} | ${ratio(pm('skiff'), pm('runc'))} | ${ratio(pm('skiff'), pm('crun'))} | ${ratio(pm('skiff-node'), pm('runc'))} | |`);
+  md.push(
+    `| ${PARALLEL.n} lifecycles in parallel (wall, ${PARALLEL.rounds} round${PARALLEL.rounds > 1 ? 's' : ''}) | ${cells(parCell)} | ${ratio(pm('skiff'), pm('runc'))} | ${ratio(pm('skiff'), pm('crun'))} | ${ratio(pm('skiff-node'), pm('runc'))} | |`,
+  );
   md.push('');
   if (n100 !== 100) md.push(`(--quick: ${n100} containers in a row instead of 100.)\n`);
-  md.push(`In a row: ${IN_A_ROW.rounds} rounds of ${IN_A_ROW.batch} consecutive \`run\`s per runtime, interleaved by round; the total is the sum of the ${n100} calls. In parallel: Node starts ${PARALLEL.n} create → start → wait → delete chains at once (each call through the same helper) and waits for all; crun's wrapper is not subtracted there (≈ ${fmt(nsCost, 1)} ms per call).`);
+  md.push(
+    `In a row: ${IN_A_ROW.rounds} rounds of ${IN_A_ROW.batch} consecutive \`run\`s per runtime, interleaved by round; the total is the sum of the ${n100} calls. In parallel: Node starts ${PARALLEL.n} create → start → wait → delete chains at once (each call through the same helper) and waits for all; crun's wrapper is not subtracted there (≈ ${fmt(nsCost, 1)} ms per call).`,
+  );
   md.push('');
 
   const mib = (a) => a?.map((v) => v / 1024);
@@ -752,14 +818,18 @@ async function main() {
     md.push(`| \`node -e 0\` | | ${cell(mib(rss['node -e 0']?.node))} | | | | |`);
     for (const [row, label] of rowsShown) {
       const s = rss[row] ?? {};
-      md.push(`| ${label} | ${cells((n) => cell(mib(s[n])))} | ${ratio(median(s.skiff), median(s.runc))} | ${ratio(median(s.skiff), median(s.crun))} |`);
+      md.push(
+        `| ${label} | ${cells((n) => cell(mib(s[n])))} | ${ratio(median(s.skiff), median(s.runc))} | ${ratio(median(s.skiff), median(s.crun))} |`,
+      );
     }
     {
       const s = rss['create --debug'] ?? {};
       md.push(`| create with \`--debug --log\` (skiff only) | ${cell(mib(s.skiff))} | | | | | |`);
     }
     md.push('');
-    md.push(`ru_maxrss is the largest resident set over the images the call exec'd (skiff: the launcher, then skiff-engine; skiff on Node: /usr/bin/env, then node; crun: the helper's fork, then crun) and the children it reaped itself (\`run\` reaps the container's process). Lifecycle: the largest of its three calls. A container init that outlives the call (create) is not in it: see below.`);
+    md.push(
+      `ru_maxrss is the largest resident set over the images the call exec'd (skiff: the launcher, then skiff-engine; skiff on Node: /usr/bin/env, then node; crun: the helper's fork, then crun) and the children it reaped itself (\`run\` reaps the container's process). Lifecycle: the largest of its three calls. A container init that outlives the call (create) is not in it: see below.`,
+    );
   }
   md.push('');
   md.push(`## RSS of a container's init while \`created\` (VmRSS, MiB)`);
@@ -767,9 +837,13 @@ async function main() {
   md.push(`| | ${HEAD} | skiff/runc | skiff/crun |`);
   md.push(`|---|---|---|---|---|---|---|`);
   const ir = (n) => initRss.created?.[n]?.map((v) => v / 1024);
-  md.push(`| init while created | ${cells((n) => cell(ir(n), 2))} | ${ratio(median(ir('skiff')), median(ir('runc')))} | ${ratio(median(ir('skiff')), median(ir('crun')))} |`);
+  md.push(
+    `| init while created | ${cells((n) => cell(ir(n), 2))} | ${ratio(median(ir('skiff')), median(ir('runc')))} | ${ratio(median(ir('skiff')), median(ir('crun')))} |`,
+  );
   md.push('');
-  md.push(`The process waiting for \`start\`: skiff-init (from a sealed memfd; the same for both skiff columns), \`runc init\`, crun's own child.`);
+  md.push(
+    `The process waiting for \`start\`: skiff-init (from a sealed memfd; the same for both skiff columns), \`runc init\`, crun's own child.`,
+  );
   md.push('');
 
   // Timeline of create
@@ -793,17 +867,23 @@ async function main() {
         byKey.get(k).dur.push(s.dur);
       }
     }
-    md.push(`| step (each ends when the line is logged) | at (ms since the bundle began to run), median | duration of the step (ms), median (min–max) | share of the total |`);
+    md.push(
+      `| step (each ends when the line is logged) | at (ms since the bundle began to run), median | duration of the step (ms), median (min–max) | share of the total |`,
+    );
     md.push(`|---|---|---|---|`);
     const total = median(byKey.get('total (fork to exit)')?.dur);
     for (const k of keys) {
       const v = byKey.get(k);
       const isTotal = k.startsWith('total');
       const at = v.at.filter(Number.isFinite);
-      md.push(`| ${isTotal ? `**${k}**` : k} | ${at.length ? fmt(median(at), 1) : ''} | ${cell(v.dur)} | ${isTotal ? '' : `${fmt((100 * median(v.dur)) / total, 0)} %`} |`);
+      md.push(
+        `| ${isTotal ? `**${k}**` : k} | ${at.length ? fmt(median(at), 1) : ''} | ${cell(v.dur)} | ${isTotal ? '' : `${fmt((100 * median(v.dur)) / total, 0)} %`} |`,
+      );
     }
     md.push('');
-    md.push(`The first step runs from fork() (the helper) to the moment the top level of skiff's log module runs (the origin of \`at\`), estimated from the log lines' wall-clock time (ms resolution): the launcher and its exec of skiff-engine, the engine's own start, then loading the bundled CLI and running its top level up to that module (the bundle may evaluate other modules before it). "arguments parsed" is the rest of the top level, the CLI's set-up and commander's parse. "process exit" is the rest, from the last step to wait4(). For comparison \`skiff --version\` is ${fmt(median(samples['--version']?.skiff))} ms (skiff on Node ${fmt(median(samples['--version']?.['skiff-node']))} ms, \`node -e 0\` ${fmt(floor)} ms); the timeline's medians need not add up to the total's median.`);
+    md.push(
+      `The first step runs from fork() (the helper) to the moment the top level of skiff's log module runs (the origin of \`at\`), estimated from the log lines' wall-clock time (ms resolution): the launcher and its exec of skiff-engine, the engine's own start, then loading the bundled CLI and running its top level up to that module (the bundle may evaluate other modules before it). "arguments parsed" is the rest of the top level, the CLI's set-up and commander's parse. "process exit" is the rest, from the last step to wait4(). For comparison \`skiff --version\` is ${fmt(median(samples['--version']?.skiff))} ms (skiff on Node ${fmt(median(samples['--version']?.['skiff-node']))} ms, \`node -e 0\` ${fmt(floor)} ms); the timeline's medians need not add up to the total's median.`,
+    );
   }
   md.push('');
 
@@ -817,8 +897,11 @@ async function main() {
   md.push(`| target | figure | |`);
   md.push(`|---|---|---|`);
   const vsRunc = (row, label, limit) => {
-    const a = sm(row), b = sm(row, 'runc');
-    md.push(`| ${label} ≤ ${limit.toFixed(1)} × runc | skiff ${fmt(a)} ms = ${x(a, b)} × runc ${fmt(b)} ms | ${mark(fin(a, b) ? a <= limit * b : undefined)} |`);
+    const a = sm(row),
+      b = sm(row, 'runc');
+    md.push(
+      `| ${label} ≤ ${limit.toFixed(1)} × runc | skiff ${fmt(a)} ms = ${x(a, b)} × runc ${fmt(b)} ms | ${mark(fin(a, b) ? a <= limit * b : undefined)} |`,
+    );
   };
   for (const row of ['state', 'kill', 'start', 'delete']) vsRunc(row, row, 1.5);
   vsRunc('create', 'create', 1.0);
@@ -826,41 +909,59 @@ async function main() {
   else md.push(`| exec /bin/true ≤ 1.0 × runc | exec not implemented | ${mark(undefined)} |`);
   vsRunc('run', '`run` of /bin/true', 1.0);
   {
-    const a = sm('lifecycle'), b = sm('lifecycle', 'runc'), c = sm('lifecycle', 'crun');
-    md.push(`| create+start+wait+delete ≤ 1.0 × runc and ≤ 2 × crun | skiff ${fmt(a)} ms = ${x(a, b)} × runc ${fmt(b)} ms, ${x(a, c)} × crun ${fmt(c)} ms | ${mark(fin(a, b, c) ? a <= b && a <= 2 * c : undefined)} |`);
+    const a = sm('lifecycle'),
+      b = sm('lifecycle', 'runc'),
+      c = sm('lifecycle', 'crun');
+    md.push(
+      `| create+start+wait+delete ≤ 1.0 × runc and ≤ 2 × crun | skiff ${fmt(a)} ms = ${x(a, b)} × runc ${fmt(b)} ms, ${x(a, c)} × crun ${fmt(c)} ms | ${mark(fin(a, b, c) ? a <= b && a <= 2 * c : undefined)} |`,
+    );
   }
-  md.push(`| ${n100} \`run\`s in a row faster than runc | skiff ${fmt(tot('skiff'), 2)} s, runc ${fmt(tot('runc'), 2)} s | ${mark(fin(tot('skiff'), tot('runc')) ? tot('skiff') < tot('runc') : undefined)} |`);
+  md.push(
+    `| ${n100} \`run\`s in a row faster than runc | skiff ${fmt(tot('skiff'), 2)} s, runc ${fmt(tot('runc'), 2)} s | ${mark(fin(tot('skiff'), tot('runc')) ? tot('skiff') < tot('runc') : undefined)} |`,
+  );
   {
     const v = median(mib(rss.state?.skiff));
-    md.push(`| peak RSS of one \`state\` call ≤ 32 MiB | skiff ${fmt(v)} MiB (skiff on Node ${fmt(median(mib(rss.state?.['skiff-node'])))}, runc ${fmt(median(mib(rss.state?.runc)))}, crun ${fmt(median(mib(rss.state?.crun)))}) | ${mark(fin(v) ? v <= 32 : undefined)} |`);
+    md.push(
+      `| peak RSS of one \`state\` call ≤ 32 MiB | skiff ${fmt(v)} MiB (skiff on Node ${fmt(median(mib(rss.state?.['skiff-node'])))}, runc ${fmt(median(mib(rss.state?.runc)))}, crun ${fmt(median(mib(rss.state?.crun)))}) | ${mark(fin(v) ? v <= 32 : undefined)} |`,
+    );
   }
   {
     const v = median(ir('skiff'));
-    md.push(`| a \`created\` container's init ≤ 1 MiB RSS | skiff ${fmt(v, 2)} MiB (runc ${fmt(median(ir('runc')), 2)}, crun ${fmt(median(ir('crun')), 2)}) | ${mark(fin(v) ? v <= 1 : undefined)} |`);
+    md.push(
+      `| a \`created\` container's init ≤ 1 MiB RSS | skiff ${fmt(v, 2)} MiB (runc ${fmt(median(ir('runc')), 2)}, crun ${fmt(median(ir('crun')), 2)}) | ${mark(fin(v) ? v <= 1 : undefined)} |`,
+    );
   }
   {
     // clone → ready: skiff's "launch plan built" → "container init ready" step.
     let kernel = NaN;
     if (timeline.length) {
-      const d = timeline.map((run) => {
-        const a = run.find((s) => s.step === 'launch plan built');
-        const b = run.find((s) => s.step === 'container init ready');
-        return a && b ? b.at - a.at : NaN;
-      }).filter(Number.isFinite);
+      const d = timeline
+        .map((run) => {
+          const a = run.find((s) => s.step === 'launch plan built');
+          const b = run.find((s) => s.step === 'container init ready');
+          return a && b ? b.at - a.at : NaN;
+        })
+        .filter(Number.isFinite);
       kernel = median(d);
     }
     const crunKernel = sm('create', 'crun') - sm('--version', 'crun');
-    md.push(`| create's kernel side (skiff: "launch plan built" → "container init ready") ≤ crun create − crun's own start (\`crun --version\`) | skiff ${fmt(kernel)} ms; crun ${fmt(sm('create', 'crun'))} − ${fmt(sm('--version', 'crun'))} = ${fmt(crunKernel)} ms | ${mark(fin(kernel, crunKernel) ? kernel <= crunKernel : undefined)} |`);
+    md.push(
+      `| create's kernel side (skiff: "launch plan built" → "container init ready") ≤ crun create − crun's own start (\`crun --version\`) | skiff ${fmt(kernel)} ms; crun ${fmt(sm('create', 'crun'))} − ${fmt(sm('--version', 'crun'))} = ${fmt(crunKernel)} ms | ${mark(fin(kernel, crunKernel) ? kernel <= crunKernel : undefined)} |`,
+    );
   }
   {
     const p = par.skiff;
-    md.push(`| ${PARALLEL.n} parallel lifecycles: no failure, no leftover | skiff: ${p ? `${p.failed} failed, ${p.left.length} left over in ${PARALLEL.rounds} round(s)` : '–'} | ${mark(p ? p.failed === 0 && p.left.length === 0 : undefined)} |`);
+    md.push(
+      `| ${PARALLEL.n} parallel lifecycles: no failure, no leftover | skiff: ${p ? `${p.failed} failed, ${p.left.length} left over in ${PARALLEL.rounds} round(s)` : '–'} | ${mark(p ? p.failed === 0 && p.left.length === 0 : undefined)} |`,
+    );
   }
   md.push('');
 
   // Failures and leftovers
   const fl = [];
-  for (const [row, byRt] of Object.entries(failures)) for (const [n, msgs] of Object.entries(byRt)) fl.push(`- ${n} ${row}: ${msgs.length} failed (${[...new Set(msgs)].slice(0, 3).join('; ')})`);
+  for (const [row, byRt] of Object.entries(failures))
+    for (const [n, msgs] of Object.entries(byRt))
+      fl.push(`- ${n} ${row}: ${msgs.length} failed (${[...new Set(msgs)].slice(0, 3).join('; ')})`);
   for (const [n, p] of Object.entries(par)) {
     if (p.errs.length) fl.push(`- ${n} parallel: ${p.errs.slice(0, 3).join('; ')}`);
     if (p.left.length) fl.push(`- ${n} parallel left over: ${p.left.slice(0, 5).join('; ')}`);
@@ -878,8 +979,17 @@ async function main() {
   fs.writeFileSync(path.join(RESULTS, 'latest.md'), text);
 
   // Chart
-  const chartRows = [['--version', '--version'], ['create', 'create'], ['start', 'start'], ['state', 'state'], ...(EXEC ? [['exec', 'exec']] : []),
-    ['kill', 'kill'], ['delete', 'delete'], ['lifecycle', 'lifecycle'], ['run', 'run']];
+  const chartRows = [
+    ['--version', '--version'],
+    ['create', 'create'],
+    ['start', 'start'],
+    ['state', 'state'],
+    ...(EXEC ? [['exec', 'exec']] : []),
+    ['kill', 'kill'],
+    ['delete', 'delete'],
+    ['lifecycle', 'lifecycle'],
+    ['run', 'run'],
+  ];
   const series = [
     { key: 'skiff', name: 'skiff', color: '#2b6cb0' },
     { key: 'skiff-node', name: 'skiff on Node', color: '#90bde6' },
@@ -898,7 +1008,27 @@ async function main() {
     floor: Number.isFinite(floor) ? { label: 'node -e 0', value: floor } : undefined,
   });
   fs.writeFileSync(path.join(RESULTS, 'latest.svg'), chart);
-  fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify({ date, quick: QUICK, reps: REPS, wrapperCostMs: nsCost, runtimes: Object.fromEntries(RUNTIMES.map((r) => [r.name, r.cmd])), samples, rss, initRss, row100, parallel: par, failures, timeline }, null, 1));
+  fs.writeFileSync(
+    path.join(RESULTS, 'latest.json'),
+    JSON.stringify(
+      {
+        date,
+        quick: QUICK,
+        reps: REPS,
+        wrapperCostMs: nsCost,
+        runtimes: Object.fromEntries(RUNTIMES.map((r) => [r.name, r.cmd])),
+        samples,
+        rss,
+        initRss,
+        row100,
+        parallel: par,
+        failures,
+        timeline,
+      },
+      null,
+      1,
+    ),
+  );
 
   process.stdout.write(text + '\n');
   cleanup();

@@ -23,7 +23,9 @@ const fmtTick = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
  */
 export function barChart({ title, subtitle, yLabel, groups, series, floor, width = 1500, height = 800 }) {
   const FS = 14; // body font size
-  const left = 80, right = 30, bottom = 96;
+  const left = 80,
+    right = 30,
+    bottom = 96;
   // The subtitle wraps at "; " to fit the width.
   const subLines = [];
   for (const part of (subtitle ?? '').split('; ').filter(Boolean)) {
@@ -32,10 +34,13 @@ export function barChart({ title, subtitle, yLabel, groups, series, floor, width
     else subLines.push(part);
   }
   const top = 70 + subLines.length * 20;
-  const pw = width - left - right, ph = height - top - bottom;
+  const pw = width - left - right,
+    ph = height - top - bottom;
   const o = [];
   o.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="${FS}">`);
+  o.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="${FS}">`,
+  );
   o.push(`<title>${esc(title ?? '')}</title>`);
   o.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   o.push(`<text x="${left}" y="36" font-size="22" font-weight="bold" fill="#111111">${esc(title ?? '')}</text>`);
@@ -81,12 +86,16 @@ export function barChart({ title, subtitle, yLabel, groups, series, floor, width
     present.forEach(([v, si], k) => {
       const x = gx + k * bw;
       const yy = y(v);
-      o.push(`<rect x="${num(x + 2)}" y="${num(yy)}" width="${num(Math.max(1, bw - 4))}" height="${num(top + ph - yy)}" fill="${esc(series[si].color)}"><title>${esc(`${series[si].name}, ${g.label}: ${v.toFixed(2)}`)}</title></rect>`);
+      o.push(
+        `<rect x="${num(x + 2)}" y="${num(yy)}" width="${num(Math.max(1, bw - 4))}" height="${num(top + ph - yy)}" fill="${esc(series[si].color)}"><title>${esc(`${series[si].name}, ${g.label}: ${v.toFixed(2)}`)}</title></rect>`,
+      );
       const lab = v >= 10 ? v.toFixed(0) : v.toFixed(1);
       const size = textWidth(lab, 12) <= bw + 4 ? 12 : 9;
       const tw = textWidth(lab, size);
       const cx = x + bw / 2;
-      labels.push(`<rect x="${num(cx - tw / 2 - 2)}" y="${num(yy - size - 5)}" width="${num(tw + 4)}" height="${size + 2}" fill="#ffffff"/>`);
+      labels.push(
+        `<rect x="${num(cx - tw / 2 - 2)}" y="${num(yy - size - 5)}" width="${num(tw + 4)}" height="${size + 2}" fill="#ffffff"/>`,
+      );
       labels.push(`<text x="${num(cx)}" y="${num(yy - 5)}" font-size="${size}" text-anchor="middle" fill="#222222">${lab}</text>`);
     });
     o.push(`<text x="${num(left + gi * gw + gw / 2)}" y="${top + ph + 22}" text-anchor="middle" fill="#111111">${esc(g.label)}</text>`);
@@ -105,7 +114,9 @@ export function barChart({ title, subtitle, yLabel, groups, series, floor, width
   if (floor && Number.isFinite(floor.value)) {
     o.push(`<line x1="${lx}" y1="${ly + 8}" x2="${lx + 22}" y2="${ly + 8}" stroke="#cc0000" stroke-width="2" stroke-dasharray="4 4"/>`);
     lx += 30;
-    o.push(`<text x="${lx}" y="${ly + 13}" fill="#111111">${esc(`${floor.label} = ${floor.value.toFixed(1)} ms (Node start floor)`)}</text>`);
+    o.push(
+      `<text x="${lx}" y="${ly + 13}" fill="#111111">${esc(`${floor.label} = ${floor.value.toFixed(1)} ms (Node start floor)`)}</text>`,
+    );
   }
   o.push(`</svg>`);
   return o.join('\n') + '\n';

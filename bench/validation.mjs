@@ -146,7 +146,12 @@ function podmanBundle() {
 try {
   const cases = [];
   const harness = makeBundle((c) => (c.process.args = ['/bin/true']));
-  cases.push({ name: 'harness makeBundle config', dir: harness.dir, id: harness.id, size: fs.statSync(path.join(harness.dir, 'config.json')).size });
+  cases.push({
+    name: 'harness makeBundle config',
+    dir: harness.dir,
+    id: harness.id,
+    size: fs.statSync(path.join(harness.dir, 'config.json')).size,
+  });
   const podman = podmanBundle();
   if (podman) cases.push({ name: 'podman create config', dir: podman.dir, id: podman.id, size: podman.size });
 
@@ -168,9 +173,15 @@ try {
     const coldMed = median(cold);
     console.log(`\n${c.name} (${c.size} bytes)`);
     console.log(`  loadConfig, warm (in-process):         median ${fmt(w.median)}, mean ${fmt(w.mean)}`);
-    console.log(`  fresh process: load module + 1st call: median ${fmt(freshMed)} (load ${fmt(median(fresh.map((f) => f.load)))}, first loadConfig ${fmt(median(fresh.map((f) => f.first)))})`);
-    console.log(`  in create (--debug timing):             median ${fmt(coldMed)} (min ${fmt(Math.min(...cold))}, max ${fmt(Math.max(...cold))})`);
-    console.log(`  skiff create wall:                     median ${fmt(createMed)} (min ${fmt(Math.min(...create))}, max ${fmt(Math.max(...create))})`);
+    console.log(
+      `  fresh process: load module + 1st call: median ${fmt(freshMed)} (load ${fmt(median(fresh.map((f) => f.load)))}, first loadConfig ${fmt(median(fresh.map((f) => f.first)))})`,
+    );
+    console.log(
+      `  in create (--debug timing):             median ${fmt(coldMed)} (min ${fmt(Math.min(...cold))}, max ${fmt(Math.max(...cold))})`,
+    );
+    console.log(
+      `  skiff create wall:                     median ${fmt(createMed)} (min ${fmt(Math.min(...create))}, max ${fmt(Math.max(...create))})`,
+    );
     console.log(`  skiff delete wall:                     median ${fmt(median(del))}`);
     const pct = (x) => `${((100 * x) / createMed).toFixed(1)} %`;
     console.log(`  share of create: fresh process ${pct(freshMed)}, in create ${pct(coldMed)}, warm ${pct(w.median)}  (target <= 10 %)`);

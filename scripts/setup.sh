@@ -15,6 +15,8 @@ command -v make >/dev/null || need+=(make)
 command -v python3 >/dev/null || need+=(python3)
 # The runtime-tools validation suite (Go 1.19, built offline from ../shared/third-party).
 command -v go >/dev/null || need+=(golang-go)
+# Formatting of the C++ (scripts/lint.sh).
+command -v clang-format >/dev/null || need+=(clang-format)
 # Peers for differential tests and benchmarks.
 command -v runc >/dev/null || need+=(runc)
 command -v crun >/dev/null || need+=(crun)

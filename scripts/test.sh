@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+bash scripts/lint.sh
 # The runtime-tools validation suite that test/conformance/ runs (built once per tarball).
 bash scripts/conformance/build-runtime-tools.sh
 rm -rf build/test

@@ -41,10 +41,10 @@ function createOptions(id: string, f: CreateFlags) {
 function withCreateFlags(cmd: Command): Command {
   return cmd
     .option('-b, --bundle <dir>', 'path to the bundle directory (default: the current directory)')
-    .option('--pid-file <file>', 'write the container init\'s pid to this file')
+    .option('--pid-file <file>', "write the container init's pid to this file")
     .option('--console-socket <path>', 'unix socket that receives the pty master when process.terminal is true')
     .option('--no-pivot', 'do not use pivot_root (MS_MOVE + chroot instead; for a rootfs on ramfs)')
-    .option('--no-new-keyring', 'keep the caller\'s session keyring instead of a new one')
+    .option('--no-new-keyring', "keep the caller's session keyring instead of a new one")
     .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the container', intArg('--preserve-fds'), 0);
 }
 
@@ -72,7 +72,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--log <file>', 'append log lines (and errors) to this file')
     .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'))
     .option('--debug', 'log debug lines, with a timing of each step')
-    .option('--systemd-cgroup', 'use the systemd cgroup driver: the container gets a transient scope unit; cgroupsPath is "slice:prefix:name"')
+    .option(
+      '--systemd-cgroup',
+      'use the systemd cgroup driver: the container gets a transient scope unit; cgroupsPath is "slice:prefix:name"',
+    )
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => logError(s.replace(/^error: /, '').trimEnd()) })
@@ -83,14 +86,19 @@ export async function main(argv: string[]): Promise<number> {
       timing('arguments parsed');
     });
 
-  withCreateFlags(program.command('create').description('create a container (its process waits for "start")').argument('<id>'))
-    .action((id: string, f: CreateFlags) => require('./commands/create').create(globals, createOptions(id, f)));
+  withCreateFlags(program.command('create').description('create a container (its process waits for "start")').argument('<id>')).action(
+    (id: string, f: CreateFlags) => require('./commands/create').create(globals, createOptions(id, f)),
+  );
 
   const collect = (v: string, prev: string[]) => [...prev, v];
-  program.command('exec').description('run a new process inside a running container').argument('<id>').argument('[command...]')
+  program
+    .command('exec')
+    .description('run a new process inside a running container')
+    .argument('<id>')
+    .argument('[command...]')
     .option('-p, --process <file>', 'process.json describing the process (instead of a command line)')
     .option('-d, --detach', 'return once the process has started')
-    .option('--pid-file <file>', 'write the process\'s pid to this file')
+    .option('--pid-file <file>', "write the process's pid to this file")
     .option('--console-socket <path>', 'unix socket that receives the pty master when a terminal is used')
     .option('-t, --tty', 'allocate a pseudo-terminal')
     .option('--cwd <dir>', 'working directory inside the container')
@@ -100,59 +108,115 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --cap <capability>', 'add a capability (repeatable)', collect, [])
     .option('--no-new-privs', 'set no_new_privs')
     .option('--apparmor <profile>', 'AppArmor profile for the process (the host must have AppArmor enabled)')
-    .option('--process-label <label>', 'SELinux label (ignored with a warning where the host has no SELinux; an error where it has: not applied yet)')
+    .option(
+      '--process-label <label>',
+      'SELinux label (ignored with a warning where the host has no SELinux; an error where it has: not applied yet)',
+    )
     .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the process', intArg('--preserve-fds'), 0)
     .option('--ignore-paused', 'allow exec in a paused container')
     .passThroughOptions()
     .action(async (id: string, args: string[], f: Record<string, any>) => {
       exitCode = await require('./commands/exec').exec(globals, {
-        id, args, processFile: f.process, detach: f.detach, pidFile: f.pidFile, consoleSocket: f.consoleSocket,
-        tty: f.tty, cwd: f.cwd, env: f.env, user: f.user, additionalGids: f.additionalGids, caps: f.cap,
-        noNewPrivs: f.newPrivs === false ? true : undefined, apparmor: f.apparmor, processLabel: f.processLabel,
-        preserveFds: f.preserveFds, ignorePaused: f.ignorePaused,
+        id,
+        args,
+        processFile: f.process,
+        detach: f.detach,
+        pidFile: f.pidFile,
+        consoleSocket: f.consoleSocket,
+        tty: f.tty,
+        cwd: f.cwd,
+        env: f.env,
+        user: f.user,
+        additionalGids: f.additionalGids,
+        caps: f.cap,
+        noNewPrivs: f.newPrivs === false ? true : undefined,
+        apparmor: f.apparmor,
+        processLabel: f.processLabel,
+        preserveFds: f.preserveFds,
+        ignorePaused: f.ignorePaused,
       });
     });
 
-  program.command('start').description('run the process of a created container').argument('<id>')
+  program
+    .command('start')
+    .description('run the process of a created container')
+    .argument('<id>')
     .action((id: string) => require('./commands/start').start(globals, id));
 
-  program.command('state').description('print the state of a container as JSON').argument('<id>')
+  program
+    .command('state')
+    .description('print the state of a container as JSON')
+    .argument('<id>')
     .action((id: string) => require('./commands/state').state(globals, id));
 
-  program.command('kill').description('send a signal (default SIGTERM) to the container\'s init').argument('<id>').argument('[signal]')
+  program
+    .command('kill')
+    .description("send a signal (default SIGTERM) to the container's init")
+    .argument('<id>')
+    .argument('[signal]')
     .option('-a, --all', 'send the signal to every process of the container')
     .action((id: string, sig: string | undefined, f: { all?: boolean }) => require('./commands/kill').kill(globals, id, sig, f));
 
-  program.command('delete').description('delete a stopped container and everything it holds').argument('<id>')
+  program
+    .command('delete')
+    .description('delete a stopped container and everything it holds')
+    .argument('<id>')
     .option('-f, --force', 'kill the container first if it is still running; no error if it does not exist')
     .action(async (id: string, f: { force?: boolean }) => require('./commands/delete').del(globals, id, f));
 
-  program.command('pause').description('suspend every process of the container').argument('<id>')
+  program
+    .command('pause')
+    .description('suspend every process of the container')
+    .argument('<id>')
     .action((id: string) => require('./commands/pause').pause(globals, id));
 
-  program.command('resume').description('resume the processes of a paused container').argument('<id>')
+  program
+    .command('resume')
+    .description('resume the processes of a paused container')
+    .argument('<id>')
     .action((id: string) => require('./commands/resume').resume(globals, id));
 
-  program.command('update').description('update the resource limits of a container').argument('<id>')
+  program
+    .command('update')
+    .description('update the resource limits of a container')
+    .argument('<id>')
     .option('-r, --resources <file>', 'JSON linux.resources from a file, or "-" for stdin (the other flags are then ignored)')
-    .option('--memory <bytes>', 'memory limit (units: k, m, g; -1: unlimited)').option('--memory-swap <bytes>', 'memory + swap limit; -1: unlimited swap')
-    .option('--memory-reservation <bytes>', 'memory soft limit').addOption(new Option('--kernel-memory <bytes>').hideHelp())
+    .option('--memory <bytes>', 'memory limit (units: k, m, g; -1: unlimited)')
+    .option('--memory-swap <bytes>', 'memory + swap limit; -1: unlimited swap')
+    .option('--memory-reservation <bytes>', 'memory soft limit')
+    .addOption(new Option('--kernel-memory <bytes>').hideHelp())
     .addOption(new Option('--kernel-memory-tcp <bytes>').hideHelp())
-    .option('--cpu-share <n>', 'CPU shares (relative weight)').addOption(new Option('--cpu-shares <n>').hideHelp())
-    .option('--cpu-period <us>', 'CPU CFS period').option('--cpu-quota <us>', 'CPU CFS quota per period (-1: none)')
-    .option('--cpu-burst <us>', 'CPU CFS burst').option('--cpu-rt-period <us>', 'CPU realtime period (v1)')
-    .option('--cpu-rt-runtime <us>', 'CPU realtime runtime (v1)').option('--cpuset-cpus <list>', 'CPUs to use')
-    .option('--cpuset-mems <list>', 'memory nodes to use').option('--cpu-idle <0|1>', 'SCHED_IDLE for the cgroup')
-    .option('--pids-limit <n>', 'maximum number of pids (-1: unlimited)').option('--blkio-weight <n>', 'block IO weight (10-1000)')
-    .option('--l3-cache-schema <schema>', 'Intel RDT L3 cache schema (not supported)').option('--mem-bw-schema <schema>', 'Intel RDT memory bandwidth schema (not supported)')
+    .option('--cpu-share <n>', 'CPU shares (relative weight)')
+    .addOption(new Option('--cpu-shares <n>').hideHelp())
+    .option('--cpu-period <us>', 'CPU CFS period')
+    .option('--cpu-quota <us>', 'CPU CFS quota per period (-1: none)')
+    .option('--cpu-burst <us>', 'CPU CFS burst')
+    .option('--cpu-rt-period <us>', 'CPU realtime period (v1)')
+    .option('--cpu-rt-runtime <us>', 'CPU realtime runtime (v1)')
+    .option('--cpuset-cpus <list>', 'CPUs to use')
+    .option('--cpuset-mems <list>', 'memory nodes to use')
+    .option('--cpu-idle <0|1>', 'SCHED_IDLE for the cgroup')
+    .option('--pids-limit <n>', 'maximum number of pids (-1: unlimited)')
+    .option('--blkio-weight <n>', 'block IO weight (10-1000)')
+    .option('--l3-cache-schema <schema>', 'Intel RDT L3 cache schema (not supported)')
+    .option('--mem-bw-schema <schema>', 'Intel RDT memory bandwidth schema (not supported)')
     .action((id: string, f: object) => require('./commands/update').update(globals, id, f));
 
-  program.command('ps').description('list the processes of a container (host pids)').argument('<id>').argument('[ps-args...]', 'arguments for ps (default: -ef)')
-    .addOption(new Option('-f, --format <format>', 'table or json').default('table')).passThroughOptions()
+  program
+    .command('ps')
+    .description('list the processes of a container (host pids)')
+    .argument('<id>')
+    .argument('[ps-args...]', 'arguments for ps (default: -ef)')
+    .addOption(new Option('-f, --format <format>', 'table or json').default('table'))
+    .passThroughOptions()
     .action((id: string, psArgs: string[], f: { format?: string }) => require('./commands/ps').ps(globals, id, psArgs, f));
 
-  program.command('events').description('print container stats and OOM events as JSON lines').argument('<id>')
-    .option('--stats', 'print the stats once and exit').option('--interval <duration>', 'stats interval', '5s')
+  program
+    .command('events')
+    .description('print container stats and OOM events as JSON lines')
+    .argument('<id>')
+    .option('--stats', 'print the stats once and exit')
+    .option('--interval <duration>', 'stats interval', '5s')
     .action(async (id: string, f: { stats?: boolean; interval?: string }) => require('./commands/events').events(globals, id, f));
 
   withCreateFlags(program.command('run').description('create and start a container; wait for it unless --detach').argument('<id>'))
@@ -161,18 +225,27 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await require('./commands/run').run(globals, createOptions(id, f));
     });
 
-  program.command('list').description('list containers').addOption(new Option('-f, --format <format>', 'table or json').default('table'))
+  program
+    .command('list')
+    .description('list containers')
+    .addOption(new Option('-f, --format <format>', 'table or json').default('table'))
     .option('-q, --quiet', 'print only the container ids')
     .action((f: { format?: string; quiet?: boolean }) => require('./commands/list').list(globals, f));
 
-  program.command('spec').description('write a default config.json into the bundle directory')
+  program
+    .command('spec')
+    .description('write a default config.json into the bundle directory')
     .option('-b, --bundle <dir>', 'bundle directory (default: the current directory)')
     .action((f: { bundle?: string }) => require('./commands/spec').spec(f));
 
-  program.command('features').description('print what this runtime supports (features.md JSON)')
+  program
+    .command('features')
+    .description('print what this runtime supports (features.md JSON)')
     .action(() => require('./commands/features').features());
 
-  program.command('check').description('say whether a bundle would run, and why not, without running it')
+  program
+    .command('check')
+    .description('say whether a bundle would run, and why not, without running it')
     .option('-b, --bundle <dir>', 'bundle directory (default: the current directory)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((f: { bundle?: string; format?: string }) => {
@@ -182,7 +255,11 @@ export async function main(argv: string[]): Promise<number> {
   // podman and CRI-O run `checkpoint --help` to learn whether checkpointing works: exit 0 would
   // say yes. Until it does, every form of these commands (--help included) is an error.
   for (const name of ['checkpoint', 'restore']) {
-    program.command(name, { hidden: true }).helpOption(false).allowUnknownOption().allowExcessArguments()
+    program
+      .command(name, { hidden: true })
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
       .action(() => {
         throw new SkiffError(`${name} is not supported by skiff yet`);
       });

@@ -11,16 +11,37 @@ import { DEFAULT_ROOT } from './state/store';
 
 export { explicitExitRequired as mustExit } from './exit-flag';
 
-interface Fast { globals: Globals; call: (g: Globals) => unknown }
+interface Fast {
+  globals: Globals;
+  call: (g: Globals) => unknown;
+}
 
 type FlagKind = 'bool' | 'value';
-const CREATE_FLAGS: Record<string, FlagKind> = { '--bundle': 'value', '-b': 'value', '--pid-file': 'value', '--console-socket': 'value', '--no-pivot': 'bool', '--no-new-keyring': 'bool', '--preserve-fds': 'value' };
+const CREATE_FLAGS: Record<string, FlagKind> = {
+  '--bundle': 'value',
+  '-b': 'value',
+  '--pid-file': 'value',
+  '--console-socket': 'value',
+  '--no-pivot': 'bool',
+  '--no-new-keyring': 'bool',
+  '--preserve-fds': 'value',
+};
 const RUN_FLAGS: Record<string, FlagKind> = { ...CREATE_FLAGS, '--detach': 'bool', '-d': 'bool' };
-const EXEC_FLAGS: Record<string, FlagKind> = { '--process': 'value', '-p': 'value', '--detach': 'bool', '-d': 'bool', '--pid-file': 'value', '--console-socket': 'value' };
+const EXEC_FLAGS: Record<string, FlagKind> = {
+  '--process': 'value',
+  '-p': 'value',
+  '--detach': 'bool',
+  '-d': 'bool',
+  '--pid-file': 'value',
+  '--console-socket': 'value',
+};
 const CANONICAL: Record<string, string> = { '-b': '--bundle', '-d': '--detach', '-p': '--process' };
 
 /** Known flags (`--x v`, `--x=v`) then exactly one id; undefined for anything else. */
-function flagsThenId(rest: readonly string[], known: Record<string, FlagKind>): { flags: Map<string, string | true>; id: string } | undefined {
+function flagsThenId(
+  rest: readonly string[],
+  known: Record<string, FlagKind>,
+): { flags: Map<string, string | true>; id: string } | undefined {
   const flags = new Map<string, string | true>();
   let i = 0;
   for (; i < rest.length - 1; i++) {
@@ -112,9 +133,16 @@ export function parseFast(args: readonly string[]): Fast | undefined {
     if (p && typeof p.flags.get('--process') === 'string') {
       const f = p.flags;
       const o = {
-        id: p.id, args: [] as string[], processFile: f.get('--process') as string, detach: f.has('--detach') || undefined,
-        pidFile: f.get('--pid-file') as string | undefined, consoleSocket: f.get('--console-socket') as string | undefined,
-        env: [] as string[], additionalGids: [] as string[], caps: [] as string[], preserveFds: 0,
+        id: p.id,
+        args: [] as string[],
+        processFile: f.get('--process') as string,
+        detach: f.has('--detach') || undefined,
+        pidFile: f.get('--pid-file') as string | undefined,
+        consoleSocket: f.get('--console-socket') as string | undefined,
+        env: [] as string[],
+        additionalGids: [] as string[],
+        caps: [] as string[],
+        preserveFds: 0,
       };
       call = (g) => require('./commands/exec').exec(g, o);
     }

@@ -8,5 +8,6 @@ declare const SKIFF_FAULT_INJECTION: boolean;
  * itself there (SIGSTOP) so that the test can SIGKILL it at exactly that point.
  */
 export function faultPoint(name: string): void {
-  if (typeof SKIFF_FAULT_INJECTION !== 'undefined' && SKIFF_FAULT_INJECTION && process.env.SKIFF_FAULT_STOP === name) process.kill(process.pid, 'SIGSTOP');
+  if (typeof SKIFF_FAULT_INJECTION !== 'undefined' && SKIFF_FAULT_INJECTION && process.env.SKIFF_FAULT_STOP === name)
+    process.kill(process.pid, 'SIGSTOP');
 }

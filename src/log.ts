@@ -3,7 +3,11 @@ import * as fs from 'node:fs';
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 
-interface LogSettings { file?: string; format: LogFormat; debug: boolean }
+interface LogSettings {
+  file?: string;
+  format: LogFormat;
+  debug: boolean;
+}
 
 const settings: LogSettings = { format: 'text', debug: false };
 const started = process.hrtime.bigint();

@@ -44,7 +44,10 @@ export interface SystemdBinding {
   managerProperty(property: string): string;
 }
 
-export interface WaitStatus { code: number | null; signal: number | null }
+export interface WaitStatus {
+  code: number | null;
+  signal: number | null;
+}
 
 interface Binding {
   /**
@@ -109,4 +112,7 @@ export function native(): Binding {
 }
 
 /** Native errors carry the failing step and errno beside the message. */
-export interface NativeError extends Error { step?: string; errno?: number }
+export interface NativeError extends Error {
+  step?: string;
+  errno?: number;
+}

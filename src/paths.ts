@@ -42,7 +42,8 @@ export function untrusted(p: string, uid = process.geteuid?.() ?? 0): string | u
 function checkoutLib(): string {
   let dir = __dirname;
   for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'binding.gyp'))) return path.join(dir, 'build/Release');
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'binding.gyp')))
+      return path.join(dir, 'build/Release');
     const up = path.dirname(dir);
     if (up === dir) throw new SkiffError(`cannot find skiff's install directory from ${__dirname}`);
     dir = up;
@@ -56,7 +57,8 @@ function checkoutLib(): string {
  */
 function executableLib(): string {
   const dir = path.dirname(fs.realpathSync(process.execPath));
-  if (!FILES.every((f) => fs.existsSync(path.join(dir, f)))) throw new SkiffError(`skiff's native files (${FILES.join(', ')}) are not in ${dir}: reinstall skiff (scripts/install.sh)`);
+  if (!FILES.every((f) => fs.existsSync(path.join(dir, f))))
+    throw new SkiffError(`skiff's native files (${FILES.join(', ')}) are not in ${dir}: reinstall skiff (scripts/install.sh)`);
   return dir;
 }
 

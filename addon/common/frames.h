@@ -11,6 +11,6 @@ constexpr const char* kWarning = "warning";       // {message}; the init goes on
 constexpr const char* kHooks = "hooks";           // run prestart and createRuntime now, then reply
 constexpr const char* kSeccompFd = "seccomp-fd";  // the notify fd follows on one byte (SCM_RIGHTS)
 // skiff → skiff-init
-constexpr const char* kContinue = "continue";     // the hooks ran: {state, startState}
+constexpr const char* kContinue = "continue";  // the hooks ran: {state, startState}
 
 }  // namespace skiff::frame

@@ -20,7 +20,6 @@ namespace {
 
 constexpr size_t kKeepOutput = 64 * 1024;
 
-
 std::string lastLine(const std::string& s) {
   size_t end = s.find_last_not_of(" \t\r\n");
   if (end == std::string::npos) return "";
@@ -125,7 +124,8 @@ std::string runHook(const char* kind, const HookSpec& h, const std::string& stat
     if (iOut >= 0 && p[iOut].revents && !drain(outR.get(), stdoutText)) outR.reset();
     if (iErr >= 0 && p[iErr].revents && !drain(errR.get(), stderrText)) errR.reset();
     pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) exited = true;
+    if (w == pid)
+      exited = true;
     else if (deadline >= 0 && nowMs() >= deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
@@ -146,7 +146,8 @@ std::string runHook(const char* kind, const HookSpec& h, const std::string& stat
   std::string why;
   if (WIFSIGNALED(status)) {
     const char* abbrev = sigabbrev_np(WTERMSIG(status));
-    why = std::string("killed by ") + (abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(WTERMSIG(status)));
+    why = std::string("killed by ") +
+          (abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(WTERMSIG(status)));
   } else {
     why = "exit status " + std::to_string(WEXITSTATUS(status));
   }

@@ -14,7 +14,7 @@ struct HookSpec {
   std::string path;
   std::vector<std::string> args;  // argv; empty: just the path
   std::vector<std::string> env;
-  int timeoutSeconds = 0;         // 0: none
+  int timeoutSeconds = 0;  // 0: none
 };
 
 // "" when the hook succeeded, else one line: "<kind> hook <path> failed: exit status 3: <stderr>",

@@ -43,10 +43,14 @@ struct Parser {
     for (int k = 0; k < 4; k++) {
       char c = s[i++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else return fail("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        return fail("bad \\u escape");
     }
     return true;
   }
@@ -63,14 +67,30 @@ struct Parser {
       if (i >= s.size()) break;
       char e = s[i++];
       switch (e) {
-        case '"': o += '"'; break;
-        case '\\': o += '\\'; break;
-        case '/': o += '/'; break;
-        case 'b': o += '\b'; break;
-        case 'f': o += '\f'; break;
-        case 'n': o += '\n'; break;
-        case 'r': o += '\r'; break;
-        case 't': o += '\t'; break;
+        case '"':
+          o += '"';
+          break;
+        case '\\':
+          o += '\\';
+          break;
+        case '/':
+          o += '/';
+          break;
+        case 'b':
+          o += '\b';
+          break;
+        case 'f':
+          o += '\f';
+          break;
+        case 'n':
+          o += '\n';
+          break;
+        case 'r':
+          o += '\r';
+          break;
+        case 't':
+          o += '\t';
+          break;
         case 'u': {
           unsigned cp = 0;
           if (!hex4(cp)) return false;
@@ -83,7 +103,8 @@ struct Parser {
           utf8(o, cp);
           break;
         }
-        default: return fail("bad escape");
+        default:
+          return fail("bad escape");
       }
     }
     return fail("unterminated string");
@@ -104,17 +125,32 @@ struct Parser {
         for (;;) {
           ws();
           std::string k;
-          if (i >= s.size() || !str(k)) { ok = false; break; }
+          if (i >= s.size() || !str(k)) {
+            ok = false;
+            break;
+          }
           ws();
-          if (i >= s.size() || s[i] != ':') { ok = fail("expected ':'"); break; }
+          if (i >= s.size() || s[i] != ':') {
+            ok = fail("expected ':'");
+            break;
+          }
           i++;
           v.obj.emplace_back(std::move(k), Json());
           Json& member = v.obj.back().second;
           member.where = v.where.empty() ? v.obj.back().first : v.where + "." + v.obj.back().first;
-          if (!value(member)) { ok = false; break; }
+          if (!value(member)) {
+            ok = false;
+            break;
+          }
           ws();
-          if (i < s.size() && s[i] == ',') { i++; continue; }
-          if (i < s.size() && s[i] == '}') { i++; break; }
+          if (i < s.size() && s[i] == ',') {
+            i++;
+            continue;
+          }
+          if (i < s.size() && s[i] == '}') {
+            i++;
+            break;
+          }
           ok = fail("expected ',' or '}'");
           break;
         }
@@ -129,10 +165,19 @@ struct Parser {
         for (;;) {
           v.arr.emplace_back();
           v.arr.back().where = v.where + "[" + std::to_string(v.arr.size() - 1) + "]";
-          if (!value(v.arr.back())) { ok = false; break; }
+          if (!value(v.arr.back())) {
+            ok = false;
+            break;
+          }
           ws();
-          if (i < s.size() && s[i] == ',') { i++; continue; }
-          if (i < s.size() && s[i] == ']') { i++; break; }
+          if (i < s.size() && s[i] == ',') {
+            i++;
+            continue;
+          }
+          if (i < s.size() && s[i] == ']') {
+            i++;
+            break;
+          }
           ok = fail("expected ',' or ']'");
           break;
         }
@@ -141,16 +186,22 @@ struct Parser {
       v.kind = Json::String;
       ok = str(v.str);
     } else if (s.compare(i, 4, "true") == 0) {
-      v.kind = Json::Bool; v.b = true; i += 4;
+      v.kind = Json::Bool;
+      v.b = true;
+      i += 4;
     } else if (s.compare(i, 5, "false") == 0) {
-      v.kind = Json::Bool; v.b = false; i += 5;
+      v.kind = Json::Bool;
+      v.b = false;
+      i += 5;
     } else if (s.compare(i, 4, "null") == 0) {
-      v.kind = Json::Null; i += 4;
+      v.kind = Json::Null;
+      i += 4;
     } else {
       char* end = nullptr;
       v.kind = Json::Number;
       v.num = strtod(s.c_str() + i, &end);
-      if (end == s.c_str() + i) ok = fail("unexpected character");
+      if (end == s.c_str() + i)
+        ok = fail("unexpected character");
       else {
         v.numText.assign(s, i, (size_t)(end - (s.c_str() + i)));
         i = end - s.c_str();
@@ -185,12 +236,18 @@ namespace {
 
 const char* kindName(Json::Kind k) {
   switch (k) {
-    case Json::Null: return "null";
-    case Json::Bool: return "a boolean";
-    case Json::Number: return "a number";
-    case Json::String: return "a string";
-    case Json::Array: return "an array";
-    case Json::Object: return "an object";
+    case Json::Null:
+      return "null";
+    case Json::Bool:
+      return "a boolean";
+    case Json::Number:
+      return "a number";
+    case Json::String:
+      return "a string";
+    case Json::Array:
+      return "an array";
+    case Json::Object:
+      return "an object";
   }
   return "?";
 }
@@ -209,12 +266,14 @@ bool integerText(const Json& j, bool wantUnsigned, int64_t& si, uint64_t& ui) {
     if (*p == '.' || *p == 'e' || *p == 'E') return false;
   char* end = nullptr;
   errno = 0;
-  if (wantUnsigned && t[0] != '-') ui = strtoull(t, &end, 10);
+  if (wantUnsigned && t[0] != '-')
+    ui = strtoull(t, &end, 10);
   else if (wantUnsigned) {
     // -1 stands for "all ones" (RLIM_INFINITY): the plan writes no other negative unsigned value.
     si = strtoll(t, &end, 10);
     ui = (uint64_t)si;
-  } else si = strtoll(t, &end, 10);
+  } else
+    si = strtoll(t, &end, 10);
   return errno == 0 && end && *end == '\0';
 }
 }  // namespace
@@ -281,11 +340,21 @@ std::string jsonQuote(const std::string& s) {
   std::string o = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      case '\r': o += "\\r"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
+      case '\r':
+        o += "\\r";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];

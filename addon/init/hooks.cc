@@ -17,11 +17,13 @@
 namespace skiff {
 
 Json syncHooks(int sync) {
-  if (!sendFrame(sync, std::string("{\"type\":\"") + frame::kHooks + "\"}")) fail("hooks", "ask for the createRuntime hooks", errno);
+  if (!sendFrame(sync, std::string("{\"type\":\"") + frame::kHooks + "\"}"))
+    fail("hooks", "ask for the createRuntime hooks", errno);
   std::string body, err;
   if (recvFrame(sync, body) != 1) fail("hooks", "wait for the createRuntime hooks", errno ? errno : EPIPE);
   Json reply;
-  if (!Json::parse(body, reply, err) || reply.at("type").asString() != frame::kContinue) failMsg("hooks", "createRuntime hooks failed");
+  if (!Json::parse(body, reply, err) || reply.at("type").asString() != frame::kContinue)
+    failMsg("hooks", "createRuntime hooks failed");
   return reply;
 }
 

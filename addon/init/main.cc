@@ -152,8 +152,10 @@ int main(int argc, char** argv) {
   bool nnp = proc.at("noNewPrivileges").asBool();
   int notifyFd = -1;
   if (!nnp) {
-    if (seccompNotifies()) notifyFd = loadSeccompForNotify();
-    else loadSeccomp();
+    if (seccompNotifies())
+      notifyFd = loadSeccompForNotify();
+    else
+      loadSeccomp();
   }
   bool inCwd = enterCwdBeforeUser(proc);
   dropBoundingSet(proc);

@@ -24,8 +24,10 @@ void enterNamespaces(const Json& plan) {
 
 void createNamespaces(const Json& plan) {
   int unshareFlags = (int)plan.at("unshareFlags").asInt();
-  if (unshareFlags && unshare(unshareFlags) < 0) fail("namespace", "create namespaces inside the joined user namespace", errno);
-  if (plan.at("newCgroupns").asBool() && unshare(CLONE_NEWCGROUP) < 0) fail("namespace", "create cgroup namespace", errno);
+  if (unshareFlags && unshare(unshareFlags) < 0)
+    fail("namespace", "create namespaces inside the joined user namespace", errno);
+  if (plan.at("newCgroupns").asBool() && unshare(CLONE_NEWCGROUP) < 0)
+    fail("namespace", "create cgroup namespace", errno);
   if (plan.at("newTimens").asBool()) {
     if (unshare(CLONE_NEWTIME) < 0) fail("namespace", "create time namespace", errno);
     std::string offsets;

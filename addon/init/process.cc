@@ -44,7 +44,8 @@ void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole) {
     ws.ws_col = (unsigned short)size.at("width").asU64();
     if (ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) fail("console", "set window size of " + name, errno);
   }
-  if (fchown(slave.get(), (uid_t)proc.at("user").at("uid").asU64(), (gid_t)-1) < 0) fail("console", "chown " + name, errno);
+  if (fchown(slave.get(), (uid_t)proc.at("user").at("uid").asU64(), (gid_t)-1) < 0)
+    fail("console", "chown " + name, errno);
 
   if (!sendWithFd(consoleSocket, name.data(), name.size(), master.get()))
     fail("console", "send the pty master over the console socket", errno);
@@ -58,7 +59,8 @@ void setupConsole(const Json& proc, int consoleSocket, bool bindDevConsole) {
   }
   UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   UniqueFd console(openInRoot(root.get(), "/dev/console", O_PATH, true));
-  if (bindDevConsole && console.ok() && mount(fdPath(slave.get()).c_str(), fdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+  if (bindDevConsole && console.ok() &&
+      mount(fdPath(slave.get()).c_str(), fdPath(console.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
     fail("console", "bind " + name + " on /dev/console", errno);
 
   if (setsid() < 0) fail("console", "setsid", errno);
@@ -72,7 +74,8 @@ void applyRlimits(const Json& proc) {
     struct rlimit rl;
     rl.rlim_cur = r.at("soft").num < 0 ? RLIM_INFINITY : (rlim_t)r.at("soft").asU64();
     rl.rlim_max = r.at("hard").num < 0 ? RLIM_INFINITY : (rlim_t)r.at("hard").asU64();
-    if (setrlimit((int)r.at("resource").asInt(), &rl) < 0) fail("rlimit", "setrlimit " + r.at("type").asString(), errno);
+    if (setrlimit((int)r.at("resource").asInt(), &rl) < 0)
+      fail("rlimit", "setrlimit " + r.at("type").asString(), errno);
   }
 }
 
@@ -131,7 +134,8 @@ void applyCpuAffinity(const Json& cpus, const char* which) {
   CPU_ZERO(&set);
   for (auto& c : cpus.arr)
     if (c.u64() < CPU_SETSIZE) CPU_SET((int)c.u64(), &set);
-  if (sched_setaffinity(0, sizeof set, &set) < 0) fail("execCPUAffinity", std::string("sched_setaffinity (") + which + ")", errno);
+  if (sched_setaffinity(0, sizeof set, &set) < 0)
+    fail("execCPUAffinity", std::string("sched_setaffinity (") + which + ")", errno);
 }
 
 void applyMemoryPolicy(const Json& plan) {
@@ -155,7 +159,8 @@ void applyOomScoreAdj(const Json& proc) {
   if (adj.isNull()) return;
   UniqueFd fd(open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
   std::string v = std::to_string(adj.integer());
-  if (!fd.ok() || write(fd.get(), v.data(), v.size()) < 0) fail("oom_score_adj", "write /proc/self/oom_score_adj", errno);
+  if (!fd.ok() || write(fd.get(), v.data(), v.size()) < 0)
+    fail("oom_score_adj", "write /proc/self/oom_score_adj", errno);
 }
 
 static bool hasCaps(const Json& proc) { return !proc.at("caps").isNull(); }
@@ -193,7 +198,8 @@ void switchUser(const Json& proc) {
 void applyCapabilities(const Json& proc) {
   if (!hasCaps(proc)) return;
   const Json& caps = proc.at("caps");
-  uint64_t eff = caps.at("effective").asU64(), perm = caps.at("permitted").asU64(), inh = caps.at("inheritable").asU64();
+  uint64_t eff = caps.at("effective").asU64(), perm = caps.at("permitted").asU64(),
+           inh = caps.at("inheritable").asU64();
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {};
   data[0].effective = (uint32_t)eff;

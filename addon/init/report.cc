@@ -32,7 +32,8 @@ static void send(const std::string& body) {
 
 void failMsg(const char* step, const std::string& full) {
   std::string message = clip(full);
-  send(std::string("{\"type\":\"") + frame::kError + "\",\"step\":" + jsonQuote(step) + ",\"errno\":0,\"message\":" + jsonQuote(message) + "}");
+  send(std::string("{\"type\":\"") + frame::kError + "\",\"step\":" + jsonQuote(step) +
+       ",\"errno\":0,\"message\":" + jsonQuote(message) + "}");
   if (gReportFd < 0) {
     std::string line = "skiff-init: " + message + "\n";
     (void)!write(2, line.data(), line.size());
@@ -42,8 +43,8 @@ void failMsg(const char* step, const std::string& full) {
 
 void fail(const char* step, const std::string& what, int err) {
   std::string message = clip(what) + ": " + errnoName(err);
-  send(std::string("{\"type\":\"") + frame::kError + "\",\"step\":" + jsonQuote(step) + ",\"errno\":" + std::to_string(err) +
-       ",\"message\":" + jsonQuote(message) + "}");
+  send(std::string("{\"type\":\"") + frame::kError + "\",\"step\":" + jsonQuote(step) +
+       ",\"errno\":" + std::to_string(err) + ",\"message\":" + jsonQuote(message) + "}");
   if (gReportFd < 0) {
     std::string line = "skiff-init: " + message + "\n";
     (void)!write(2, line.data(), line.size());

@@ -54,10 +54,12 @@ void copyTree(int src, int dst, const std::string& shown, int depth) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     struct stat st;
-    if (fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) fail("mount", "tmpcopyup: stat " + shown + "/" + name, errno);
+    if (fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+      fail("mount", "tmpcopyup: stat " + shown + "/" + name, errno);
     std::string where = shown + "/" + name;
     if (S_ISDIR(st.st_mode)) {
-      if (mkdirat(dst, name.c_str(), st.st_mode & 07777) < 0 && errno != EEXIST) fail("mount", "tmpcopyup: mkdir " + where, errno);
+      if (mkdirat(dst, name.c_str(), st.st_mode & 07777) < 0 && errno != EEXIST)
+        fail("mount", "tmpcopyup: mkdir " + where, errno);
       UniqueFd s2(openat(src, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       UniqueFd d2(openat(dst, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!s2.ok() || !d2.ok()) fail("mount", "tmpcopyup: open " + where, errno);
@@ -82,8 +84,10 @@ void copyTree(int src, int dst, const std::string& shown, int depth) {
     } else if (mknodat(dst, name.c_str(), st.st_mode, st.st_rdev) < 0) {
       fail("mount", "tmpcopyup: mknod " + where, errno);
     }
-    if (fchownat(dst, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) fail("mount", "tmpcopyup: chown " + where, errno);
-    if (!S_ISLNK(st.st_mode) && fchmodat(dst, name.c_str(), st.st_mode & 07777, 0) < 0) fail("mount", "tmpcopyup: chmod " + where, errno);
+    if (fchownat(dst, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+      fail("mount", "tmpcopyup: chown " + where, errno);
+    if (!S_ISLNK(st.st_mode) && fchmodat(dst, name.c_str(), st.st_mode & 07777, 0) < 0)
+      fail("mount", "tmpcopyup: chmod " + where, errno);
   }
   closedir(d);
 }
@@ -160,7 +164,8 @@ void applyMount(int rootfd, const std::string& rootfs, const Json& m) {
     }
     if (before.ok() && (flags & MS_RDONLY)) {
       UniqueFd again(openInRoot(rootfd, dest, O_PATH));
-      if (!again.ok() || mount(nullptr, fdPath(again.get()).c_str(), nullptr, MS_REMOUNT | flags, data.empty() ? nullptr : data.c_str()) < 0)
+      if (!again.ok() || mount(nullptr, fdPath(again.get()).c_str(), nullptr, MS_REMOUNT | flags,
+                               data.empty() ? nullptr : data.c_str()) < 0)
         fail("mount", "remount " + shown + " read-only", errno);
     }
   }
@@ -207,7 +212,8 @@ void createDevice(int rootfd, const std::string& rootfs, const Json& d, bool bin
     if (unlinkat(dir.get(), base.c_str(), 0) < 0) fail("device", "replace " + shown, errno);
     if (mknodat(dir.get(), base.c_str(), (mode & 07777) | ft, dev) < 0) fail("device", "mknod " + shown, errno);
   }
-  if (fchownat(dir.get(), base.c_str(), (uid_t)d.at("uid").asU64(), (gid_t)d.at("gid").asU64(), AT_SYMLINK_NOFOLLOW) < 0)
+  if (fchownat(dir.get(), base.c_str(), (uid_t)d.at("uid").asU64(), (gid_t)d.at("gid").asU64(), AT_SYMLINK_NOFOLLOW) <
+      0)
     fail("device", "chown " + shown, errno);
 }
 
@@ -226,7 +232,8 @@ void devSymlinks(int rootfd, const std::string& rootfs, bool withCore) {
 void pivotInto(const std::string& rootfs, bool noPivot) {
   if (noPivot) {
     if (chdir(rootfs.c_str()) < 0) fail("pivot_root", "chdir " + rootfs, errno);
-    if (mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) fail("pivot_root", "move " + rootfs + " to /", errno);
+    if (mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
+      fail("pivot_root", "move " + rootfs + " to /", errno);
     if (chroot(".") < 0) fail("pivot_root", "chroot " + rootfs, errno);
     if (chdir("/") < 0) fail("pivot_root", "chdir /", errno);
     return;
@@ -263,12 +270,12 @@ void prepareRootfs(const Json& plan) {
 
   // runc creates a missing cwd; so does skiff (inside the root, like every other path).
   const Json& proc = plan.at("process");
-  if (!proc.isNull() && !proc.at("cwd").asString().empty()) ensureInRoot(rootfd.get(), proc.at("cwd").asString(), Kind::Dir, "cwd");
+  if (!proc.isNull() && !proc.at("cwd").asString().empty())
+    ensureInRoot(rootfd.get(), proc.at("cwd").asString(), Kind::Dir, "cwd");
 
   bool bindDevices = plan.at("bindDevices").asBool();
   for (auto& d : plan.at("devices").asArray()) createDevice(rootfd.get(), rootfs, d, bindDevices);
   if (plan.at("devSymlinks").asBool()) devSymlinks(rootfd.get(), rootfs, plan.at("devCore").asBool());
-
 }
 
 void enterRootfs(const Json& plan) {
@@ -332,9 +339,8 @@ void finishRootfs(const Json& plan) {
       }
       if (fstat(fd.get(), &st) < 0) fail("mask", "stat " + path, errno);
       std::string target = fdPath(fd.get());
-      int rc = S_ISDIR(st.st_mode)
-                   ? mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, "size=0,mode=0755")
-                   : mount(fdPath(null.get()).c_str(), target.c_str(), nullptr, MS_BIND, nullptr);
+      int rc = S_ISDIR(st.st_mode) ? mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, "size=0,mode=0755")
+                                   : mount(fdPath(null.get()).c_str(), target.c_str(), nullptr, MS_BIND, nullptr);
       if (rc < 0) fail("mask", "mask " + path, errno);
     }
   }

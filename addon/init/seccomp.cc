@@ -63,9 +63,12 @@ void prepareSeccomp(const Json& plan) {
   }
   for (auto& f : s.at("flags").asArray()) {
     const std::string& flag = f.string();
-    if (flag == "SECCOMP_FILTER_FLAG_LOG") check(seccomp_attr_set(gCtx, SCMP_FLTATR_CTL_LOG, 1), "seccomp: flag " + flag);
-    else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") check(seccomp_attr_set(gCtx, SCMP_FLTATR_CTL_SSB, 1), "seccomp: flag " + flag);
-    else failMsg("seccomp", "seccomp flag " + flag + " is not supported by this libseccomp");
+    if (flag == "SECCOMP_FILTER_FLAG_LOG")
+      check(seccomp_attr_set(gCtx, SCMP_FLTATR_CTL_LOG, 1), "seccomp: flag " + flag);
+    else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+      check(seccomp_attr_set(gCtx, SCMP_FLTATR_CTL_SSB, 1), "seccomp: flag " + flag);
+    else
+      failMsg("seccomp", "seccomp flag " + flag + " is not supported by this libseccomp");
   }
   size_t i = 0;
   for (auto& rule : s.at("syscalls").asArray()) {
@@ -90,7 +93,8 @@ void prepareSeccomp(const Json& plan) {
       // syscalls of newer kernels).
       if (nr == __NR_SCMP_ERROR) continue;
       if (!sameIndexTwice) {
-        check(seccomp_rule_add_array(gCtx, act, nr, (unsigned)cmps.size(), cmps.data()), "seccomp: add rule for " + n.string());
+        check(seccomp_rule_add_array(gCtx, act, nr, (unsigned)cmps.size(), cmps.data()),
+              "seccomp: add rule for " + n.string());
       } else {
         // Several conditions on one argument can only mean "any of them" (runc's reading).
         for (auto& c : cmps) check(seccomp_rule_add_array(gCtx, act, nr, 1, &c), "seccomp: add rule for " + n.string());

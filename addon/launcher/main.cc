@@ -38,7 +38,8 @@ std::string untrusted(const std::string& p) {
     if (S_ISLNK(st.st_mode)) return cur + " is a symbolic link";
     if (st.st_uid != 0 && st.st_uid != me) return cur + " is owned by uid " + std::to_string(st.st_uid);
     bool othersWrite = (st.st_mode & 022) != 0;
-    if (othersWrite && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && cur != p)) return cur + " is writable by group or others";
+    if (othersWrite && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && cur != p))
+      return cur + " is writable by group or others";
     if (cur == "/") return "";
     cur = dirOf(cur);
   }
@@ -67,7 +68,9 @@ int main(int argc, char** argv, char** envp) {
       break;
     }
   }
-  if (engine.empty()) die("skiff: skiff-engine is in neither " + bin + "/../lib/skiff nor " + bin + "/Release: reinstall skiff (scripts/install.sh)");
+  if (engine.empty())
+    die("skiff: skiff-engine is in neither " + bin + "/../lib/skiff nor " + bin +
+        "/Release: reinstall skiff (scripts/install.sh)");
   std::string why = untrusted(engine);
   if (!why.empty()) die("skiff: refusing to run " + engine + ": " + why);
 

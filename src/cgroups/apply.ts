@@ -21,8 +21,16 @@ export interface ApplyOptions {
 }
 
 export class CgroupWriteError extends SkiffError {
-  constructor(readonly file: string, readonly value: string, readonly code: string) {
-    super(`write ${file} (${JSON.stringify(value)}): ${errnoText(code)}`, { step: 'cgroup', path: file, errno: (os.constants.errno as Record<string, number>)[code] });
+  constructor(
+    readonly file: string,
+    readonly value: string,
+    readonly code: string,
+  ) {
+    super(`write ${file} (${JSON.stringify(value)}): ${errnoText(code)}`, {
+      step: 'cgroup',
+      path: file,
+      errno: (os.constants.errno as Record<string, number>)[code],
+    });
   }
 }
 
@@ -57,7 +65,10 @@ export function v1Dir(paths: CgroupPaths, controller: string): string | undefine
   return undefined;
 }
 
-interface Target { dir: string; where: 'v1' | 'v2' }
+interface Target {
+  dir: string;
+  where: 'v1' | 'v2';
+}
 
 function applyWrites(writes: CgroupWrite[], target: (w: CgroupWrite) => Target): void {
   const retry: [CgroupWrite, Target][] = [];
@@ -91,7 +102,9 @@ function explain(e: CgroupWriteError, w: CgroupWrite, t: Target): Error {
   if (e.code === 'ENOENT' && t.where === 'v2' && w.controller !== 'cgroup') {
     const avail = (readCgroupFile(path.join(t.dir, 'cgroup.controllers')) ?? '').trim().split(/\s+/).filter(Boolean);
     if (!avail.includes(w.controller))
-      return new SkiffError(`${e.message}: the cgroup v2 controller "${w.controller}" is not available in ${t.dir} (cgroup.controllers: "${avail.join(' ')}")`);
+      return new SkiffError(
+        `${e.message}: the cgroup v2 controller "${w.controller}" is not available in ${t.dir} (cgroup.controllers: "${avail.join(' ')}")`,
+      );
   }
   return e;
 }
@@ -137,7 +150,8 @@ function warnIgnored(r: Resources, version: 'v1' | 'v2', memoryDir: string | und
   if (r.memory?.kernelTCP && (version === 'v2' || !tcpFile || !fs.existsSync(tcpFile)))
     log('warning', 'linux.resources.memory.kernelTCP is ignored: this kernel has no memory.kmem.tcp.limit_in_bytes');
   if (version === 'v2') {
-    if (r.memory?.swappiness !== undefined && r.memory.swappiness !== -1) log('warning', 'linux.resources.memory.swappiness is ignored on cgroup v2');
+    if (r.memory?.swappiness !== undefined && r.memory.swappiness !== -1)
+      log('warning', 'linux.resources.memory.swappiness is ignored on cgroup v2');
     if (r.memory?.disableOOMKiller) log('warning', 'linux.resources.memory.disableOOMKiller is ignored on cgroup v2');
   }
 }
@@ -145,9 +159,16 @@ function warnIgnored(r: Resources, version: 'v1' | 'v2', memoryDir: string | und
 /** cgroup v2: the device rules become an eBPF program attached to the container's cgroup. */
 function attachDeviceRules(dir: string, rules: DeviceCgroupRule[]): void {
   const { native } = require('../native') as typeof import('../native');
-  native().attachDeviceFilter(dir, rules.map((d) => ({
-    allow: d.allow, type: d.type ?? 'a', major: d.major ?? -1, minor: d.minor ?? -1, access: d.access ?? 'rwm',
-  })));
+  native().attachDeviceFilter(
+    dir,
+    rules.map((d) => ({
+      allow: d.allow,
+      type: d.type ?? 'a',
+      major: d.major ?? -1,
+      minor: d.minor ?? -1,
+      access: d.access ?? 'rwm',
+    })),
+  );
 }
 
 /**
@@ -183,10 +204,14 @@ export function applyV1(paths: CgroupPaths, resources: Resources | undefined, op
     }
     const writes = v1Writes(r, { devices: !opts.update, currentMemoryLimit });
     const unified = unifiedWrites(r.unified);
-    if (unified.length && !paths.unified) throw new ResourceError('linux.resources.unified needs cgroup v2, and this host has only cgroup v1 hierarchies');
+    if (unified.length && !paths.unified)
+      throw new ResourceError('linux.resources.unified needs cgroup v2, and this host has only cgroup v1 hierarchies');
     applyWrites(writes, (w) => {
       const dir = v1Dir(paths, w.controller);
-      if (!dir) throw new SkiffError(`cannot set ${w.file} (${JSON.stringify(w.value)}): the cgroup v1 controller "${w.controller}" is not mounted on this host`);
+      if (!dir)
+        throw new SkiffError(
+          `cannot set ${w.file} (${JSON.stringify(w.value)}): the cgroup v1 controller "${w.controller}" is not mounted on this host`,
+        );
       return { dir, where: 'v1' };
     });
     // Hybrid: the keys of `unified` go to the cgroup2 directory, which holds only the controllers v1 left to it.

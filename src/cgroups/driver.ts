@@ -158,7 +158,10 @@ class FsV2Driver extends FsDriver {
  */
 class SystemdDriver implements CgroupDriver {
   readonly kind = 'systemd';
-  constructor(readonly paths: CgroupPaths, private readonly fs: FsDriver) {}
+  constructor(
+    readonly paths: CgroupPaths,
+    private readonly fs: FsDriver,
+  ) {}
   create(): void {
     this.fs.create();
   }

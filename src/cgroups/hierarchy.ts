@@ -38,9 +38,13 @@ export function hierarchy(): Hierarchy {
     if (fstype === 'cgroup2') {
       if (!unified || mountpoint === '/sys/fs/cgroup' || (unified.root !== '/' && root === '/')) unified = { mountpoint, root };
     } else if (fstype === 'cgroup') {
-      const controllers = (superOpts ?? '').split(',').filter((o) =>
-        !['rw', 'ro', 'relatime', 'noexec', 'nosuid', 'nodev', 'xattr', 'clone_children', 'cpuset_v2_mode'].includes(o) &&
-        !o.startsWith('release_agent='));
+      const controllers = (superOpts ?? '')
+        .split(',')
+        .filter(
+          (o) =>
+            !['rw', 'ro', 'relatime', 'noexec', 'nosuid', 'nodev', 'xattr', 'clone_children', 'cpuset_v2_mode'].includes(o) &&
+            !o.startsWith('release_agent='),
+        );
       // One entry per hierarchy: a hierarchy mounted again elsewhere (a container's /sys/fs/cgroup
       // when it shares this mount namespace) is the same hierarchy; the host's mount comes first.
       const same = v1.findIndex((h) => h.controllers.join(',') === controllers.join(','));

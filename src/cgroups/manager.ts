@@ -29,7 +29,8 @@ function within(mountpoint: string, mountRoot: string, cgroup: string): string {
   if (mountRoot !== '/' && (rel === mountRoot || rel.startsWith(mountRoot + '/'))) rel = rel.slice(mountRoot.length);
   const full = path.join(mountpoint, rel).replace(/\/+$/, '');
   // The container's cgroup is killed, frozen and removed with it: never a hierarchy's root.
-  if (!full.startsWith(mountpoint + '/')) throw new SkiffError(`linux.cgroupsPath "${cgroup}" resolves to ${full}, which is not a cgroup of its own`);
+  if (!full.startsWith(mountpoint + '/'))
+    throw new SkiffError(`linux.cgroupsPath "${cgroup}" resolves to ${full}, which is not a cgroup of its own`);
   return full;
 }
 
@@ -127,8 +128,10 @@ function readTrim(file: string): string | undefined {
  * create, systemd itself moves the init into the hierarchies it manages (`bySkiffOnly`).
  */
 export function v1ProcsFiles(p: CgroupPaths, bySkiffOnly = false): string[] {
-  const bySystemd = new Set(bySkiffOnly ? p.systemd?.managed ?? [] : []);
-  return Object.values(p.v1).filter((d) => !bySystemd.has(d)).map((d) => path.join(d, 'cgroup.procs'));
+  const bySystemd = new Set(bySkiffOnly ? (p.systemd?.managed ?? []) : []);
+  return Object.values(p.v1)
+    .filter((d) => !bySystemd.has(d))
+    .map((d) => path.join(d, 'cgroup.procs'));
 }
 
 /**
@@ -206,12 +209,20 @@ function removeTree(dir: string): void {
 export function checkExistingCgroups(p: CgroupPaths): { error?: string; warnings: string[] } {
   // Both freezers count, the v1 one and cgroup2's (which a hybrid host has too).
   const fz = p.v1['freezer'];
-  const frozen = p.unified && readTrim(path.join(p.unified, 'cgroup.freeze')) === '1' ? p.unified : fz && readTrim(path.join(fz, 'freezer.state')) === 'FROZEN' ? fz : undefined;
+  const frozen =
+    p.unified && readTrim(path.join(p.unified, 'cgroup.freeze')) === '1'
+      ? p.unified
+      : fz && readTrim(path.join(fz, 'freezer.state')) === 'FROZEN'
+        ? fz
+        : undefined;
   if (frozen) return { error: `the container's cgroup ${frozen} is frozen: thaw it or choose another linux.cgroupsPath`, warnings: [] };
   const warnings: string[] = [];
   for (const dir of allDirs(p)) {
     const procs = readTrim(path.join(dir, 'cgroup.procs'));
-    if (procs) warnings.push(`the container's cgroup ${dir} already holds processes (${procs.split('\n').length}): they share its limits, and delete --force of a container without its own pid namespace kills them`);
+    if (procs)
+      warnings.push(
+        `the container's cgroup ${dir} already holds processes (${procs.split('\n').length}): they share its limits, and delete --force of a container without its own pid namespace kills them`,
+      );
   }
   return { warnings };
 }

@@ -62,7 +62,13 @@ function memoryWrites(r: Resources, opts: V1Options): CgroupWrite[] {
     if (limit !== 0) out.push({ controller: 'memory', file: 'memory.limit_in_bytes', value: num(limit) });
   };
   const setSwap = (): void => {
-    if (swap !== 0) out.push({ controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: num(swap), ...(swapOptional ? { optional: true } : {}) });
+    if (swap !== 0)
+      out.push({
+        controller: 'memory',
+        file: 'memory.memsw.limit_in_bytes',
+        value: num(swap),
+        ...(swapOptional ? { optional: true } : {}),
+      });
   };
   // memsw must stay ≥ the limit at every step: raise swap first when it grows past the current limit.
   const current = opts.currentMemoryLimit ?? 2n ** 63n - 4096n;
@@ -76,7 +82,8 @@ function memoryWrites(r: Resources, opts: V1Options): CgroupWrite[] {
   if (m.reservation) out.push({ controller: 'memory', file: 'memory.soft_limit_in_bytes', value: num(m.reservation) });
   if (m.disableOOMKiller) out.push({ controller: 'memory', file: 'memory.oom_control', value: '1' });
   if (m.swappiness !== undefined && m.swappiness !== -1) {
-    if (m.swappiness < 0 || m.swappiness > 100) throw new ResourceError(`linux.resources.memory.swappiness ${m.swappiness}: valid range is 0-100`);
+    if (m.swappiness < 0 || m.swappiness > 100)
+      throw new ResourceError(`linux.resources.memory.swappiness ${m.swappiness}: valid range is 0-100`);
     out.push({ controller: 'memory', file: 'memory.swappiness', value: num(m.swappiness) });
   }
   // kernelTCP where the kernel still has the file (crun does the same); without it, apply.ts warns.
@@ -91,7 +98,8 @@ function cpuWrites(r: Resources): CgroupWrite[] {
   const out: CgroupWrite[] = [];
   if (c.shares) out.push({ controller: 'cpu', file: 'cpu.shares', value: num(c.shares) });
   if (c.period) out.push({ controller: 'cpu', file: 'cpu.cfs_period_us', value: num(c.period), retryOnEinval: true });
-  if (c.burst !== undefined) out.push({ controller: 'cpu', file: 'cpu.cfs_burst_us', value: num(c.burst), optional: true, retryOnEinval: !!c.quota });
+  if (c.burst !== undefined)
+    out.push({ controller: 'cpu', file: 'cpu.cfs_burst_us', value: num(c.burst), optional: true, retryOnEinval: !!c.quota });
   if (c.quota) out.push({ controller: 'cpu', file: 'cpu.cfs_quota_us', value: num(c.quota) });
   if (c.realtimePeriod) out.push({ controller: 'cpu', file: 'cpu.rt_period_us', value: num(c.realtimePeriod) });
   if (c.realtimeRuntime) out.push({ controller: 'cpu', file: 'cpu.rt_runtime_us', value: num(c.realtimeRuntime) });
@@ -106,8 +114,17 @@ function cpusetWrites(r: Resources): CgroupWrite[] {
   return out;
 }
 
-interface WeightDevice { major: number; minor: number; weight?: number; leafWeight?: number }
-interface ThrottleDevice { major: number; minor: number; rate: number }
+interface WeightDevice {
+  major: number;
+  minor: number;
+  weight?: number;
+  leafWeight?: number;
+}
+interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
+}
 export interface BlockIO {
   weight?: number;
   leafWeight?: number;
@@ -130,15 +147,28 @@ function blkioWrites(r: Resources): CgroupWrite[] {
   if (!b) return [];
   const out: CgroupWrite[] = [];
   // runc prefers BFQ's files where the kernel has them.
-  if (b.weight) out.push({ controller: 'blkio', file: 'blkio.bfq.weight', value: num(b.weight), fallback: { file: 'blkio.weight', value: num(b.weight) } });
+  if (b.weight)
+    out.push({
+      controller: 'blkio',
+      file: 'blkio.bfq.weight',
+      value: num(b.weight),
+      fallback: { file: 'blkio.weight', value: num(b.weight) },
+    });
   if (b.leafWeight) out.push({ controller: 'blkio', file: 'blkio.leaf_weight', value: num(b.leafWeight) });
   for (const d of b.weightDevice ?? []) {
     const dev = `${d.major}:${d.minor}`;
-    if (d.weight) out.push({ controller: 'blkio', file: 'blkio.bfq.weight_device', value: `${dev} ${d.weight}`, fallback: { file: 'blkio.weight_device', value: `${dev} ${d.weight}` } });
+    if (d.weight)
+      out.push({
+        controller: 'blkio',
+        file: 'blkio.bfq.weight_device',
+        value: `${dev} ${d.weight}`,
+        fallback: { file: 'blkio.weight_device', value: `${dev} ${d.weight}` },
+      });
     if (d.leafWeight) out.push({ controller: 'blkio', file: 'blkio.leaf_weight_device', value: `${dev} ${d.leafWeight}` });
   }
   for (const [key, file] of THROTTLES)
-    for (const t of (b[key] as ThrottleDevice[] | undefined) ?? []) out.push({ controller: 'blkio', file, value: `${t.major}:${t.minor} ${t.rate}` });
+    for (const t of (b[key] as ThrottleDevice[] | undefined) ?? [])
+      out.push({ controller: 'blkio', file, value: `${t.major}:${t.minor} ${t.rate}` });
   return out;
 }
 
@@ -154,7 +184,12 @@ export function rdmaLines(rdma: Resources['rdma']): string[] {
   return out;
 }
 
-export interface Rule { type: string; major: number; minor: number; access: string }
+export interface Rule {
+  type: string;
+  major: number;
+  minor: number;
+  access: string;
+}
 const WILDCARD = -1;
 
 /**
@@ -165,7 +200,12 @@ const WILDCARD = -1;
 export function deviceWrites(rules: readonly DeviceCgroupRule[]): CgroupWrite[] {
   const { defaultAllow, exceptions } = emulateDeviceRules(rules);
   const out: CgroupWrite[] = [{ controller: 'devices', file: defaultAllow ? 'devices.allow' : 'devices.deny', value: 'a *:* rwm' }];
-  for (const r of exceptions) out.push({ controller: 'devices', file: defaultAllow ? 'devices.deny' : 'devices.allow', value: `${r.type} ${star(r.major)}:${star(r.minor)} ${r.access}` });
+  for (const r of exceptions)
+    out.push({
+      controller: 'devices',
+      file: defaultAllow ? 'devices.deny' : 'devices.allow',
+      value: `${r.type} ${star(r.major)}:${star(r.minor)} ${r.access}`,
+    });
   return out;
 }
 
@@ -183,7 +223,8 @@ export function emulateDeviceRules(rules: readonly DeviceCgroupRule[]): DeviceRu
   const keyOf = (r: Rule): string => `${r.type} ${r.major}:${r.minor}`;
   for (const spec of rules) {
     const type = spec.type ?? 'a';
-    if (!['a', 'b', 'c'].includes(type)) throw new ResourceError(`linux.resources.devices: type "${type}" cannot be used in a cgroup rule (use a, b or c)`);
+    if (!['a', 'b', 'c'].includes(type))
+      throw new ResourceError(`linux.resources.devices: type "${type}" cannot be used in a cgroup rule (use a, b or c)`);
     const access = spec.access ?? 'rwm';
     if (!/^[rwm]*$/.test(access)) throw new ResourceError(`linux.resources.devices: access "${access}" is not a combination of r, w and m`);
     if (type === 'a') {
@@ -198,11 +239,17 @@ export function emulateDeviceRules(rules: readonly DeviceCgroupRule[]): DeviceRu
       const old = exceptions.get(k);
       exceptions.set(k, { ...rule, access: union(old?.access ?? '', access) });
     } else {
-      for (const [maj, min] of [[WILDCARD, rule.minor], [rule.major, WILDCARD], [WILDCARD, WILDCARD]] as const) {
+      for (const [maj, min] of [
+        [WILDCARD, rule.minor],
+        [rule.major, WILDCARD],
+        [WILDCARD, WILDCARD],
+      ] as const) {
         if (maj === rule.major && min === rule.minor) continue;
         const partial = exceptions.get(keyOf({ ...rule, major: maj, minor: min }));
         if (partial && [...access].some((c) => partial.access.includes(c)))
-          throw new ResourceError(`linux.resources.devices: rule ${describe(spec)} cannot punch a hole in the wildcard rule ${partial.type} ${star(partial.major)}:${star(partial.minor)} ${partial.access} (cgroup v1 would ignore it)`);
+          throw new ResourceError(
+            `linux.resources.devices: rule ${describe(spec)} cannot punch a hole in the wildcard rule ${partial.type} ${star(partial.major)}:${star(partial.minor)} ${partial.access} (cgroup v1 would ignore it)`,
+          );
       }
       const old = exceptions.get(k);
       if (old) {
@@ -212,12 +259,17 @@ export function emulateDeviceRules(rules: readonly DeviceCgroupRule[]): DeviceRu
       }
     }
   }
-  const sorted = [...exceptions.values()].sort((a, b) => a.major - b.major || a.minor - b.minor || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  const sorted = [...exceptions.values()].sort(
+    (a, b) => a.major - b.major || a.minor - b.minor || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0),
+  );
   return { defaultAllow, exceptions: sorted };
 }
 
 function union(a: string, b: string): string {
-  return 'rwm'.split('').filter((c) => a.includes(c) || b.includes(c)).join('');
+  return 'rwm'
+    .split('')
+    .filter((c) => a.includes(c) || b.includes(c))
+    .join('');
 }
 function star(n: number): string {
   return n === WILDCARD ? '*' : String(n);

@@ -21,7 +21,8 @@ export function blkioWeightToIoWeight(weight: number): number {
 export function swapToV2(swap: number, memory: number): number {
   if (memory === -1 && swap === 0) return -1;
   if (swap === -1 || swap === 0) return swap;
-  if (memory === 0 || memory === -1) throw new ResourceError('linux.resources.memory.swap: unable to set a swap limit without a memory limit');
+  if (memory === 0 || memory === -1)
+    throw new ResourceError('linux.resources.memory.swap: unable to set a swap limit without a memory limit');
   if (memory < 0) throw new ResourceError(`linux.resources.memory.limit: invalid value ${memory}`);
   if (swap < memory) throw new ResourceError(`linux.resources.memory: swap (memory+swap, ${swap}) must be >= limit (${memory})`);
   return swap - memory;
@@ -64,7 +65,13 @@ function memoryWrites(r: Resources): CgroupWrite[] {
   let swapStr = numToStr(swap);
   if (swapStr === '' && swap === 0 && swapIn > 0) swapStr = '0'; // limit == swap: no swap at all
   // Without swap accounting, "max" and "0" are what the kernel does anyway.
-  if (swapStr !== '') out.push({ controller: 'memory', file: 'memory.swap.max', value: swapStr, ...(swapStr === 'max' || swapStr === '0' ? { optional: true } : {}) });
+  if (swapStr !== '')
+    out.push({
+      controller: 'memory',
+      file: 'memory.swap.max',
+      value: swapStr,
+      ...(swapStr === 'max' || swapStr === '0' ? { optional: true } : {}),
+    });
   const max = numToStr(limit);
   if (max) out.push({ controller: 'memory', file: 'memory.max', value: max });
   const low = numToStr(reservation);
@@ -77,11 +84,22 @@ function ioWrites(r: Resources): CgroupWrite[] {
   if (!b) return [];
   const out: CgroupWrite[] = [];
   // BFQ takes the v1 weight as it is; io.weight needs runc's conversion.
-  if (b.weight) out.push({ controller: 'io', file: 'io.bfq.weight', value: String(b.weight), fallback: { file: 'io.weight', value: String(blkioWeightToIoWeight(b.weight)) } });
+  if (b.weight)
+    out.push({
+      controller: 'io',
+      file: 'io.bfq.weight',
+      value: String(b.weight),
+      fallback: { file: 'io.weight', value: String(blkioWeightToIoWeight(b.weight)) },
+    });
   for (const d of b.weightDevice ?? []) {
     if (!d.weight) continue;
     const dev = `${d.major}:${d.minor}`;
-    out.push({ controller: 'io', file: 'io.bfq.weight', value: `${dev} ${d.weight}`, fallback: { file: 'io.weight', value: `${dev} ${blkioWeightToIoWeight(d.weight)}` } });
+    out.push({
+      controller: 'io',
+      file: 'io.bfq.weight',
+      value: `${dev} ${d.weight}`,
+      fallback: { file: 'io.weight', value: `${dev} ${blkioWeightToIoWeight(d.weight)}` },
+    });
   }
   for (const [key, , name] of THROTTLES)
     for (const t of (b[key] as { major: number; minor: number; rate: number }[] | undefined) ?? [])
@@ -93,7 +111,9 @@ function cpuWrites(r: Resources): CgroupWrite[] {
   const c = r.cpu;
   if (!c) return [];
   if (c.realtimePeriod || c.realtimeRuntime)
-    throw new ResourceError('linux.resources.cpu: realtimePeriod and realtimeRuntime are not supported on cgroup v2 (the cpu controller has no realtime group scheduling there)');
+    throw new ResourceError(
+      'linux.resources.cpu: realtimePeriod and realtimeRuntime are not supported on cgroup v2 (the cpu controller has no realtime group scheduling there)',
+    );
   const out: CgroupWrite[] = [];
   if (c.idle !== undefined) out.push({ controller: 'cpu', file: 'cpu.idle', value: String(c.idle) });
   const weight = sharesToWeight(c.shares ?? 0);
@@ -101,14 +121,17 @@ function cpuWrites(r: Resources): CgroupWrite[] {
   const quota = c.quota ?? 0;
   const period = c.period ?? 0;
   if (c.burst !== undefined) out.push({ controller: 'cpu', file: 'cpu.max.burst', value: String(c.burst), retryOnEinval: quota !== 0 });
-  if (quota !== 0 || period !== 0) out.push({ controller: 'cpu', file: 'cpu.max', value: `${quota > 0 ? quota : 'max'} ${period || 100000}` });
+  if (quota !== 0 || period !== 0)
+    out.push({ controller: 'cpu', file: 'cpu.max', value: `${quota > 0 ? quota : 'max'} ${period || 100000}` });
   return out;
 }
 
 /** linux.resources → v2 writes in runc's order: pids, memory, io, cpu, cpuset, hugetlb, rdma, unified. */
 export function v2Writes(r: Resources): CgroupWrite[] {
   if (r.network && ((r.network as { classID?: number }).classID || ((r.network as { priorities?: unknown[] }).priorities ?? []).length))
-    throw new ResourceError('linux.resources.network (classID, priorities) needs the cgroup v1 net_cls/net_prio controllers: cgroup v2 has no equivalent');
+    throw new ResourceError(
+      'linux.resources.network (classID, priorities) needs the cgroup v1 net_cls/net_prio controllers: cgroup v2 has no equivalent',
+    );
   const out: CgroupWrite[] = [];
   if (r.pids) out.push({ controller: 'pids', file: 'pids.max', value: r.pids.limit < 0 ? 'max' : String(r.pids.limit) });
   out.push(...memoryWrites(r));

@@ -38,7 +38,11 @@ function keyValues(text: string | undefined): Record<string, N> {
 }
 
 function list(text: string | undefined): N[] {
-  return (text ?? '').trim().split(/\s+/).filter((x) => /^\d+$/.test(x)).map((x) => BigInt(x));
+  return (text ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((x) => /^\d+$/.test(x))
+    .map((x) => BigInt(x));
 }
 
 function cpuList(text: string | undefined): number[] {
@@ -51,11 +55,24 @@ function cpuList(text: string | undefined): number[] {
   return out;
 }
 
-interface MemoryEntry { limit: N; usage: N; max: N; failcnt: N }
-interface BlkioEntry { major: N; minor: N; op: string; value: N }
+interface MemoryEntry {
+  limit: N;
+  usage: N;
+  max: N;
+  failcnt: N;
+}
+interface BlkioEntry {
+  major: N;
+  minor: N;
+  op: string;
+  value: N;
+}
 
 export interface Stats {
-  cpu: { usage: { total: N; percpu?: N[]; percpu_kernel?: N[]; percpu_user?: N[]; kernel: N; user: N }; throttling: { periods: N; throttledPeriods: N; throttledTime: N } };
+  cpu: {
+    usage: { total: N; percpu?: N[]; percpu_kernel?: N[]; percpu_user?: N[]; kernel: N; user: N };
+    throttling: { periods: N; throttledPeriods: N; throttledTime: N };
+  };
   cpuset: Record<string, unknown>;
   memory: { cache: N; usage: MemoryEntry; swap: MemoryEntry; kernel: MemoryEntry; kernelTCP: MemoryEntry; raw: Record<string, N> };
   pids: { current: N; limit: N };
@@ -122,7 +139,16 @@ function cpusetStats(dir: string | undefined, prefix: string): Record<string, un
   if (cpus.length) out.cpus = cpus;
   if (mems.length) out.mems = mems;
   if (prefix) {
-    for (const k of ['cpu_exclusive', 'mem_hardwall', 'mem_exclusive', 'memory_migrate', 'memory_spread_page', 'memory_spread_slab', 'memory_pressure', 'sched_load_balance'])
+    for (const k of [
+      'cpu_exclusive',
+      'mem_hardwall',
+      'mem_exclusive',
+      'memory_migrate',
+      'memory_spread_page',
+      'memory_spread_slab',
+      'memory_pressure',
+      'sched_load_balance',
+    ])
       out[k] = u64(dir, `cpuset.${k}`);
   }
   return out;
@@ -142,7 +168,11 @@ export function statsV1(p: CgroupPaths): Stats {
   const hugetlb: Stats['hugetlb'] = {};
   if (hugetlbDir)
     for (const size of hugetlbSizes())
-      hugetlb[size] = { usage: u64(hugetlbDir, `hugetlb.${size}.usage_in_bytes`), max: u64(hugetlbDir, `hugetlb.${size}.max_usage_in_bytes`), failcnt: u64(hugetlbDir, `hugetlb.${size}.failcnt`) };
+      hugetlb[size] = {
+        usage: u64(hugetlbDir, `hugetlb.${size}.usage_in_bytes`),
+        max: u64(hugetlbDir, `hugetlb.${size}.max_usage_in_bytes`),
+        failcnt: u64(hugetlbDir, `hugetlb.${size}.failcnt`),
+      };
   return {
     cpu: {
       usage: {
@@ -153,7 +183,11 @@ export function statsV1(p: CgroupPaths): Stats {
         kernel: ((ticks['system'] ?? 0n) * 1_000_000_000n) / CLOCK_TICKS,
         user: ((ticks['user'] ?? 0n) * 1_000_000_000n) / CLOCK_TICKS,
       },
-      throttling: { periods: throttle['nr_periods'] ?? 0n, throttledPeriods: throttle['nr_throttled'] ?? 0n, throttledTime: throttle['throttled_time'] ?? 0n },
+      throttling: {
+        periods: throttle['nr_periods'] ?? 0n,
+        throttledPeriods: throttle['nr_throttled'] ?? 0n,
+        throttledTime: throttle['throttled_time'] ?? 0n,
+      },
     },
     cpuset: cpusetStats(v1Dir(p, 'cpuset'), 'v1'),
     memory: {
@@ -182,9 +216,17 @@ export function statsV2(dir: string): Stats {
   const cpu = keyValues(read(dir, 'cpu.stat'));
   const raw = keyValues(read(dir, 'memory.stat'));
   const events = keyValues(read(dir, 'memory.events'));
-  const usage: MemoryEntry = { limit: u64(dir, 'memory.max'), usage: u64(dir, 'memory.current'), max: u64(dir, 'memory.peak'), failcnt: events['max'] ?? 0n };
+  const usage: MemoryEntry = {
+    limit: u64(dir, 'memory.max'),
+    usage: u64(dir, 'memory.current'),
+    max: u64(dir, 'memory.peak'),
+    failcnt: events['max'] ?? 0n,
+  };
   // v1 compatibility, as runc: swap is memory + swap.
-  const swapOnly = { usage: u64(dir, 'memory.swap.current'), limit: read(dir, 'memory.swap.max') === undefined ? 0n : u64(dir, 'memory.swap.max') };
+  const swapOnly = {
+    usage: u64(dir, 'memory.swap.current'),
+    limit: read(dir, 'memory.swap.max') === undefined ? 0n : u64(dir, 'memory.swap.max'),
+  };
   const swap: MemoryEntry = {
     usage: swapOnly.usage + usage.usage,
     limit: swapOnly.limit === MAX_U64 ? MAX_U64 : swapOnly.limit + usage.limit > MAX_U64 ? MAX_U64 : swapOnly.limit + usage.limit,
@@ -211,12 +253,24 @@ export function statsV2(dir: string): Stats {
   const hugetlb: Stats['hugetlb'] = {};
   for (const size of hugetlbSizes()) {
     if (read(dir, `hugetlb.${size}.current`) === undefined) continue;
-    hugetlb[size] = { usage: u64(dir, `hugetlb.${size}.current`), max: 0n, failcnt: keyValues(read(dir, `hugetlb.${size}.events`))['max'] ?? 0n };
+    hugetlb[size] = {
+      usage: u64(dir, `hugetlb.${size}.current`),
+      max: 0n,
+      failcnt: keyValues(read(dir, `hugetlb.${size}.events`))['max'] ?? 0n,
+    };
   }
   return {
     cpu: {
-      usage: { total: (cpu['usage_usec'] ?? 0n) * 1000n, kernel: (cpu['system_usec'] ?? 0n) * 1000n, user: (cpu['user_usec'] ?? 0n) * 1000n },
-      throttling: { periods: cpu['nr_periods'] ?? 0n, throttledPeriods: cpu['nr_throttled'] ?? 0n, throttledTime: (cpu['throttled_usec'] ?? 0n) * 1000n },
+      usage: {
+        total: (cpu['usage_usec'] ?? 0n) * 1000n,
+        kernel: (cpu['system_usec'] ?? 0n) * 1000n,
+        user: (cpu['user_usec'] ?? 0n) * 1000n,
+      },
+      throttling: {
+        periods: cpu['nr_periods'] ?? 0n,
+        throttledPeriods: cpu['nr_throttled'] ?? 0n,
+        throttledTime: (cpu['throttled_usec'] ?? 0n) * 1000n,
+      },
     },
     cpuset: cpusetStats(dir, ''),
     memory: {
@@ -228,7 +282,10 @@ export function statsV2(dir: string): Stats {
       raw,
     },
     pids: { current: u64(dir, 'pids.current'), limit: pidsLimit(dir) },
-    blkio: { ...(ioBytes.length ? { ioServiceBytesRecursive: ioBytes } : {}), ...(ioServiced.length ? { ioServicedRecursive: ioServiced } : {}) },
+    blkio: {
+      ...(ioBytes.length ? { ioServiceBytesRecursive: ioBytes } : {}),
+      ...(ioServiced.length ? { ioServicedRecursive: ioServiced } : {}),
+    },
     hugetlb,
     intel_rdt: {},
     network_interfaces: null,

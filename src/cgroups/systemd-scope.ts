@@ -32,12 +32,21 @@ function procDevices(): string {
  * Starts the container's scope with the init in it, and waits until systemd has made it. A unit
  * of that name left failed by an earlier container is reset and the start tried once more.
  */
-export function startScope(paths: CgroupPaths, q: { id: string; pid: number; resources?: Resources; deviceRules: readonly DeviceCgroupRule[] }): void {
+export function startScope(
+  paths: CgroupPaths,
+  q: { id: string; pid: number; resources?: Resources; deviceRules: readonly DeviceCgroupRule[] },
+): void {
   const sd = paths.systemd;
   if (!sd) throw new Error('startScope: not a systemd cgroup');
   const { properties, skippedDevices } = scopeProperties({
-    slice: sd.slice, id: q.id, pid: q.pid, v2: paths.mode === 'unified', version: systemdVersion(),
-    resources: q.resources, deviceRules: q.deviceRules, procDevices: procDevices(),
+    slice: sd.slice,
+    id: q.id,
+    pid: q.pid,
+    v2: paths.mode === 'unified',
+    version: systemdVersion(),
+    resources: q.resources,
+    deviceRules: q.deviceRules,
+    procDevices: procDevices(),
   });
   for (const d of skippedDevices) log('debug', `systemd cannot express the device rule "${d}": skiff's own device filter applies it`);
   const s = native().systemd;

@@ -33,13 +33,16 @@ const UINT64_MAX = 18446744073709551615n;
 /** systemd's unit-name rules: [A-Za-z0-9:_.\-], at most 255 bytes. */
 function checkUnitName(unit: string, cgroupsPath: string): void {
   if (!/^[A-Za-z0-9:_.\\-]+$/.test(unit) || unit.length > 255)
-    throw new SkiffError(`linux.cgroupsPath ${JSON.stringify(cgroupsPath)}: "${unit}" is not a valid systemd unit name (letters, digits, ":", "_", ".", "-", "\\"; at most 255 characters)`);
+    throw new SkiffError(
+      `linux.cgroupsPath ${JSON.stringify(cgroupsPath)}: "${unit}" is not a valid systemd unit name (letters, digits, ":", "_", ".", "-", "\\"; at most 255 characters)`,
+    );
 }
 
 /** runc's ExpandSlice: "a-b-c.slice" → "/a.slice/a-b.slice/a-b-c.slice"; "-.slice" is the root. */
 export function expandSlice(slice: string): string {
   const suffix = '.slice';
-  if (slice.length <= suffix.length || !slice.endsWith(suffix) || slice.includes('/')) throw new SkiffError(`invalid slice name "${slice}": it must end in ".slice" and contain no "/"`);
+  if (slice.length <= suffix.length || !slice.endsWith(suffix) || slice.includes('/'))
+    throw new SkiffError(`invalid slice name "${slice}": it must end in ".slice" and contain no "/"`);
   const base = slice.slice(0, -suffix.length);
   if (base === '-') return '/';
   let out = '';
@@ -63,12 +66,16 @@ export function parseSystemdPath(cgroupsPath: string | undefined, id: string): S
   let name = id;
   if (given !== '') {
     const parts = given.split(':');
-    if (parts.length !== 3) throw new SkiffError(`linux.cgroupsPath must be "slice:prefix:name" with the systemd cgroup driver (got ${JSON.stringify(given)})`);
+    if (parts.length !== 3)
+      throw new SkiffError(`linux.cgroupsPath must be "slice:prefix:name" with the systemd cgroup driver (got ${JSON.stringify(given)})`);
     [slice, prefix, name] = parts as [string, string, string];
     if (slice === '') slice = DEFAULT_SLICE;
     if (name === '') throw new SkiffError(`linux.cgroupsPath ${JSON.stringify(given)}: the name part must not be empty`);
   }
-  if (name.endsWith('.slice')) throw new SkiffError(`linux.cgroupsPath ${JSON.stringify(given)}: a slice as the container's own unit is not supported (name a scope: "slice:prefix:name")`);
+  if (name.endsWith('.slice'))
+    throw new SkiffError(
+      `linux.cgroupsPath ${JSON.stringify(given)}: a slice as the container's own unit is not supported (name a scope: "slice:prefix:name")`,
+    );
   const unit = prefix === '' ? `${name}.scope` : `${prefix}-${name}.scope`;
   checkUnitName(unit, given);
   const slicePath = expandSlice(slice);
@@ -85,7 +92,8 @@ export function systemdManagesV1(key: string): boolean {
   return key.split(',').some((c) => SYSTEMD_V1.has(c));
 }
 
-export const SYSTEMD_NOT_RUNNING = "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so it cannot make the container's scope: use the cgroupfs driver (omit --systemd-cgroup)";
+export const SYSTEMD_NOT_RUNNING =
+  "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so it cannot make the container's scope: use the cgroupfs driver (omit --systemd-cgroup)";
 
 /** Is systemd the init of this host? (what sd_booted() checks) */
 export function systemdBooted(): boolean {
@@ -121,7 +129,10 @@ export function systemdCgroupPaths(name: SystemdUnitName): CgroupPaths {
 /** "0-2,4" → systemd's AllowedCPUs bytes: bit n of byte n/8 for each listed number (runc's RangeToBits). */
 export function cpuListToBytes(list: string): number[] {
   const bytes: number[] = [];
-  for (const part of list.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new SkiffError(`invalid cpu/memory-node list "${list}"`);
     const lo = Number(m[1]);
@@ -170,7 +181,10 @@ function deviceGroup(type: string, major: number, procDevices: string): string |
   return undefined;
 }
 
-export interface DeviceProperties { properties: UnitProperty[]; skipped: string[] }
+export interface DeviceProperties {
+  properties: UnitProperty[];
+  skipped: string[];
+}
 
 /**
  * The device rules as DevicePolicy/DeviceAllow (runc's systemd device translation), from the same
@@ -180,7 +194,14 @@ export interface DeviceProperties { properties: UnitProperty[]; skipped: string[
  */
 export function deviceProperties(rules: readonly DeviceCgroupRule[], procDevices: string): DeviceProperties {
   const { defaultAllow, exceptions } = emulateDeviceRules(rules);
-  if (defaultAllow) return { properties: [['DevicePolicy', 's', 'auto'], ['DeviceAllow', 'a(ss)', []]], skipped: [] };
+  if (defaultAllow)
+    return {
+      properties: [
+        ['DevicePolicy', 's', 'auto'],
+        ['DeviceAllow', 'a(ss)', []],
+      ],
+      skipped: [],
+    };
   const entries: [string, string][] = [];
   const skipped: string[] = [];
   for (const r of exceptions) {
@@ -197,7 +218,13 @@ export function deviceProperties(rules: readonly DeviceCgroupRule[], procDevices
       entries.push([`/dev/${kind}/${r.major}:${r.minor}`, r.access]);
     }
   }
-  return { properties: [['DevicePolicy', 's', 'strict'], ['DeviceAllow', 'a(ss)', entries]], skipped };
+  return {
+    properties: [
+      ['DevicePolicy', 's', 'strict'],
+      ['DeviceAllow', 'a(ss)', entries],
+    ],
+    skipped,
+  };
 }
 
 /**

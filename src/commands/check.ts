@@ -62,7 +62,12 @@ export function containerTree(rootfs: string, bundle: string, mounts: unknown): 
     const options = Array.isArray(m.options) ? m.options : [];
     const bind = m.type === 'bind' || options.includes('bind') || options.includes('rbind');
     const type = isStr(m.type) ? m.type : '';
-    out.push({ dest, source: bind && isStr(m.source) && m.source !== '' ? path.resolve(bundle, m.source) : undefined, type: bind ? 'bind' : type, index });
+    out.push({
+      dest,
+      source: bind && isStr(m.source) && m.source !== '' ? path.resolve(bundle, m.source) : undefined,
+      type: bind ? 'bind' : type,
+      index,
+    });
   });
   return { rootfs, mounts: out };
 }
@@ -161,7 +166,10 @@ function userIds(doc: Obj): UserIds {
   const proc = isObj(doc.process) ? doc.process : {};
   const user = isObj(proc.user) ? proc.user : {};
   const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : undefined);
-  const gids = [num(user.gid) ?? 0, ...(Array.isArray(user.additionalGids) ? user.additionalGids.filter((g): g is number => typeof g === 'number') : [])];
+  const gids = [
+    num(user.gid) ?? 0,
+    ...(Array.isArray(user.additionalGids) ? user.additionalGids.filter((g): g is number => typeof g === 'number') : []),
+  ];
   const linux = isObj(doc.linux) ? doc.linux : {};
   const userNs = Array.isArray(linux.namespaces) && linux.namespaces.some((n) => isObj(n) && n.type === 'user');
   const maps = (x: unknown) => (userNs && Array.isArray(x) ? (x.filter(isObj) as unknown as UserIds['uidMap']) : undefined);
@@ -282,7 +290,11 @@ function cwdFinding(doc: Obj, tree: ContainerTree): Finding | undefined {
     case 'missing':
       return { path: '/process/cwd', verdict: 'warning', message: `${cwd} does not exist in the rootfs: it will be created` };
     case 'mount':
-      return { path: '/process/cwd', verdict: 'ok', message: `${cwd} is on the ${l.mount.type || 'unknown'} mount at ${l.mount.dest} (not checked)` };
+      return {
+        path: '/process/cwd',
+        verdict: 'ok',
+        message: `${cwd} is on the ${l.mount.type || 'unknown'} mount at ${l.mount.dest} (not checked)`,
+      };
     default:
       return { path: '/process/cwd', verdict: 'error', message: `${cwd} cannot be used: ${describeMiss(l)}` };
   }
@@ -300,7 +312,11 @@ function bindSourceFindings(doc: Obj, bundle: string): Finding[] {
       fs.statSync(src);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      out.push({ path: `/mounts/${i}/source`, verdict: 'error', message: `${src} ${code === 'ENOENT' ? 'does not exist on the host' : `cannot be used: ${code}`}: the bind mount would fail` });
+      out.push({
+        path: `/mounts/${i}/source`,
+        verdict: 'error',
+        message: `${src} ${code === 'ENOENT' ? 'does not exist on the host' : `cannot be used: ${code}`}: the bind mount would fail`,
+      });
     }
   });
   return out;
@@ -316,7 +332,12 @@ function startHookFindings(doc: Obj, tree: ContainerTree): Finding[] {
     const l = lookup(tree, h.path);
     if (l.kind === 'mount') return;
     const why = l.kind === 'found' ? notExecutable(l, { uid: 0, gids: [0] }) : `${describeMiss(l)}`;
-    if (why) out.push({ path: pointer, verdict: 'error', message: `${q(h.path)} (resolved in the container): ${why}: the startContainer hook would fail, and with it start` });
+    if (why)
+      out.push({
+        path: pointer,
+        verdict: 'error',
+        message: `${q(h.path)} (resolved in the container): ${why}: the startContainer hook would fail, and with it start`,
+      });
   });
   return out;
 }

@@ -9,7 +9,7 @@ import type { Globals } from '../globals';
 import { log } from '../log';
 import { initAlive } from '../state/status';
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Go's time.ParseDuration ("5s", "1m30s", "250ms"), in milliseconds. */
 export function parseDuration(v: string): number {

@@ -22,9 +22,20 @@ export function list(g: Globals, opts: { format?: string; quiet?: boolean }): vo
   if (opts.quiet) out = rows.map((r) => r.id + '\n').join('');
   else if (format === 'json') out = JSON.stringify(rows) + '\n';
   else {
-    const table = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...rows.map((r) => [r.id, String(r.pid), r.status, r.bundle, String(r.created), String(r.owner)])];
+    const table = [
+      ['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
+      ...rows.map((r) => [r.id, String(r.pid), r.status, r.bundle, String(r.created), String(r.owner)]),
+    ];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-    out = table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd() + '\n').join('');
+    out = table
+      .map(
+        (row) =>
+          row
+            .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]! + 3)))
+            .join('')
+            .trimEnd() + '\n',
+      )
+      .join('');
   }
   fs.writeSync(1, out);
 }

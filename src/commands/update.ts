@@ -51,10 +51,38 @@ function intFlag(flag: string, v: string): number {
 
 type Kind = 'integer' | 'boolean' | 'string' | 'array' | 'object';
 const FIELDS: Record<string, Record<string, Kind>> = {
-  memory: { limit: 'integer', reservation: 'integer', swap: 'integer', kernel: 'integer', kernelTCP: 'integer', swappiness: 'integer', disableOOMKiller: 'boolean', useHierarchy: 'boolean', checkBeforeUpdate: 'boolean' },
-  cpu: { shares: 'integer', quota: 'integer', burst: 'integer', period: 'integer', realtimeRuntime: 'integer', realtimePeriod: 'integer', cpus: 'string', mems: 'string', idle: 'integer' },
+  memory: {
+    limit: 'integer',
+    reservation: 'integer',
+    swap: 'integer',
+    kernel: 'integer',
+    kernelTCP: 'integer',
+    swappiness: 'integer',
+    disableOOMKiller: 'boolean',
+    useHierarchy: 'boolean',
+    checkBeforeUpdate: 'boolean',
+  },
+  cpu: {
+    shares: 'integer',
+    quota: 'integer',
+    burst: 'integer',
+    period: 'integer',
+    realtimeRuntime: 'integer',
+    realtimePeriod: 'integer',
+    cpus: 'string',
+    mems: 'string',
+    idle: 'integer',
+  },
   pids: { limit: 'integer' },
-  blockIO: { weight: 'integer', leafWeight: 'integer', weightDevice: 'array', throttleReadBpsDevice: 'array', throttleWriteBpsDevice: 'array', throttleReadIOPSDevice: 'array', throttleWriteIOPSDevice: 'array' },
+  blockIO: {
+    weight: 'integer',
+    leafWeight: 'integer',
+    weightDevice: 'array',
+    throttleReadBpsDevice: 'array',
+    throttleWriteBpsDevice: 'array',
+    throttleReadIOPSDevice: 'array',
+    throttleWriteIOPSDevice: 'array',
+  },
 };
 
 function kindOf(v: unknown): Kind | 'null' | 'number' {
@@ -104,8 +132,12 @@ function readResources(file: string): Resources {
 
 /** runc update's individual flags → linux.resources (only what was given). */
 export function resourcesFromFlags(f: UpdateFlags): Resources {
-  if (f.kernelMemory !== undefined) throw new SkiffError('--kernel-memory is not supported: kernel memory limits are deprecated by the kernel and ignored by cgroup v2');
-  if (f.kernelMemoryTcp !== undefined) throw new SkiffError('--kernel-memory-tcp is not supported: kernel memory limits are deprecated by the kernel and ignored by cgroup v2');
+  if (f.kernelMemory !== undefined)
+    throw new SkiffError('--kernel-memory is not supported: kernel memory limits are deprecated by the kernel and ignored by cgroup v2');
+  if (f.kernelMemoryTcp !== undefined)
+    throw new SkiffError(
+      '--kernel-memory-tcp is not supported: kernel memory limits are deprecated by the kernel and ignored by cgroup v2',
+    );
   if (f.l3CacheSchema !== undefined) throw new SkiffError('--l3-cache-schema: Intel RDT is not supported by skiff');
   if (f.memBwSchema !== undefined) throw new SkiffError('--mem-bw-schema: Intel RDT is not supported by skiff');
   const r: Resources = {};

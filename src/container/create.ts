@@ -62,7 +62,6 @@ function ownerName(): string {
 
 function loadSpec(bundle: string, systemdCgroup: boolean, requireProcess: boolean): Spec {
   // The validator is only loaded by the commands that read a config.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { loadConfig, configWarnings, formatProblems } = require('../spec/validate') as typeof import('../spec/validate');
   const doc = loadConfig(bundle, { requireProcess, systemdCgroup });
   for (const w of formatProblems('config.json', configWarnings(doc))) log('warning', w);
@@ -117,7 +116,8 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   // Socket activation, as runc: fds systemd passed to skiff (LISTEN_FDS, for this pid) come
   // first, then --preserve-fds; the process sees LISTEN_FDS and LISTEN_PID=1.
   const listen = listenFds();
-  if (listen > 0 && proc) proc.env = [...(proc.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
+  if (listen > 0 && proc)
+    proc.env = [...(proc.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
   const preserve = listen + (opts.preserveFds ?? 0);
   for (let fd = 3; fd < 3 + preserve; fd++) {
     try {
@@ -182,8 +182,15 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       consoleFd = opts.consoleFd;
     }
     const plan = buildPlan({
-      spec, bundle, rootfs, cgroup, noPivot: !!opts.noPivot, keyring: opts.noNewKeyring ? undefined : id, fds: { fifo: fifoFd, console: consoleFd, preserve },
-      runtimeBounding: runtimeBoundingSet(), runtimeEnv: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+      spec,
+      bundle,
+      rootfs,
+      cgroup,
+      noPivot: !!opts.noPivot,
+      keyring: opts.noNewKeyring ? undefined : id,
+      fds: { fifo: fifoFd, console: consoleFd, preserve },
+      runtimeBounding: runtimeBoundingSet(),
+      runtimeEnv: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
     });
     // runc's way: the bind sources are opened as host root, before the mapped root of a new user
     // namespace would have to reach them (a source under a 0700 directory).
@@ -246,7 +253,11 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
             const failed = runHooks(kind, spec.hooks?.[kind], creating);
             if (failed) throw new SkiffError(failed, { step: 'hooks' });
           }
-          return JSON.stringify({ type: FRAME.continue, state: JSON.stringify(creating), startState: JSON.stringify(ociState({ ...state, pid }, 'running')) });
+          return JSON.stringify({
+            type: FRAME.continue,
+            state: JSON.stringify(creating),
+            startState: JSON.stringify(ociState({ ...state, pid }, 'running')),
+          });
         },
       },
     );
@@ -281,7 +292,10 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     }
     // Only a scope this create started: a name in use is another container's. The first removal
     // attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
-    if (cgroup) void cgroupDriver(cgroup).remove({ scope: scopeStarted }).then((problems) => problems.forEach((p) => log('warning', p)));
+    if (cgroup)
+      void cgroupDriver(cgroup)
+        .remove({ scope: scopeStarted })
+        .then((problems) => problems.forEach((p) => log('warning', p)));
     if (state.hostMounts) for (const p of undoHostMounts(rootfs, state.hostMounts.before, native().unmount)) log('warning', p);
     store.remove(id, lock);
     throw SkiffError.from(err, `create ${id}`);

@@ -142,7 +142,8 @@ function namespacesToJoin(pid: number): { join: { type: NamespaceType; flag: num
   for (const type of order) {
     const p = `/proc/${pid}/ns/${NS_PROC_NAME[type]}`;
     const theirs = nsInode(p);
-    if (theirs !== undefined && theirs !== nsInode(`/proc/self/ns/${NS_PROC_NAME[type]}`)) join.push({ type, flag: NS_FLAG[type], path: p });
+    if (theirs !== undefined && theirs !== nsInode(`/proc/self/ns/${NS_PROC_NAME[type]}`))
+      join.push({ type, flag: NS_FLAG[type], path: p });
   }
   const pidns = `/proc/${pid}/ns/pid`;
   const differs = nsInode(pidns) !== nsInode('/proc/self/ns/pid');
@@ -156,7 +157,8 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
   // Before anything else: it overlaps a kernel wait of ~20 ms with the work below.
   if (s.cgroup.mode !== 'unified') warmCgroupMigration();
   const status = currentStatus(store, s);
-  if (status === 'stopped' || status === 'creating') throw fail(`cannot exec in container "${o.id}": container not running (it is ${status})`);
+  if (status === 'stopped' || status === 'creating')
+    throw fail(`cannot exec in container "${o.id}": container not running (it is ${status})`);
   if (status === 'paused' && !o.ignorePaused) throw fail(`cannot exec in a paused container (use --ignore-paused)`);
   const proc = execProcess(s, o);
   if (proc.terminal && !o.consoleSocket && o.detach) throw fail('exec: a detached process with a terminal needs --console-socket');
@@ -207,7 +209,15 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
         cgroupProcs: v1ProcsFiles(s.cgroup).filter((f) => fs.existsSync(f)),
         keepFds,
       },
-      serializePlan(buildExecPlan({ join: ns.join, root: ns.root ?? null, process: planned, seccomp: s.seccomp, fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds } })),
+      serializePlan(
+        buildExecPlan({
+          join: ns.join,
+          root: ns.root ?? null,
+          process: planned,
+          seccomp: s.seccomp,
+          fds: { fifo: -1, console: consoleFd, preserve: o.preserveFds },
+        }),
+      ),
       false,
       { seccompFd: seccompFdSender(s.seccomp, () => ociState(s, 'running')) },
     );

@@ -26,6 +26,10 @@ export function hookEnv(h: Hook, runtimeEnv: NodeJS.ProcessEnv = process.env): s
 }
 
 function runHook(kind: HookKind, h: Hook, state: object): string | undefined {
-  const failed = native().runHook(kind, { path: h.path, args: h.args ?? [], env: hookEnv(h), timeout: h.timeout ?? null }, JSON.stringify(state));
+  const failed = native().runHook(
+    kind,
+    { path: h.path, args: h.args ?? [], env: hookEnv(h), timeout: h.timeout ?? null },
+    JSON.stringify(state),
+  );
   return failed || undefined;
 }

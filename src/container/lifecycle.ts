@@ -84,7 +84,9 @@ async function lockForDelete(store: Store, id: string, force: boolean): Promise<
     if (lock) return lock;
     if (!force) {
       const s = store.readForCleanup(id);
-      throw new SkiffError(`cannot delete container "${id}" that is not stopped: ${s ? currentStatus(store, s) : 'creating'} (use --force)`);
+      throw new SkiffError(
+        `cannot delete container "${id}" that is not stopped: ${s ? currentStatus(store, s) : 'creating'} (use --force)`,
+      );
     }
     if (Date.now() > patience) {
       const s = store.readForCleanup(id);

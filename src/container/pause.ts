@@ -9,7 +9,8 @@ export function pauseContainer(store: Store, id: string): void {
   const s = store.read(id);
   const status = currentStatus(store, s);
   if (status === 'paused') throw new SkiffError(`cannot pause container "${id}": it is already paused`);
-  if (status !== 'running' && status !== 'created') throw new SkiffError(`cannot pause container "${id}": container not running (it is ${status})`);
+  if (status !== 'running' && status !== 'created')
+    throw new SkiffError(`cannot pause container "${id}": container not running (it is ${status})`);
   const cg = cgroupDriver(s.cgroup);
   cg.freeze();
   // The init may have exited between the status check and the freeze (runc checks the same).

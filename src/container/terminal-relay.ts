@@ -62,13 +62,15 @@ export class TerminalRelay {
       if (tty().isatty(inFd)) this.input = new (tty().ReadStream)(inFd);
       else if (fs.fstatSync(inFd).isFile()) this.input = fs.createReadStream('', { fd: inFd });
       else this.input = new (net().Socket)({ fd: inFd, readable: true, writable: false });
-      this.input.on('data', (d: Buffer) => {
-        try {
-          fs.writeSync(master, d);
-        } catch {
-          // the terminal is gone
-        }
-      }).on('error', () => {});
+      this.input
+        .on('data', (d: Buffer) => {
+          try {
+            fs.writeSync(master, d);
+          } catch {
+            // the terminal is gone
+          }
+        })
+        .on('error', () => {});
     }
     this.output = new (tty().ReadStream)(master);
     this.outputDone = new Promise((resolve) => {

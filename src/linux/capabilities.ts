@@ -1,12 +1,45 @@
 // Capability names as the spec writes them (CAP_*) and their bit numbers (linux/capability.h).
 export const CAPABILITIES: readonly string[] = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
-  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE',
-  'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT',
-  'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE',
-  'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN',
-  'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_MKNOD',
+  'CAP_LEASE',
+  'CAP_AUDIT_WRITE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
   'CAP_CHECKPOINT_RESTORE',
 ];
 
@@ -20,7 +53,10 @@ export const CAPABILITY_SETS = ['bounding', 'effective', 'permitted', 'inheritab
 export type CapabilitySet = (typeof CAPABILITY_SETS)[number];
 
 /** A capability left out: a name no kernel capability has, or one this runtime cannot grant. */
-export interface CapabilityWarning { kind: 'unknown' | 'not-granted'; message: string }
+export interface CapabilityWarning {
+  kind: 'unknown' | 'not-granted';
+  message: string;
+}
 
 /** Every capability this table knows: what a runtime with all of them may grant. */
 export const ALL_CAPABILITIES = (1n << BigInt(CAPABILITIES.length)) - 1n;
@@ -63,7 +99,8 @@ export function planCapabilities(
   for (const name of caps?.ambient ?? []) {
     const bit = index.get(name);
     if (bit === undefined || (runtimeBounding & (1n << BigInt(bit))) === 0n) continue;
-    if ((allowed & (1n << BigInt(bit))) === 0n) warnings.push({ kind: 'not-granted', message: `${at('ambient')}: ${name} is not in both inheritable and permitted: left out` });
+    if ((allowed & (1n << BigInt(bit))) === 0n)
+      warnings.push({ kind: 'not-granted', message: `${at('ambient')}: ${name} is not in both inheritable and permitted: left out` });
   }
   masks.ambient &= allowed;
   const out = {} as Record<CapabilitySet, number>;

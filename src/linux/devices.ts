@@ -1,11 +1,23 @@
 import type { Device } from '../spec/types';
 
-export interface DeviceNode { path: string; type: string; major: number; minor: number; mode: number; uid: number; gid: number }
+export interface DeviceNode {
+  path: string;
+  type: string;
+  major: number;
+  minor: number;
+  mode: number;
+  uid: number;
+  gid: number;
+}
 
 // The devices every container gets (runtime-linux.md "Default Devices").
 const DEFAULTS: [string, number, number][] = [
-  ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8],
-  ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
+  ['/dev/null', 1, 3],
+  ['/dev/zero', 1, 5],
+  ['/dev/full', 1, 7],
+  ['/dev/random', 1, 8],
+  ['/dev/urandom', 1, 9],
+  ['/dev/tty', 5, 0],
 ];
 
 export function planDevices(devices: readonly Device[] | undefined): DeviceNode[] {

@@ -41,7 +41,9 @@ export function readMountInfo(): MountInfoEntry[] {
 /** What to unmount, last mounted first: the mounts under `dir` not in `before`. */
 export function mountsToUndo(entries: MountInfoEntry[], dir: string, before: readonly number[]): MountInfoEntry[] {
   const old = new Set(before);
-  return mountsUnder(entries, dir).filter((e) => !old.has(e.id)).reverse();
+  return mountsUnder(entries, dir)
+    .filter((e) => !old.has(e.id))
+    .reverse();
 }
 
 /**

@@ -1,18 +1,37 @@
 import type { Namespace, NamespaceType } from '../spec/types';
 
 export const CLONE = {
-  NEWTIME: 0x80, NEWNS: 0x20000, NEWCGROUP: 0x02000000, NEWUTS: 0x04000000, NEWIPC: 0x08000000,
-  NEWUSER: 0x10000000, NEWPID: 0x20000000, NEWNET: 0x40000000,
+  NEWTIME: 0x80,
+  NEWNS: 0x20000,
+  NEWCGROUP: 0x02000000,
+  NEWUTS: 0x04000000,
+  NEWIPC: 0x08000000,
+  NEWUSER: 0x10000000,
+  NEWPID: 0x20000000,
+  NEWNET: 0x40000000,
 } as const;
 
 export const NS_FLAG: Record<NamespaceType, number> = {
-  pid: CLONE.NEWPID, network: CLONE.NEWNET, mount: CLONE.NEWNS, ipc: CLONE.NEWIPC, uts: CLONE.NEWUTS,
-  user: CLONE.NEWUSER, cgroup: CLONE.NEWCGROUP, time: CLONE.NEWTIME,
+  pid: CLONE.NEWPID,
+  network: CLONE.NEWNET,
+  mount: CLONE.NEWNS,
+  ipc: CLONE.NEWIPC,
+  uts: CLONE.NEWUTS,
+  user: CLONE.NEWUSER,
+  cgroup: CLONE.NEWCGROUP,
+  time: CLONE.NEWTIME,
 };
 
 /** /proc/<pid>/ns/<name> for each type. */
 export const NS_PROC_NAME: Record<NamespaceType, string> = {
-  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+  pid: 'pid',
+  network: 'net',
+  mount: 'mnt',
+  ipc: 'ipc',
+  uts: 'uts',
+  user: 'user',
+  cgroup: 'cgroup',
+  time: 'time',
 };
 
 // Joined in this order: the user namespace first (it grants the rights for the rest), the mount
@@ -39,7 +58,12 @@ export function planNamespaces(list: readonly Namespace[] | undefined): Namespac
   for (const ns of list ?? []) byType.set(ns.type, ns);
   const userJoined = !!byType.get('user')?.path;
   const plan: NamespacePlan = {
-    cloneFlags: 0, unshareFlags: 0, newCgroupns: false, newTimens: false, join: [], has: new Set(byType.keys()),
+    cloneFlags: 0,
+    unshareFlags: 0,
+    newCgroupns: false,
+    newTimens: false,
+    join: [],
+    has: new Set(byType.keys()),
     newUser: byType.has('user') && !userJoined,
   };
   for (const type of JOIN_ORDER) {
@@ -51,8 +75,10 @@ export function planNamespaces(list: readonly Namespace[] | undefined): Namespac
       if (type === 'pid') plan.pidnsPath = ns.path;
       continue;
     }
-    if (type === 'cgroup') plan.newCgroupns = true; // rooted at the final cgroup: made by the init
-    else if (type === 'time') plan.newTimens = true; // offsets are written before it is entered
+    if (type === 'cgroup')
+      plan.newCgroupns = true; // rooted at the final cgroup: made by the init
+    else if (type === 'time')
+      plan.newTimens = true; // offsets are written before it is entered
     else if (userJoined && type !== 'pid' && type !== 'user') plan.unshareFlags |= NS_FLAG[type];
     else plan.cloneFlags |= NS_FLAG[type];
   }

@@ -10,13 +10,13 @@ import { planDevices } from './devices';
 import { MS, parseMountOptions, propagationFlag } from './mount-options';
 
 /** The flags a bind remount sets per mount point (the rest belong to the superblock or the call). */
-const PER_MOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME | MS.NOSYMFOLLOW;
+const PER_MOUNT_FLAGS =
+  MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME | MS.NOSYMFOLLOW;
 import { planNamespaces, type NamespacePlan } from './namespaces';
 import { RLIMITS, rlimitValue } from './rlimits';
 import type { CreatePlan, ExecPlan, PlanFds, PlanHook, PlanJoin, PlanMount, PlanProcess, PlanScheduler, PlanSeccomp } from './launch-plan';
 
 export type { PlanMount } from './launch-plan';
-
 
 export interface PlanInput {
   spec: Spec;
@@ -43,20 +43,42 @@ export interface LaunchPlan {
   warnings: CapabilityWarning[];
 }
 
-const SCHED_POLICY: Record<string, number> = { SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6 };
+const SCHED_POLICY: Record<string, number> = {
+  SCHED_OTHER: 0,
+  SCHED_FIFO: 1,
+  SCHED_RR: 2,
+  SCHED_BATCH: 3,
+  SCHED_ISO: 4,
+  SCHED_IDLE: 5,
+  SCHED_DEADLINE: 6,
+};
 const SCHED_FLAG: Record<string, number> = {
-  SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04, SCHED_FLAG_KEEP_POLICY: 0x08,
-  SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+  SCHED_FLAG_RESET_ON_FORK: 0x01,
+  SCHED_FLAG_RECLAIM: 0x02,
+  SCHED_FLAG_DL_OVERRUN: 0x04,
+  SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10,
+  SCHED_FLAG_UTIL_CLAMP_MIN: 0x20,
+  SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
 };
 const MPOL_MODE: Record<string, number> = {
-  MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4, MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
+  MPOL_DEFAULT: 0,
+  MPOL_PREFERRED: 1,
+  MPOL_BIND: 2,
+  MPOL_INTERLEAVE: 3,
+  MPOL_LOCAL: 4,
+  MPOL_PREFERRED_MANY: 5,
+  MPOL_WEIGHTED_INTERLEAVE: 6,
 };
 const MPOL_FLAG: Record<string, number> = { MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15 };
 
 /** "0-3,7" → [0, 1, 2, 3, 7] (the cpuset list format of execCPUAffinity and memoryPolicy.nodes). */
 export function parseCpuList(text: string, where: string): number[] {
   const out: number[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new Error(`${where}: "${text}" is not a list like "0-3,7"`);
     const a = Number(m[1]);
@@ -137,7 +159,9 @@ export function planProcess(proc: Process, where = 'process', runtimeBounding?: 
     noNewPrivileges: !!proc.noNewPrivileges,
     apparmorProfile: proc.apparmorProfile ?? null,
     scheduler: proc.scheduler ? planScheduler(proc.scheduler as Record<string, any>, `${where}.scheduler`) : null,
-    cpuAffinityInitial: proc.execCPUAffinity?.initial ? parseCpuList(proc.execCPUAffinity.initial, `${where}.execCPUAffinity.initial`) : null,
+    cpuAffinityInitial: proc.execCPUAffinity?.initial
+      ? parseCpuList(proc.execCPUAffinity.initial, `${where}.execCPUAffinity.initial`)
+      : null,
     cpuAffinityFinal: proc.execCPUAffinity?.final ? parseCpuList(proc.execCPUAffinity.final, `${where}.execCPUAffinity.final`) : null,
     ioPriority: proc.ioPriority ? { class: IOPRIO_CLASS[proc.ioPriority.class] ?? 0, priority: proc.ioPriority.priority ?? 0 } : null,
     // No capabilities object means no capabilities at all (runc agrees), not "keep root's".
@@ -157,7 +181,7 @@ function planMount(m: Mount, bundle: string): PlanMount {
   return {
     destination: path.posix.normalize(m.destination),
     source,
-    type: bind ? '' : m.type ?? '',
+    type: bind ? '' : (m.type ?? ''),
     flags: bind ? o.flags | MS.BIND : o.flags,
     data: o.data,
     bind,
@@ -183,13 +207,36 @@ function planCgroupMount(m: Mount, cgroup: CgroupPaths, newCgroupns: boolean): P
   }
   const ro = o.flags & MS.RDONLY;
   const out: PlanMount[] = [
-    { ...base, destination: dest, source: 'tmpfs', type: 'tmpfs', flags: (o.flags & ~MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755' },
+    {
+      ...base,
+      destination: dest,
+      source: 'tmpfs',
+      type: 'tmpfs',
+      flags: (o.flags & ~MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC,
+      data: 'mode=755',
+    },
   ];
   const binds: [string, string][] = Object.entries(cgroup.v1).map(([key, dir]) => [key.replace(/^name=/, ''), dir]);
   if (cgroup.unified) binds.push(['unified', cgroup.unified]);
   for (const [name, dir] of binds)
-    out.push({ ...base, destination: `${dest}/${name}`, source: dir, type: '', flags: MS.BIND | MS.NOSUID | MS.NODEV | MS.NOEXEC | ro, data: '', bind: true });
-  if (ro) out.push({ ...base, destination: dest, source: '', type: 'remount', flags: MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: '' });
+    out.push({
+      ...base,
+      destination: `${dest}/${name}`,
+      source: dir,
+      type: '',
+      flags: MS.BIND | MS.NOSUID | MS.NODEV | MS.NOEXEC | ro,
+      data: '',
+      bind: true,
+    });
+  if (ro)
+    out.push({
+      ...base,
+      destination: dest,
+      source: '',
+      type: 'remount',
+      flags: MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC,
+      data: '',
+    });
   return out;
 }
 
@@ -261,7 +308,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     ownMountns,
     rootPropagation: !ownMountns ? 0 : given !== undefined && !afterPivot ? given : MS.SLAVE | MS.REC,
     // In skiff's own namespace only the rootfs bind (the container's /) is skiff's to change.
-    rootPropagationAfter: afterPivot || !ownMountns ? given ?? 0 : 0,
+    rootPropagationAfter: afterPivot || !ownMountns ? (given ?? 0) : 0,
     noPivot: input.noPivot,
     keyring: input.keyring ?? null,
     join: ns.join.map((j): PlanJoin => ({ type: j.type, flag: j.flag, path: j.path })),
@@ -280,12 +327,15 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     readonlyPaths: linux.readonlyPaths ?? [],
     sysctl: linux.sysctl ?? {},
     seccomp: planSeccomp(linux.seccomp),
-    personality: linux.personality ? PERSONALITY[linux.personality.domain] ?? null : null,
+    personality: linux.personality ? (PERSONALITY[linux.personality.domain] ?? null) : null,
     memoryPolicy: linux.memoryPolicy ? planMemoryPolicy(linux.memoryPolicy as Record<string, any>) : null,
     // The init stops before pivot_root so skiff can run prestart/createRuntime hooks, then runs
     // createContainer itself; startContainer runs in the init after `start`.
     hooksSync: ['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => (spec.hooks as any)?.[k]?.length),
-    hooks: { createContainer: withEnv(spec.hooks?.createContainer, runtimeEnv), startContainer: withEnv(spec.hooks?.startContainer, runtimeEnv) },
+    hooks: {
+      createContainer: withEnv(spec.hooks?.createContainer, runtimeEnv),
+      startContainer: withEnv(spec.hooks?.startContainer, runtimeEnv),
+    },
     process: proc,
     fds: input.fds,
   };
@@ -298,6 +348,12 @@ function withEnv(hooks: Hook[] | undefined, runtimeEnv: string[]): PlanHook[] {
 }
 
 /** The plan for a process exec'd into a running container (its namespaces joined by path). */
-export function buildExecPlan(input: { join: PlanJoin[]; root: string | null; process: PlanProcess; seccomp: Record<string, any> | undefined; fds: PlanFds }): ExecPlan {
+export function buildExecPlan(input: {
+  join: PlanJoin[];
+  root: string | null;
+  process: PlanProcess;
+  seccomp: Record<string, any> | undefined;
+  fds: PlanFds;
+}): ExecPlan {
   return { mode: 'exec', join: input.join, root: input.root, process: input.process, seccomp: planSeccomp(input.seccomp), fds: input.fds };
 }

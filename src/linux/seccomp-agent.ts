@@ -5,7 +5,10 @@ import { native } from '../native';
 import type { OciState } from '../spec/types';
 import { SPEC_VERSION } from '../version';
 
-export function seccompFdSender(seccomp: Record<string, any> | undefined, state: (pid: number) => OciState): ((fd: number, pid: number) => void) | undefined {
+export function seccompFdSender(
+  seccomp: Record<string, any> | undefined,
+  state: (pid: number) => OciState,
+): ((fd: number, pid: number) => void) | undefined {
   const listener = seccomp?.listenerPath;
   if (typeof listener !== 'string' || listener === '') return undefined;
   return (fd, pid) => {
@@ -27,7 +30,8 @@ export function seccompFdSender(seccomp: Record<string, any> | undefined, state:
 /** A filter that notifies needs an agent to notify: without listenerPath it is a config error. */
 export function checkNotify(seccomp: Record<string, any> | undefined): string | undefined {
   if (!seccomp) return undefined;
-  const notifies = seccomp.defaultAction === 'SCMP_ACT_NOTIFY' || (seccomp.syscalls ?? []).some((r: any) => r?.action === 'SCMP_ACT_NOTIFY');
+  const notifies =
+    seccomp.defaultAction === 'SCMP_ACT_NOTIFY' || (seccomp.syscalls ?? []).some((r: any) => r?.action === 'SCMP_ACT_NOTIFY');
   if (notifies && !seccomp.listenerPath) return 'config.json: /linux/seccomp/listenerPath: is required when a rule uses SCMP_ACT_NOTIFY';
   return undefined;
 }

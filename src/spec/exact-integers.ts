@@ -79,7 +79,10 @@ export const EXACT_PROCESS_FIELDS = [/^\/rlimits\/\d+\/(soft|hard)$/];
 export function restoreExactIntegers(doc: unknown, exact: Map<string, bigint>, fields: readonly RegExp[]): void {
   for (const [ptr, v] of exact) {
     if (!fields.some((f) => f.test(ptr))) continue;
-    const keys = ptr.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = ptr
+      .split('/')
+      .slice(1)
+      .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
     let o: any = doc;
     for (const k of keys.slice(0, -1)) o = o?.[k];
     const last = keys[keys.length - 1]!;
@@ -88,10 +91,7 @@ export function restoreExactIntegers(doc: unknown, exact: Map<string, bigint>, f
 }
 
 /** state.json keeps config.json's process and seccomp: the same fields, under its own keys. */
-export const EXACT_STATE_FIELDS = [
-  /^\/seccomp\/syscalls\/\d+\/args\/\d+\/(value|valueTwo)$/,
-  /^\/process\/rlimits\/\d+\/(soft|hard)$/,
-];
+export const EXACT_STATE_FIELDS = [/^\/seccomp\/syscalls\/\d+\/args\/\d+\/(value|valueTwo)$/, /^\/process\/rlimits\/\d+\/(soft|hard)$/];
 
 /** JSON.stringify that writes bigints as plain digits (it throws on them otherwise). */
 export function stringifyExact(value: unknown): string {

@@ -15,7 +15,7 @@ import { ResourceError, v1Writes, type CgroupWrite } from '../cgroups/resources-
 import { unifiedWrites, v2Writes } from '../cgroups/resources-v2';
 import { featuresDocument } from '../commands/features';
 import { unsupportedFields } from '../linux/plan';
-import type { Device, Resources, Spec } from './types';
+import type { Resources, Spec } from './types';
 
 export type Verdict = 'ok' | 'warning' | 'error';
 
@@ -207,7 +207,8 @@ function namespaceFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
     out.push({
       path: '/linux/namespaces',
       verdict: 'ok',
-      message: "no mount namespace: the container shares skiff's, its mounts are made there under the rootfs (removed by delete) and it is chrooted, not pivoted",
+      message:
+        "no mount namespace: the container shares skiff's, its mounts are made there under the rootfs (removed by delete) and it is chrooted, not pivoted",
     });
   }
 }
@@ -249,14 +250,17 @@ function ignoredResources(r: Obj, v2: boolean): Finding[] {
   const warn = (p: string, why: string) => out.push({ path: p, verdict: 'warning', message: `is ignored ${why}` });
   const mem = isObj(r.memory) ? r.memory : {};
   for (const k of ['kernel', 'kernelTCP']) {
-    if (typeof mem[k] === 'number' && mem[k] !== 0) warn(`/linux/resources/memory/${k}`, '(kernel memory limits are deprecated by the kernel)');
+    if (typeof mem[k] === 'number' && mem[k] !== 0)
+      warn(`/linux/resources/memory/${k}`, '(kernel memory limits are deprecated by the kernel)');
   }
   if (mem.useHierarchy !== undefined) warn('/linux/resources/memory/useHierarchy', '(the kernel always uses the hierarchy now)');
   if (v2) {
-    if (typeof mem.swappiness === 'number' && mem.swappiness !== -1) warn('/linux/resources/memory/swappiness', 'on cgroup v2 (it has no per-cgroup swappiness)');
+    if (typeof mem.swappiness === 'number' && mem.swappiness !== -1)
+      warn('/linux/resources/memory/swappiness', 'on cgroup v2 (it has no per-cgroup swappiness)');
     if (mem.disableOOMKiller === true) warn('/linux/resources/memory/disableOOMKiller', 'on cgroup v2 (it has no memory.oom_control)');
     const b = isObj(r.blockIO) ? r.blockIO : {};
-    if (typeof b.leafWeight === 'number' && b.leafWeight !== 0) warn('/linux/resources/blockIO/leafWeight', 'on cgroup v2 (io has no leaf weights)');
+    if (typeof b.leafWeight === 'number' && b.leafWeight !== 0)
+      warn('/linux/resources/blockIO/leafWeight', 'on cgroup v2 (io has no leaf weights)');
     list(b.weightDevice).forEach((d, i) => {
       if (isObj(d) && typeof d.leafWeight === 'number' && d.leafWeight !== 0) {
         warn(`/linux/resources/blockIO/weightDevice/${i}/leafWeight`, 'on cgroup v2 (io has no leaf weights)');
@@ -328,7 +332,8 @@ function cgroupFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
       try {
         writes = isStr(r.unified[key]) ? unifiedWrites({ [key]: r.unified[key] as string }) : [];
       } catch (err) {
-        if (err instanceof ResourceError) out.push({ path: pointer, verdict: 'error', message: err.message.replace(/^linux\.resources\.unified: /, '') });
+        if (err instanceof ResourceError)
+          out.push({ path: pointer, verdict: 'error', message: err.message.replace(/^linux\.resources\.unified: /, '') });
         continue;
       }
       const controller = writes[0]?.controller;
@@ -357,7 +362,11 @@ function cgroupFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
   }
   out.push(...ignoredResources(r, useV2));
   if (used.size > 0) {
-    out.push({ path: isSet(r) ? '/linux/resources' : 'host', verdict: 'ok', message: `cgroup controllers available: ${[...used].sort().join(', ')}` });
+    out.push({
+      path: isSet(r) ? '/linux/resources' : 'host',
+      verdict: 'ok',
+      message: `cgroup controllers available: ${[...used].sort().join(', ')}`,
+    });
   }
 }
 
@@ -387,12 +396,20 @@ function seccompFindings(sc: Obj, features: SeccompFeatures | undefined, host: H
     out.push({ path: '/linux/seccomp', verdict: 'error', message: 'this kernel has no seccomp (no "Seccomp:" line in /proc/self/status)' });
   }
   if (!features?.enabled) {
-    out.push({ path: '/linux/seccomp', verdict: 'error', message: 'seccomp is not supported by skiff yet: create would run the container without this filter' });
+    out.push({
+      path: '/linux/seccomp',
+      verdict: 'error',
+      message: 'seccomp is not supported by skiff yet: create would run the container without this filter',
+    });
     return;
   }
   const unsupported = (pointer: string, what: string, value: unknown, known: string[] | undefined) => {
     if (isStr(value) && known && !known.includes(value)) {
-      out.push({ path: pointer, verdict: 'error', message: `${what} ${q(value)} is not supported by skiff (supported: ${known.join(', ')})` });
+      out.push({
+        path: pointer,
+        verdict: 'error',
+        message: `${what} ${q(value)} is not supported by skiff (supported: ${known.join(', ')})`,
+      });
     }
   };
   unsupported('/linux/seccomp/defaultAction', 'action', sc.defaultAction, features.actions);
@@ -403,7 +420,11 @@ function seccompFindings(sc: Obj, features: SeccompFeatures | undefined, host: H
   });
   if (!out.slice(before).some((f) => f.path.startsWith('/linux/seccomp'))) {
     const n = list(sc.syscalls).length;
-    out.push({ path: '/linux/seccomp', verdict: 'ok', message: `supported (default ${isStr(sc.defaultAction) ? sc.defaultAction : '?'}, ${n} syscall rule${n === 1 ? '' : 's'})` });
+    out.push({
+      path: '/linux/seccomp',
+      verdict: 'ok',
+      message: `supported (default ${isStr(sc.defaultAction) ? sc.defaultAction : '?'}, ${n} syscall rule${n === 1 ? '' : 's'})`,
+    });
   }
 }
 
@@ -420,7 +441,8 @@ function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
       out.push({
         path: '/process/apparmorProfile',
         verdict: 'error',
-        message: 'AppArmor is not enabled on this host (no /sys/kernel/security/apparmor; /sys/module/apparmor/parameters/enabled is not Y)',
+        message:
+          'AppArmor is not enabled on this host (no /sys/kernel/security/apparmor; /sys/module/apparmor/parameters/enabled is not Y)',
       });
     }
     if (!enabled('apparmor')) {
@@ -435,7 +457,8 @@ function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
   for (const [pointer, value] of labels) {
     if (!isStr(value) || value === '') continue;
     // Without SELinux there is nothing to apply a label to: create ignores it with a warning.
-    if (!selinuxEnabled(host)) out.push({ path: pointer, verdict: 'warning', message: 'ignored: SELinux is not enabled on this host (no /sys/fs/selinux)' });
+    if (!selinuxEnabled(host))
+      out.push({ path: pointer, verdict: 'warning', message: 'ignored: SELinux is not enabled on this host (no /sys/fs/selinux)' });
     else if (!enabled('selinux')) out.push({ path: pointer, verdict: 'error', message: 'SELinux labels are not applied by skiff yet' });
   }
 
@@ -447,7 +470,12 @@ function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
     const opts = list(m.options);
     const wants = m.uidMappings !== undefined || m.gidMappings !== undefined || opts.includes('idmap') || opts.includes('ridmap');
     if (!wants) return;
-    const pointer = m.uidMappings !== undefined ? `/mounts/${i}/uidMappings` : m.gidMappings !== undefined ? `/mounts/${i}/gidMappings` : `/mounts/${i}/options`;
+    const pointer =
+      m.uidMappings !== undefined
+        ? `/mounts/${i}/uidMappings`
+        : m.gidMappings !== undefined
+          ? `/mounts/${i}/gidMappings`
+          : `/mounts/${i}/options`;
     if (idmapOk === false) {
       out.push({ path: pointer, verdict: 'error', message: `idmapped mounts need Linux 5.12 or later (this kernel is ${host.release})` });
     }
@@ -470,7 +498,11 @@ function hookFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
     if (kind === 'startContainer' || !Array.isArray(entries)) continue;
     entries.forEach((h, i) => {
       if (!isObj(h) || !isStr(h.path) || !h.path.startsWith('/')) return;
-      const problem = !host.exists(h.path) ? 'does not exist on the host' : !host.executable(h.path) ? 'is not an executable file' : undefined;
+      const problem = !host.exists(h.path)
+        ? 'does not exist on the host'
+        : !host.executable(h.path)
+          ? 'is not an executable file'
+          : undefined;
       if (!problem) return;
       const fatal = FATAL_HOOKS.has(kind);
       out.push({
@@ -489,7 +521,11 @@ function notAppliedFindings(doc: Obj, out: Finding[]): void {
     out.push({ path: u.path, verdict: 'error', message: u.message });
   }
   if (isObj(doc.process) && doc.process.terminal === true) {
-    out.push({ path: '/process/terminal', verdict: 'warning', message: 'is true: create needs --console-socket to pass the pty master to (run can relay the terminal itself)' });
+    out.push({
+      path: '/process/terminal',
+      verdict: 'warning',
+      message: 'is true: create needs --console-socket to pass the pty master to (run can relay the terminal itself)',
+    });
   }
 }
 
@@ -499,8 +535,7 @@ function notAppliedFindings(doc: Obj, out: Finding[]): void {
  */
 /** The systemd driver needs systemd as the host's init (sd_booted: /run/systemd/system). */
 export function systemdFinding(host: HostProbe): Finding {
-  if (!host.exists('/run/systemd/system'))
-    return { path: 'host', verdict: 'error', message: SYSTEMD_NOT_RUNNING };
+  if (!host.exists('/run/systemd/system')) return { path: 'host', verdict: 'error', message: SYSTEMD_NOT_RUNNING };
   return { path: 'host', verdict: 'ok', message: 'systemd runs this host: the container gets a transient scope unit (--systemd-cgroup)' };
 }
 

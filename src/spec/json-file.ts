@@ -286,9 +286,7 @@ export function readJsonFile(path: string, label: string): unknown {
     }
     if (st.isDirectory()) throw new SpecError([`${label}: read ${path}: is a directory`]);
     if (st.isFile() && st.size > MAX_JSON_FILE_BYTES) {
-      throw new SpecError([
-        `${label}: ${path} is too large (${formatSize(st.size)}; the limit is ${formatSize(MAX_JSON_FILE_BYTES)})`,
-      ]);
+      throw new SpecError([`${label}: ${path} is too large (${formatSize(st.size)}; the limit is ${formatSize(MAX_JSON_FILE_BYTES)})`]);
     }
     try {
       data = readAtMost(fd, MAX_JSON_FILE_BYTES);

@@ -20,9 +20,22 @@ export const KNOWN_CAPABILITIES: readonly string[] = CAPABILITIES;
 
 /** Resource names from getrlimit(2). */
 export const KNOWN_RLIMITS: readonly string[] = [
-  'RLIMIT_AS', 'RLIMIT_CORE', 'RLIMIT_CPU', 'RLIMIT_DATA', 'RLIMIT_FSIZE', 'RLIMIT_LOCKS',
-  'RLIMIT_MEMLOCK', 'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_NOFILE', 'RLIMIT_NPROC', 'RLIMIT_RSS',
-  'RLIMIT_RTPRIO', 'RLIMIT_RTTIME', 'RLIMIT_SIGPENDING', 'RLIMIT_STACK',
+  'RLIMIT_AS',
+  'RLIMIT_CORE',
+  'RLIMIT_CPU',
+  'RLIMIT_DATA',
+  'RLIMIT_FSIZE',
+  'RLIMIT_LOCKS',
+  'RLIMIT_MEMLOCK',
+  'RLIMIT_MSGQUEUE',
+  'RLIMIT_NICE',
+  'RLIMIT_NOFILE',
+  'RLIMIT_NPROC',
+  'RLIMIT_RSS',
+  'RLIMIT_RTPRIO',
+  'RLIMIT_RTTIME',
+  'RLIMIT_SIGPENDING',
+  'RLIMIT_STACK',
 ];
 
 const capabilitySet = new Set(KNOWN_CAPABILITIES);
@@ -30,8 +43,14 @@ const rlimitSet = new Set(KNOWN_RLIMITS);
 
 /** System V IPC sysctls that live in the IPC namespace (runc's list); fs.mqueue.* too. */
 const IPC_SYSCTLS = new Set([
-  'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem',
-  'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced',
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
 ]);
 
 const HOOK_KINDS = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
@@ -274,7 +293,10 @@ function checkLinux(
       if (!timeNs) {
         push('/linux/timeOffsets', `needs a time namespace (${addNamespaceHint('time')})`);
       } else if (timeNs.path !== undefined) {
-        push('/linux/timeOffsets', `cannot be applied when joining an existing time namespace (/linux/namespaces/${timeNs.index}/path is set)`);
+        push(
+          '/linux/timeOffsets',
+          `cannot be applied when joining an existing time namespace (/linux/namespaces/${timeNs.index}/path is set)`,
+        );
       }
     }
     for (const clock of Object.keys(offsets)) {
@@ -319,7 +341,10 @@ function checkLinux(
         if (name === '') push('/linux/cgroupsPath', `the name part of "slice:prefix:name" must not be empty (got ${q(cp)})`);
       }
     } else if (parts.length === 3 && !cp.includes('/')) {
-      push('/linux/cgroupsPath', `looks like a systemd "slice:prefix:name" path, but the systemd cgroup driver is not in use (got ${q(cp)}; use --systemd-cgroup)`);
+      push(
+        '/linux/cgroupsPath',
+        `looks like a systemd "slice:prefix:name" path, but the systemd cgroup driver is not in use (got ${q(cp)}; use --systemd-cgroup)`,
+      );
     }
   }
 
@@ -407,11 +432,17 @@ function checkSeccomp(s: Obj, push: (path: string, message: string) => void): vo
   // config-linux.md: defaultErrnoRet / errnoRet "When the action doesn't support an errno, the
   // runtime MUST print and error and fail."
   if (s.defaultErrnoRet !== undefined && isStr(s.defaultAction) && !errnoActions.has(s.defaultAction)) {
-    push('/linux/seccomp/defaultErrnoRet', `can only be set when defaultAction is SCMP_ACT_ERRNO or SCMP_ACT_TRACE (defaultAction is ${q(s.defaultAction)})`);
+    push(
+      '/linux/seccomp/defaultErrnoRet',
+      `can only be set when defaultAction is SCMP_ACT_ERRNO or SCMP_ACT_TRACE (defaultAction is ${q(s.defaultAction)})`,
+    );
   }
   // runc: "SCMP_ACT_NOTIFY cannot be used as default action".
   if (s.defaultAction === 'SCMP_ACT_NOTIFY') {
-    push('/linux/seccomp/defaultAction', 'cannot be SCMP_ACT_NOTIFY (every syscall, including those of the runtime, would wait for the agent)');
+    push(
+      '/linux/seccomp/defaultAction',
+      'cannot be SCMP_ACT_NOTIFY (every syscall, including those of the runtime, would wait for the agent)',
+    );
   }
   // config-linux.md: listenerMetadata "This field MUST NOT be set if listenerPath is not set."
   if (isStr(s.listenerMetadata) && s.listenerMetadata !== '' && !(isStr(s.listenerPath) && s.listenerPath !== '')) {
@@ -419,7 +450,10 @@ function checkSeccomp(s: Obj, push: (path: string, message: string) => void): vo
   }
   list(s.syscalls).forEach((sc, i) => {
     if (isObj(sc) && sc.errnoRet !== undefined && isStr(sc.action) && !errnoActions.has(sc.action)) {
-      push(at('/linux/seccomp/syscalls', i, 'errnoRet'), `can only be set when action is SCMP_ACT_ERRNO or SCMP_ACT_TRACE (action is ${q(sc.action)})`);
+      push(
+        at('/linux/seccomp/syscalls', i, 'errnoRet'),
+        `can only be set when action is SCMP_ACT_ERRNO or SCMP_ACT_TRACE (action is ${q(sc.action)})`,
+      );
     }
   });
 }
@@ -440,7 +474,8 @@ export function configWarnings(doc: any): Problem[] {
     const caps = doc.process.capabilities;
     for (const set of CAPABILITY_SETS) {
       list(caps[set]).forEach((c, i) => {
-        if (isStr(c) && !capabilitySet.has(c)) warnings.push({ path: at('/process/capabilities', set, i), message: `unknown capability ${q(c)}: left out` });
+        if (isStr(c) && !capabilitySet.has(c))
+          warnings.push({ path: at('/process/capabilities', set, i), message: `unknown capability ${q(c)}: left out` });
       });
     }
   }
@@ -495,7 +530,10 @@ export function checkFeaturesRules(doc: any): Problem[] {
   if (isStr(doc.ociVersionMin) && isStr(doc.ociVersionMax)) {
     const c = compareSemver(doc.ociVersionMax, doc.ociVersionMin);
     if (c !== null && c < 0) {
-      problems.push({ path: '/ociVersionMax', message: `must not be less than ociVersionMin (${q(doc.ociVersionMin)}) (got ${q(doc.ociVersionMax)})` });
+      problems.push({
+        path: '/ociVersionMax',
+        message: `must not be less than ociVersionMin (${q(doc.ociVersionMin)}) (got ${q(doc.ociVersionMax)})`,
+      });
     }
   }
   return problems;

@@ -14,7 +14,10 @@ export interface Spec {
   linux?: Linux;
 }
 
-export interface Root { path: string; readonly?: boolean }
+export interface Root {
+  path: string;
+  readonly?: boolean;
+}
 
 export interface Mount {
   destination: string;
@@ -60,9 +63,18 @@ export interface Capabilities {
   ambient?: string[];
 }
 
-export interface Rlimit { type: string; soft: number; hard: number }
+export interface Rlimit {
+  type: string;
+  soft: number;
+  hard: number;
+}
 
-export interface Hook { path: string; args?: string[]; env?: string[]; timeout?: number }
+export interface Hook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
 
 export interface Hooks {
   prestart?: Hook[];
@@ -73,11 +85,18 @@ export interface Hooks {
   poststop?: Hook[];
 }
 
-export interface IdMapping { containerID: number; hostID: number; size: number }
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
 
 export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
 
-export interface Namespace { type: NamespaceType; path?: string }
+export interface Namespace {
+  type: NamespaceType;
+  path?: string;
+}
 
 export interface Device {
   type: string;
@@ -89,17 +108,37 @@ export interface Device {
   gid?: number;
 }
 
-export interface DeviceCgroupRule { allow: boolean; type?: string; major?: number; minor?: number; access?: string }
+export interface DeviceCgroupRule {
+  allow: boolean;
+  type?: string;
+  major?: number;
+  minor?: number;
+  access?: string;
+}
 
 export interface Resources {
   devices?: DeviceCgroupRule[];
   memory?: {
-    limit?: number; reservation?: number; swap?: number; kernel?: number; kernelTCP?: number;
-    swappiness?: number; disableOOMKiller?: boolean; useHierarchy?: boolean; checkBeforeUpdate?: boolean;
+    limit?: number;
+    reservation?: number;
+    swap?: number;
+    kernel?: number;
+    kernelTCP?: number;
+    swappiness?: number;
+    disableOOMKiller?: boolean;
+    useHierarchy?: boolean;
+    checkBeforeUpdate?: boolean;
   };
   cpu?: {
-    shares?: number; quota?: number; burst?: number; period?: number; realtimeRuntime?: number;
-    realtimePeriod?: number; cpus?: string; mems?: string; idle?: number;
+    shares?: number;
+    quota?: number;
+    burst?: number;
+    period?: number;
+    realtimeRuntime?: number;
+    realtimePeriod?: number;
+    cpus?: string;
+    mems?: string;
+    idle?: number;
   };
   pids?: { limit: number };
   blockIO?: Record<string, unknown>;

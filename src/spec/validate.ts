@@ -163,7 +163,10 @@ export function translateErrors(errors: readonly GeneratedValidationError[] | nu
     } else if (branches.size > 0) {
       // Most specific branch: the one with the fewest errors (ties: the first).
       const best = [...branches.values()].sort((a, b) => a.length - b.length)[0];
-      replacement.set(i, best.map((j) => translateOne(errors[j], doc)).filter((x): x is Problem => x !== null));
+      replacement.set(
+        i,
+        best.map((j) => translateOne(errors[j], doc)).filter((x): x is Problem => x !== null),
+      );
     } else {
       replacement.set(i, [{ path: e.instancePath, message: 'does not match any of the allowed forms' }]);
     }

@@ -176,7 +176,11 @@ export class Store {
 
   ids(): string[] {
     try {
-      return fs.readdirSync(this.root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      return fs
+        .readdirSync(this.root, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw storeError(this.root, err);
@@ -193,7 +197,8 @@ function parseState(text: string, id: string): ContainerState | undefined {
     return undefined;
   }
   const c = s as ContainerState;
-  if (!c || typeof c !== 'object' || c.id !== id || typeof c.pid !== 'number' || !c.cgroup || typeof c.cgroup !== 'object') return undefined;
+  if (!c || typeof c !== 'object' || c.id !== id || typeof c.pid !== 'number' || !c.cgroup || typeof c.cgroup !== 'object')
+    return undefined;
   return c;
 }
 

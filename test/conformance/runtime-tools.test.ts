@@ -19,7 +19,10 @@ const EXPECTATIONS: Record<string, Expectation> = JSON.parse(
 delete (EXPECTATIONS as Record<string, unknown>)._;
 
 const programs = fs.existsSync(path.join(SUITE, 'validation'))
-  ? fs.readdirSync(path.join(SUITE, 'validation')).filter((d) => fs.existsSync(path.join(SUITE, 'validation', d, `${d}.t`))).sort()
+  ? fs
+      .readdirSync(path.join(SUITE, 'validation'))
+      .filter((d) => fs.existsSync(path.join(SUITE, 'validation', d, `${d}.t`)))
+      .sort()
   : [];
 
 // Each program runs in a cgroup of this suite's own on every hierarchy: the programs' relative
@@ -96,8 +99,12 @@ after(() => {
 
 describe('runtime-tools validation suite (260e151)', () => {
   test('the suite is built, and every program in it has an expectation or must pass', () => {
-    assert.ok(programs.length >= 58, `${SUITE}: ${programs.length} validation programs (scripts/conformance/build-runtime-tools.sh builds them)`);
-    for (const name of Object.keys(EXPECTATIONS)) assert.ok(programs.includes(name), `expectation for ${name}, which the suite does not have`);
+    assert.ok(
+      programs.length >= 58,
+      `${SUITE}: ${programs.length} validation programs (scripts/conformance/build-runtime-tools.sh builds them)`,
+    );
+    for (const name of Object.keys(EXPECTATIONS))
+      assert.ok(programs.includes(name), `expectation for ${name}, which the suite does not have`);
   });
 
   test("the README's table is the expectations file's", () => {

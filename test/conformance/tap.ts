@@ -113,9 +113,7 @@ export interface Outcome {
 /** The failures in a program's TAP: not-ok points, and orphan diagnostics that hold an error. */
 export function failuresOf(tap: TapResult): Outcome {
   const failed = tap.points.filter((p) => !p.ok && !p.skip).map((p) => p.name);
-  const diagnostics = tap.orphans
-    .map((o) => (typeof o.error === 'string' ? o.error.split('\n')[0]!.trim() : ''))
-    .filter((e) => e !== '');
+  const diagnostics = tap.orphans.map((o) => (typeof o.error === 'string' ? o.error.split('\n')[0]!.trim() : '')).filter((e) => e !== '');
   return { failed, diagnostics };
 }
 
@@ -130,7 +128,10 @@ export function compare(tap: TapResult, exitCode: number, stderr: string, exp: E
   const problems: string[] = [];
   if (exp.exit) {
     if (exitCode !== exp.exit.code) problems.push(`exit status ${exitCode}, expected ${exp.exit.code} (${exp.exit.why})`);
-    else if (!stderr.includes(exp.exit.stderr)) problems.push(`exit status ${exitCode} but stderr lacks ${JSON.stringify(exp.exit.stderr)}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    else if (!stderr.includes(exp.exit.stderr))
+      problems.push(
+        `exit status ${exitCode} but stderr lacks ${JSON.stringify(exp.exit.stderr)}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
     return problems;
   }
   if (exitCode !== 0) problems.push(`exit status ${exitCode}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -163,7 +164,10 @@ export function compare(tap: TapResult, exitCode: number, stderr: string, exp: E
     }
     for (const [k, w] of want) {
       const n = have.get(k) ?? 0;
-      if (n < w && !optional.has(k)) problems.push(`listed ${label} ${JSON.stringify(k)}${w > 1 ? ` ×${w}` : ''} ${n ? `happened ${n}×` : 'passes now'}: update the expectations`);
+      if (n < w && !optional.has(k))
+        problems.push(
+          `listed ${label} ${JSON.stringify(k)}${w > 1 ? ` ×${w}` : ''} ${n ? `happened ${n}×` : 'passes now'}: update the expectations`,
+        );
     }
   }
   return problems;

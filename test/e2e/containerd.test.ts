@@ -11,8 +11,20 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  SKIFF, cgroupDirs, cgroupsLeftUnder, ensureInstalled, inPty, killLeftovers, makeTempDir, mountsUnder, pidAlive,
-  removeCgroupPrefix, skiffAt, sleep, umountUnder, waitFor,
+  SKIFF,
+  cgroupDirs,
+  cgroupsLeftUnder,
+  ensureInstalled,
+  inPty,
+  killLeftovers,
+  makeTempDir,
+  mountsUnder,
+  pidAlive,
+  removeCgroupPrefix,
+  skiffAt,
+  sleep,
+  umountUnder,
+  waitFor,
 } from './helpers/common';
 import { Containerd } from './helpers/containerd';
 import { CriClient } from './helpers/cri';
@@ -62,7 +74,21 @@ function ctr(args: string[], timeout = 60_000) {
 
 /** `ctr run` with skiff as the runc binary, in a cgroup this suite owns. */
 function runArgs(id: string, flags: string[], cmd: string[]): string[] {
-  return ['run', '--runtime', 'io.containerd.runc.v2', '--runc-binary', SKIFF, '--cgroup', `${CG}/${id}`, '--fifo-dir', path.join(dir, 'fifo'), ...flags, IMAGE_REF, id, ...cmd];
+  return [
+    'run',
+    '--runtime',
+    'io.containerd.runc.v2',
+    '--runc-binary',
+    SKIFF,
+    '--cgroup',
+    `${CG}/${id}`,
+    '--fifo-dir',
+    path.join(dir, 'fifo'),
+    ...flags,
+    IMAGE_REF,
+    id,
+    ...cmd,
+  ];
 }
 
 /** `ctr task exec` (its FIFOs under our temp dir, not /run/containerd/fifo). */
@@ -149,7 +175,12 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
       }
     }
     for (const d of CONTAINERD_RUN_DIRS) {
-      if (!preexisting.has(d)) try { fs.rmdirSync(d); } catch { /* not empty: someone else's */ }
+      if (!preexisting.has(d))
+        try {
+          fs.rmdirSync(d);
+        } catch {
+          /* not empty: someone else's */
+        }
     }
     leftovers.push(...removeCgroupPrefix(CG).map((d) => `busy cgroup ${d}`));
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -211,13 +242,20 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
     assert.equal(r.code, 0, r.stderr);
     r = ctr(['task', 'ps', id]);
     assert.equal(r.code, 0, r.stderr);
-    const pids = r.stdout.split('\n').slice(1).filter(Boolean).map((l) => Number(l.trim().split(/\s+/)[0]));
+    const pids = r.stdout
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
     assert.ok(pids.includes(st.pid), `ps lists the init ${st.pid}: ${r.stdout}`);
     assert.match(r.stdout, /ExecID:sleeper/);
     // The earlier execs' processes may still be leaving the cgroup (zombies until the shim reaps
     // them): the init and the sleeper are the ones that must be there.
     assert.ok(pidAlive(st.pid), `the init ${st.pid} from ps is alive`);
-    assert.ok(pids.filter((p) => p !== st.pid).some((p) => pidAlive(p)), `the sleeper is among ${pids.join(', ')}`);
+    assert.ok(
+      pids.filter((p) => p !== st.pid).some((p) => pidAlive(p)),
+      `the sleeper is among ${pids.join(', ')}`,
+    );
 
     // pause / resume: ctr, skiff state and the freezer agree
     r = ctr(['task', 'pause', id]);
@@ -251,7 +289,10 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
     let r = ctr(execArgs(id, 'x', ['-d'], ['sleep', '999']));
     assert.equal(r.code, 0, r.stderr);
     const procs = cgroupDirs(`${CG}/${id}`).find((d) => d.includes('/pids/'))!;
-    await waitFor('4 processes in the cgroup', () => fs.readFileSync(path.join(procs, 'cgroup.procs'), 'utf8').trim().split('\n').length >= 4);
+    await waitFor(
+      '4 processes in the cgroup',
+      () => fs.readFileSync(path.join(procs, 'cgroup.procs'), 'utf8').trim().split('\n').length >= 4,
+    );
     const pids = fs.readFileSync(path.join(procs, 'cgroup.procs'), 'utf8').trim().split('\n').map(Number);
     r = ctr(['task', 'kill', '--all', '-s', 'SIGKILL', id]);
     assert.equal(r.code, 0, r.stderr);
@@ -261,7 +302,7 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
     assert.deepEqual(removeAndCheck(id), []);
   });
 
-  test('a process that does not exist: skiff\'s error reaches ctr, nothing is left', () => {
+  test("a process that does not exist: skiff's error reaches ctr, nothing is left", () => {
     const id = 'noexist';
     const r = ctr(runArgs(id, ['--rm'], ['/no/such/binary']));
     assert.notEqual(r.code, 0);
@@ -289,8 +330,10 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
     assert.deepEqual(removeAndCheck(id), []);
   });
 
-  test('ctr run options: --privileged (all of the host\'s capabilities and devices), --device, a tmpfs --mount', () => {
-    let r = ctr(runArgs('priv', ['--rm', '--privileged'], ['sh', '-c', 'grep CapEff /proc/self/status; test -c /dev/fuse && echo has-fuse']));
+  test("ctr run options: --privileged (all of the host's capabilities and devices), --device, a tmpfs --mount", () => {
+    let r = ctr(
+      runArgs('priv', ['--rm', '--privileged'], ['sh', '-c', 'grep CapEff /proc/self/status; test -c /dev/fuse && echo has-fuse']),
+    );
     assert.equal(r.code, 0, r.stderr);
     const hostEff = fs.readFileSync('/proc/self/status', 'utf8').match(/CapBnd:\s+(\w+)/)![1];
     assert.match(r.stdout, new RegExp(`CapEff:\\s+${hostEff}\\n`));
@@ -298,7 +341,9 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
     r = ctr(runArgs('dev', ['--rm', '--device', '/dev/fuse'], ['ls', '-l', '/dev/fuse']));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^c.* 10, +229 /);
-    r = ctr(runArgs('tmpfs', ['--rm', '--mount', 'type=tmpfs,src=tmpfs,dst=/scratch,options=size=1m'], ['grep', ' /scratch ', '/proc/mounts']));
+    r = ctr(
+      runArgs('tmpfs', ['--rm', '--mount', 'type=tmpfs,src=tmpfs,dst=/scratch,options=size=1m'], ['grep', ' /scratch ', '/proc/mounts']),
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /tmpfs \/scratch tmpfs rw,relatime,size=1024k/);
     for (const id of ['priv', 'dev', 'tmpfs']) assert.deepEqual(removeAndCheck(id), []);
@@ -320,7 +365,13 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
       assert.equal(v.runtimeName, 'containerd');
       const logDir = path.join(dir, 'pods');
       fs.mkdirSync(logDir, { recursive: true });
-      const sbConfig = CriClient.sandboxConfig({ name: 'skiff-pod', uid: `uid-${process.pid}`, namespace: 'default', logDir, cgroupParent: `${CG}/cri` });
+      const sbConfig = CriClient.sandboxConfig({
+        name: 'skiff-pod',
+        uid: `uid-${process.pid}`,
+        namespace: 'default',
+        logDir,
+        cgroupParent: `${CG}/cri`,
+      });
       const sb = await cri.runPodSandbox(sbConfig, 'skiff');
       criIds.add(sb);
       // the sandbox is a skiff container: the shim got BinaryName from config.toml
@@ -330,7 +381,9 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
       assert.equal(sbState.status, 'running');
 
       const c = await cri.createContainer(sb, sbConfig, {
-        name: 'c1', image: IMAGE_REF, logPath: 'c1.log',
+        name: 'c1',
+        image: IMAGE_REF,
+        logPath: 'c1.log',
         command: ['sh', '-c', 'trap "echo got-term; exit 0" TERM; echo started; while :; do sleep 0.2; done'],
       });
       criIds.add(c);
@@ -370,12 +423,15 @@ describe('containerd (ctr + runc shim v2) with skiff as the runc binary', { skip
 
   test('nothing is left: no skiff state under the shim root, no container cgroups, no mounts', async () => {
     // shims exit once their container is deleted
-    await waitFor('shims to exit', () => (ctr(['container', 'ls', '-q']).stdout.trim() === ''), 10_000);
+    await waitFor('shims to exit', () => ctr(['container', 'ls', '-q']).stdout.trim() === '', 10_000);
     await sleep(200);
     const left = fs.existsSync(RUNC_ROOT) ? fs.readdirSync(RUNC_ROOT) : [];
     assert.deepEqual(left, [], 'skiff state dirs under the shim root');
     // the pod's cgroup parent (CG/cri) is a directory containerd asked for, not a container's
-    assert.deepEqual(cgroupsLeftUnder(CG).filter((d) => path.basename(d) !== 'cri'), []);
+    assert.deepEqual(
+      cgroupsLeftUnder(CG).filter((d) => path.basename(d) !== 'cri'),
+      [],
+    );
     assert.deepEqual(mountsUnder(path.join(ctd.state, 'io.containerd.runtime.v2.task')), []);
   });
 });

@@ -9,8 +9,19 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  SKIFF, cgroupDirs, cgroupsLeftUnder, ensureInstalled, inPty, killLeftovers, makeTempDir, mountsUnder, pidAlive,
-  removeCgroupPrefix, skiffAt, umountUnder, waitFor,
+  SKIFF,
+  cgroupDirs,
+  cgroupsLeftUnder,
+  ensureInstalled,
+  inPty,
+  killLeftovers,
+  makeTempDir,
+  mountsUnder,
+  pidAlive,
+  removeCgroupPrefix,
+  skiffAt,
+  umountUnder,
+  waitFor,
 } from './helpers/common';
 import { Containerd } from './helpers/containerd';
 import { Dockerd } from './helpers/docker';
@@ -19,7 +30,14 @@ import { buildBusyboxImage } from './helpers/image';
 const NS = `skiff-e2e-dk-${process.pid}`;
 const CG = `/skiff-e2e-dk-${process.pid}`;
 const IMAGE = 'skiff-e2e/busybox:latest';
-const RUN_DIRS = ['/run/docker/plugins', '/run/docker', '/run/containerd/runc', '/run/containerd/fifo', '/run/containerd/s', '/run/containerd'];
+const RUN_DIRS = [
+  '/run/docker/plugins',
+  '/run/docker',
+  '/run/containerd/runc',
+  '/run/containerd/fifo',
+  '/run/containerd/s',
+  '/run/containerd',
+];
 
 const skip = ensureInstalled('docker');
 const preexisting = new Set(RUN_DIRS.filter((d) => fs.existsSync(d)));
@@ -45,7 +63,10 @@ function skiffState(id: string): any {
 }
 
 const inspect = (name: string, fmt: string) => docker(['inspect', '--format', fmt, name]).stdout.trim();
-const logs = (name: string) => { const r = docker(['logs', name]); return r.stdout + r.stderr; };
+const logs = (name: string) => {
+  const r = docker(['logs', name]);
+  return r.stdout + r.stderr;
+};
 const cg = (controller: string, id: string) => cgroupDirs(`${CG}/${id}`).find((d) => d.includes(`/${controller}/`))!;
 
 function removeAndCheck(name: string, id: string): string[] {
@@ -80,7 +101,13 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
     leftovers.push(...(await killLeftovers(dir)));
     leftovers.push(...umountUnder(dir).map((m) => `mount ${m}`));
     leftovers.push(...removeCgroupPrefix(CG).map((d) => `busy cgroup ${d}`));
-    for (const d of RUN_DIRS) if (!preexisting.has(d)) try { fs.rmdirSync(d); } catch { /* not empty: not only ours */ }
+    for (const d of RUN_DIRS)
+      if (!preexisting.has(d))
+        try {
+          fs.rmdirSync(d);
+        } catch {
+          /* not empty: not only ours */
+        }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     if (leftovers.length) console.error(`docker e2e: cleaned up leftovers:\n  ${leftovers.join('\n  ')}`);
   });
@@ -91,8 +118,20 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
     assert.equal(JSON.parse(r.stdout).skiff?.path, SKIFF);
   });
 
-  test('run: output and exit status, the container lands under the daemon\'s cgroup parent', () => {
-    const r = docker(['run', '--name', 'fg', '--runtime', 'skiff', '--network', 'none', IMAGE, 'sh', '-c', 'echo hello-from-skiff; cat /proc/self/cgroup; echo oops >&2; exit 7']);
+  test("run: output and exit status, the container lands under the daemon's cgroup parent", () => {
+    const r = docker([
+      'run',
+      '--name',
+      'fg',
+      '--runtime',
+      'skiff',
+      '--network',
+      'none',
+      IMAGE,
+      'sh',
+      '-c',
+      'echo hello-from-skiff; cat /proc/self/cgroup; echo oops >&2; exit 7',
+    ]);
     const id = idOf('fg');
     assert.equal(r.code, 7, r.stderr);
     assert.match(r.stdout, /hello-from-skiff/);
@@ -114,7 +153,20 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
 
   test('run -d, skiff state through the shim root, exec, exec -it, update, pause/unpause, kill, stop', async () => {
     const name = 'bg';
-    let r = docker(['run', '-d', '--name', name, '--runtime', 'skiff', '--network', 'none', IMAGE, 'sh', '-c', 'trap "echo got-usr1" USR1; trap "echo got-term; exit 0" TERM; echo started; while :; do sleep 0.2; done']);
+    let r = docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--runtime',
+      'skiff',
+      '--network',
+      'none',
+      IMAGE,
+      'sh',
+      '-c',
+      'trap "echo got-usr1" USR1; trap "echo got-term; exit 0" TERM; echo started; while :; do sleep 0.2; done',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const id = idOf(name);
     await waitFor('the container to print', () => logs(name).includes('started'));
@@ -162,7 +214,20 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
   });
 
   test('stop of a process that ignores SIGTERM ends with SIGKILL', () => {
-    let r = docker(['run', '-d', '--name', 'stubborn', '--runtime', 'skiff', '--network', 'none', IMAGE, 'sh', '-c', 'trap "" TERM; while :; do sleep 0.2; done']);
+    let r = docker([
+      'run',
+      '-d',
+      '--name',
+      'stubborn',
+      '--runtime',
+      'skiff',
+      '--network',
+      'none',
+      IMAGE,
+      'sh',
+      '-c',
+      'trap "" TERM; while :; do sleep 0.2; done',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const id = idOf('stubborn');
     r = docker(['stop', '--time', '1', 'stubborn']);
@@ -171,7 +236,7 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
     assert.deepEqual(removeAndCheck('stubborn', id), []);
   });
 
-  test('failures: the error text reaches docker, and the exit codes are runc\'s', () => {
+  test("failures: the error text reaches docker, and the exit codes are runc's", () => {
     const codes: Record<string, Record<string, number>> = {};
     for (const rt of ['runc', 'skiff']) {
       codes[rt] = {};
@@ -199,11 +264,23 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
 
   test('run options docker turns into config.json: read-only rootfs with a tmpfs, devices, init, resources, caps for a user', () => {
     const cases: { flags: string[]; cmd: string; expect: RegExp }[] = [
-      { flags: ['--read-only', '--tmpfs', '/scratch:size=1m'], cmd: 'touch /x 2>/dev/null || echo ro; grep " /scratch " /proc/mounts', expect: /^ro\ntmpfs \/scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k/ },
+      {
+        flags: ['--read-only', '--tmpfs', '/scratch:size=1m'],
+        cmd: 'touch /x 2>/dev/null || echo ro; grep " /scratch " /proc/mounts',
+        expect: /^ro\ntmpfs \/scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k/,
+      },
       { flags: ['--device', '/dev/fuse'], cmd: 'ls -l /dev/fuse', expect: /^c.* 10, +229 / },
       { flags: ['--init'], cmd: 'cat /proc/1/cmdline | tr "\\0" " "', expect: /^\/sbin\/docker-init -- sh -c/ },
-      { flags: ['--cpuset-cpus', '0', '--memory', '50m', '--memory-reservation', '10m', '--oom-kill-disable'], cmd: 'cat /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.soft_limit_in_bytes; grep oom_kill_disable /sys/fs/cgroup/memory/memory.oom_control', expect: /^0\n10485760\noom_kill_disable 1\n$/ },
-      { flags: ['--user', '1000:1000', '--cap-add', 'NET_ADMIN'], cmd: 'id -u; grep -E "CapEff|CapBnd" /proc/self/status', expect: /^1000\nCapEff:\s+0000000000000000\nCapBnd:\s+00000000a80435fb\n$/ },
+      {
+        flags: ['--cpuset-cpus', '0', '--memory', '50m', '--memory-reservation', '10m', '--oom-kill-disable'],
+        cmd: 'cat /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.soft_limit_in_bytes; grep oom_kill_disable /sys/fs/cgroup/memory/memory.oom_control',
+        expect: /^0\n10485760\noom_kill_disable 1\n$/,
+      },
+      {
+        flags: ['--user', '1000:1000', '--cap-add', 'NET_ADMIN'],
+        cmd: 'id -u; grep -E "CapEff|CapBnd" /proc/self/status',
+        expect: /^1000\nCapEff:\s+0000000000000000\nCapBnd:\s+00000000a80435fb\n$/,
+      },
       { flags: ['--security-opt', 'seccomp=unconfined'], cmd: 'grep "^Seccomp:" /proc/self/status', expect: /Seccomp:\s+0/ },
       { flags: [], cmd: 'grep "^Seccomp:" /proc/self/status', expect: /Seccomp:\s+2/ },
     ];
@@ -239,6 +316,9 @@ describe('docker (dockerd + containerd runc shim) with skiff from daemon.json', 
     const left = fs.existsSync(dockerd!.runtimeRoot) ? fs.readdirSync(dockerd!.runtimeRoot) : [];
     assert.deepEqual(left, []);
     assert.deepEqual(cgroupsLeftUnder(CG), []);
-    assert.deepEqual(mountsUnder(path.join(dockerd!.dataRoot, 'overlay2')).filter((m) => m.endsWith('/merged')), []);
+    assert.deepEqual(
+      mountsUnder(path.join(dockerd!.dataRoot, 'overlay2')).filter((m) => m.endsWith('/merged')),
+      [],
+    );
   });
 });

@@ -10,8 +10,19 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  SKIFF, cgroupDirs, cgroupsLeftUnder, ensureInstalled, inPty, killLeftovers, makeTempDir, mountsUnder, pidAlive,
-  removeCgroupPrefix, skiffAt, umountUnder, waitFor,
+  SKIFF,
+  cgroupDirs,
+  cgroupsLeftUnder,
+  ensureInstalled,
+  inPty,
+  killLeftovers,
+  makeTempDir,
+  mountsUnder,
+  pidAlive,
+  removeCgroupPrefix,
+  skiffAt,
+  umountUnder,
+  waitFor,
 } from './helpers/common';
 import { buildBusyboxImage, IMAGE_REF, PAUSE_REF } from './helpers/image';
 import { Podman } from './helpers/podman';
@@ -115,7 +126,14 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
   });
 
   test('run: output and exit status, the container lands under our cgroup parent', () => {
-    const r = podman(['run', ...runFlags('fg'), IMAGE_REF, 'sh', '-c', 'echo hello-from-skiff; cat /proc/self/cgroup; echo oops >&2; exit 7']);
+    const r = podman([
+      'run',
+      ...runFlags('fg'),
+      IMAGE_REF,
+      'sh',
+      '-c',
+      'echo hello-from-skiff; cat /proc/self/cgroup; echo oops >&2; exit 7',
+    ]);
     const id = idOf('fg');
     assert.equal(r.code, 7, r.stderr);
     assert.match(r.stdout, /hello-from-skiff/);
@@ -137,7 +155,15 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
 
   test('run -d, skiff state, exec, exec -it, exec -d, kill with a signal, pause/unpause, update, stop', async () => {
     const name = 'bg';
-    let r = podman(['run', '-d', ...runFlags(name), IMAGE_REF, 'sh', '-c', 'trap "echo got-usr1" USR1; trap "echo got-term; exit 0" TERM; echo started; while :; do sleep 0.2; done']);
+    let r = podman([
+      'run',
+      '-d',
+      ...runFlags(name),
+      IMAGE_REF,
+      'sh',
+      '-c',
+      'trap "echo got-usr1" USR1; trap "echo got-term; exit 0" TERM; echo started; while :; do sleep 0.2; done',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const id = idOf(name);
     await waitFor('the container to print', () => logs(name).includes('started'));
@@ -215,7 +241,7 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     assert.deepEqual(removeAndCheck('killed', id2), []);
   });
 
-  test('errors keep runc\'s words: missing → 127, not executable → 126, for run and exec', () => {
+  test("errors keep runc's words: missing → 127, not executable → 126, for run and exec", () => {
     let r = podman(['run', '--rm', ...runFlags(), IMAGE_REF, '/no/such/binary']);
     assert.equal(r.code, 127, r.stderr);
     assert.match(r.stderr, /\/no\/such\/binary/);
@@ -237,8 +263,21 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     assert.deepEqual(removeAndCheck('execerr', id), []);
   });
 
-  test('a pod: two containers join the infra container\'s namespaces by path', async () => {
-    let r = podman(['pod', 'create', '--name', 'pod1', '--network', 'none', '--cgroup-parent', CG, '--infra-image', PAUSE_REF, '--share', 'ipc,uts,net']);
+  test("a pod: two containers join the infra container's namespaces by path", async () => {
+    let r = podman([
+      'pod',
+      'create',
+      '--name',
+      'pod1',
+      '--network',
+      'none',
+      '--cgroup-parent',
+      CG,
+      '--infra-image',
+      PAUSE_REF,
+      '--share',
+      'ipc,uts,net',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const nsOf = 'for n in ipc uts net pid mnt; do echo "$n $(readlink /proc/self/ns/$n)"; done; hostname';
     r = podman(['run', '-d', '--name', 'pc1', '--pod', 'pod1', IMAGE_REF, 'sh', '-c', `${nsOf}; exec sleep 1000`]);
@@ -248,7 +287,14 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     assert.equal(r.code, 0, r.stderr);
     idOf('pc2');
     await waitFor('pc1 to print', () => logs('pc1').trim().split('\n').length >= 6);
-    const parse = (s: string) => Object.fromEntries(s.trim().split('\n').slice(0, 5).map((l) => l.split(' ') as [string, string]));
+    const parse = (s: string) =>
+      Object.fromEntries(
+        s
+          .trim()
+          .split('\n')
+          .slice(0, 5)
+          .map((l) => l.split(' ') as [string, string]),
+      );
     const a = parse(logs('pc1'));
     const b = parse(r.stdout);
     for (const n of ['ipc', 'uts', 'net']) assert.equal(a[n], b[n], `${n} namespace shared`);
@@ -258,17 +304,35 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     ids.add(infra);
     const cfg = JSON.parse(fs.readFileSync(path.join(pm.storage, 'overlay-containers', idOf('pc1'), 'userdata/config.json'), 'utf8'));
     const infraPid = skiffState(infra).pid;
-    assert.deepEqual(cfg.linux.namespaces.filter((n: any) => n.path).map((n: any) => n.path).sort(), ['ipc', 'net', 'uts'].map((n) => `/proc/${infraPid}/ns/${n}`));
+    assert.deepEqual(
+      cfg.linux.namespaces
+        .filter((n: any) => n.path)
+        .map((n: any) => n.path)
+        .sort(),
+      ['ipc', 'net', 'uts'].map((n) => `/proc/${infraPid}/ns/${n}`),
+    );
     r = podman(['pod', 'rm', '--force', '--time', '0', 'pod1']);
     assert.equal(r.code, 0, r.stderr);
   });
 
   test('run options podman turns into config.json: caps, no_new_privs, resources, users, sysctls, shm, hostname, namespaces', () => {
     const cases: { flags: string[]; cmd: string; expect: RegExp }[] = [
-      { flags: ['--cap-drop', 'all', '--cap-add', 'NET_RAW'], cmd: 'grep -E "CapEff|CapBnd" /proc/self/status', expect: /CapEff:\s+0000000000002000\nCapBnd:\s+0000000000002000/ },
+      {
+        flags: ['--cap-drop', 'all', '--cap-add', 'NET_RAW'],
+        cmd: 'grep -E "CapEff|CapBnd" /proc/self/status',
+        expect: /CapEff:\s+0000000000002000\nCapBnd:\s+0000000000002000/,
+      },
       { flags: ['--security-opt', 'no-new-privileges'], cmd: 'grep NoNewPrivs /proc/self/status', expect: /NoNewPrivs:\s+1/ },
-      { flags: ['--memory', '32m', '--memory-reservation', '10m', '--pids-limit', '50', '--cpus', '0.5', '--cpuset-cpus', '0'], cmd: 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.soft_limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpuset/cpuset.cpus', expect: /^33554432\n10485760\n50\n50000\n0\n$/ },
-      { flags: ['--user', '65534:65534', '--group-add', '100'], cmd: 'id -u; id -g; id -G', expect: /^65534\n65534\n(100 65534|65534 100)\n$/ },
+      {
+        flags: ['--memory', '32m', '--memory-reservation', '10m', '--pids-limit', '50', '--cpus', '0.5', '--cpuset-cpus', '0'],
+        cmd: 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.soft_limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpuset/cpuset.cpus',
+        expect: /^33554432\n10485760\n50\n50000\n0\n$/,
+      },
+      {
+        flags: ['--user', '65534:65534', '--group-add', '100'],
+        cmd: 'id -u; id -g; id -G',
+        expect: /^65534\n65534\n(100 65534|65534 100)\n$/,
+      },
       { flags: ['--sysctl', 'net.ipv4.ip_forward=1'], cmd: 'cat /proc/sys/net/ipv4/ip_forward', expect: /^1\n$/ },
       { flags: ['--shm-size', '8m'], cmd: 'df -k /dev/shm | tail -1', expect: /\s8192\s/ },
       { flags: ['--env', 'A=b', '--workdir', '/tmp', '--hostname', 'hh'], cmd: 'echo $A $(pwd) $(hostname)', expect: /^b \/tmp hh\n$/ },
@@ -276,7 +340,11 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
       { flags: ['--cgroupns', 'private'], cmd: 'grep :pids: /proc/self/cgroup', expect: /^\d+:pids:\/\n$/ },
       { flags: ['--oom-score-adj', '500'], cmd: 'cat /proc/self/oom_score_adj', expect: /^500\n$/ },
       { flags: ['--read-only', '--read-only-tmpfs=false'], cmd: 'touch /x 2>&1; echo rc=$?', expect: /Read-only file system\nrc=1/ },
-      { flags: ['--mount', 'type=tmpfs,dst=/scratch,tmpfs-size=1m,notmpcopyup'], cmd: 'grep " /scratch " /proc/mounts', expect: /tmpfs \/scratch tmpfs rw,nosuid,nodev,relatime,size=1024k/ },
+      {
+        flags: ['--mount', 'type=tmpfs,dst=/scratch,tmpfs-size=1m,notmpcopyup'],
+        cmd: 'grep " /scratch " /proc/mounts',
+        expect: /tmpfs \/scratch tmpfs rw,nosuid,nodev,relatime,size=1024k/,
+      },
     ];
     const failures: string[] = [];
     for (const c of cases) {
@@ -286,11 +354,13 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     assert.deepEqual(failures, []);
   });
 
-  test('restart, top, stats, and containers joining another one\'s pid/ipc/net namespaces', async (t) => {
+  test("restart, top, stats, and containers joining another one's pid/ipc/net namespaces", async (t) => {
     let r = podman(['run', '-d', ...runFlags('donor'), IMAGE_REF, 'sleep', '1000']);
     assert.equal(r.code, 0, r.stderr);
     const id = idOf('donor');
-    t.after(() => { podman(['rm', '--force', '--time', '0', 'donor']); });
+    t.after(() => {
+      podman(['rm', '--force', '--time', '0', 'donor']);
+    });
     const pid1 = skiffState(id).pid;
     r = podman(['top', 'donor']);
     assert.equal(r.code, 0, r.stderr);
@@ -303,9 +373,24 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     const st = skiffState(id);
     assert.equal(st.status, 'running');
     assert.notEqual(st.pid, pid1, 'a new init after restart');
-    r = podman(['run', '--rm', '--cgroup-parent', CG, '--pid', 'container:donor', '--ipc', 'container:donor', '--network', 'container:donor', IMAGE_REF, 'sh', '-c', 'ps -o comm | grep -c sleep; for n in ipc net; do [ "$(readlink /proc/1/ns/$n)" = "$(readlink /proc/self/ns/$n)" ] && echo same-$n; done']);
+    r = podman([
+      'run',
+      '--rm',
+      '--cgroup-parent',
+      CG,
+      '--pid',
+      'container:donor',
+      '--ipc',
+      'container:donor',
+      '--network',
+      'container:donor',
+      IMAGE_REF,
+      'sh',
+      '-c',
+      'ps -o comm | grep -c sleep; for n in ipc net; do [ "$(readlink /proc/1/ns/$n)" = "$(readlink /proc/self/ns/$n)" ] && echo same-$n; done',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, '1\nsame-ipc\nsame-net\n', 'the donor\'s sleep is pid 1 of a shared pid namespace, and ipc/net are its own');
+    assert.equal(r.stdout, '1\nsame-ipc\nsame-net\n', "the donor's sleep is pid 1 of a shared pid namespace, and ipc/net are its own");
     assert.deepEqual(removeAndCheck('donor', id), []);
   });
 
@@ -321,11 +406,30 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /size=1024k/);
     // copy-up: a tmpfs on /etc starts with the image's /etc/passwd
-    r = podman(['run', '--rm', ...runFlags(), '--tmpfs', '/etc', IMAGE_REF, 'sh', '-c', 'grep -c ^root: /etc/passwd; grep -c " /etc tmpfs " /proc/mounts']);
+    r = podman([
+      'run',
+      '--rm',
+      ...runFlags(),
+      '--tmpfs',
+      '/etc',
+      IMAGE_REF,
+      'sh',
+      '-c',
+      'grep -c ^root: /etc/passwd; grep -c " /etc tmpfs " /proc/mounts',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '1\n1\n');
     // --read-only puts tmpfs (with tmpcopyup) on /run, /tmp and /var/tmp
-    r = podman(['run', '--rm', ...runFlags(), '--read-only', IMAGE_REF, 'sh', '-c', 'touch /x 2>/dev/null || echo ro; touch /tmp/x && echo tmp-rw']);
+    r = podman([
+      'run',
+      '--rm',
+      ...runFlags(),
+      '--read-only',
+      IMAGE_REF,
+      'sh',
+      '-c',
+      'touch /x 2>/dev/null || echo ro; touch /tmp/x && echo tmp-rw',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'ro\ntmp-rw\n');
   });
@@ -334,7 +438,16 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     const src = path.join(dir, 'bindsrc');
     fs.mkdirSync(src, { recursive: true });
     fs.writeFileSync(path.join(src, 'f'), 'from-host\n');
-    const r = podman(['run', '--rm', ...runFlags(), '--mount', `type=bind,src=${src},dst=/mnt,bind-propagation=rslave`, IMAGE_REF, 'cat', '/mnt/f']);
+    const r = podman([
+      'run',
+      '--rm',
+      ...runFlags(),
+      '--mount',
+      `type=bind,src=${src},dst=/mnt,bind-propagation=rslave`,
+      IMAGE_REF,
+      'cat',
+      '/mnt/f',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'from-host\n');
   });
@@ -345,7 +458,13 @@ describe('podman (conmon) with skiff as the runtime from containers.conf', { ski
     for (const id of ids) assert.ok(!fs.existsSync(path.join(SKIFF_ROOT, id)), `skiff state of ${id}`);
     // Only the containers' own cgroups: podman's conmon cgroup stays, and so do the pod's parent
     // directories on name=systemd and cgroup2, which podman never made (runc leaves them too).
-    assert.deepEqual(cgroupsLeftUnder(CG).filter((d) => path.basename(d).startsWith('libpod-')), []);
-    assert.deepEqual(mountsUnder(pm.storage).filter((m) => m.endsWith('/merged')), []);
+    assert.deepEqual(
+      cgroupsLeftUnder(CG).filter((d) => path.basename(d).startsWith('libpod-')),
+      [],
+    );
+    assert.deepEqual(
+      mountsUnder(pm.storage).filter((m) => m.endsWith('/merged')),
+      [],
+    );
   });
 });

@@ -6,7 +6,11 @@ import * as path from 'node:path';
 
 import { SKIFF, STATE_ROOT } from './skiff';
 
-export interface CgroupLayout { mode: 'unified' | 'hybrid' | 'legacy'; v1: Map<string, string>; unified?: string }
+export interface CgroupLayout {
+  mode: 'unified' | 'hybrid' | 'legacy';
+  v1: Map<string, string>;
+  unified?: string;
+}
 
 /** The host's cgroup mounts: v1 controller (and name=…) → mountpoint, and the cgroup2 mountpoint. */
 export function cgroupLayout(): CgroupLayout {
@@ -18,7 +22,8 @@ export function cgroupLayout(): CgroupLayout {
     const [fstype, , opts] = line.slice(sep + 3).split(' ');
     const mnt = line.split(' ')[4]!;
     if (fstype === 'cgroup2') unified ??= mnt;
-    if (fstype === 'cgroup') for (const o of opts!.split(',')) if (!['rw', 'ro', 'relatime', 'nosuid', 'nodev', 'noexec'].includes(o)) v1.set(o, mnt);
+    if (fstype === 'cgroup')
+      for (const o of opts!.split(',')) if (!['rw', 'ro', 'relatime', 'nosuid', 'nodev', 'noexec'].includes(o)) v1.set(o, mnt);
   }
   return { mode: v1.size === 0 ? 'unified' : unified ? 'hybrid' : 'legacy', v1, unified };
 }
@@ -63,7 +68,13 @@ export function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-export interface Background { pid: number; lines: () => string[]; stderr: () => string; exited: Promise<number>; kill(sig?: NodeJS.Signals): void }
+export interface Background {
+  pid: number;
+  lines: () => string[];
+  stderr: () => string;
+  exited: Promise<number>;
+  kill(sig?: NodeJS.Signals): void;
+}
 
 /** skiff in the background (events): stdout collected line by line. Never give it a container's stdio. */
 export function skiffBackground(args: string[], root = STATE_ROOT): Background {
@@ -87,5 +98,7 @@ export function skiffBackground(args: string[], root = STATE_ROOT): Background {
 /** Resolves with the value, or rejects after ms: a hung background command fails the test instead of hanging it. */
 export function within<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(t));
+  return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)))]).finally(() =>
+    clearTimeout(t),
+  );
 }

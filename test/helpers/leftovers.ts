@@ -5,14 +5,23 @@ import * as path from 'node:path';
 
 import { CGROUP_PREFIX, STATE_ROOT, cgroupDirs, mountsMentioning } from './skiff';
 
-interface ProcInfo { pid: number; state: string; cmdline: string; cgroups: string[] }
+interface ProcInfo {
+  pid: number;
+  state: string;
+  cmdline: string;
+  cgroups: string[];
+}
 
 function procInfo(pid: number): ProcInfo | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2)[0]!;
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-    const cgroups = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').filter(Boolean).map((l) => l.split(':').slice(2).join(':'));
+    const cgroups = fs
+      .readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(':').slice(2).join(':'));
     return { pid, state, cmdline, cgroups };
   } catch {
     return undefined;
@@ -33,7 +42,10 @@ export function strayProcesses(root = STATE_ROOT, cgroupsPath = CGROUP_PREFIX, i
     if (!p || p.state === 'Z' || p.state === 'X') continue;
     const inCgroup = p.cgroups.some((c) => c === cgroupsPath || c.startsWith(cgroupsPath + '/'));
     const aSkiff = p.cmdline.includes(`--root ${root} `) && (!id || p.cmdline.split(' ').includes(id));
-    if (inCgroup || aSkiff) out.push(`process ${pid} (${p.state}) ${p.cmdline.slice(0, 120)} in ${[...new Set(p.cgroups.filter((c) => c.includes(CGROUP_PREFIX)))].join(',')}`);
+    if (inCgroup || aSkiff)
+      out.push(
+        `process ${pid} (${p.state}) ${p.cmdline.slice(0, 120)} in ${[...new Set(p.cgroups.filter((c) => c.includes(CGROUP_PREFIX)))].join(',')}`,
+      );
   }
   return out;
 }

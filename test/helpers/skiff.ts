@@ -29,7 +29,12 @@ export const RUN_ID = `${process.pid}`;
 export const STATE_ROOT = `/run/skiff-test-${RUN_ID}`;
 export const CGROUP_PREFIX = `/skiff-test-${RUN_ID}`;
 
-export interface Result { code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface Result {
+  code: number;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 let outSeq = 0;
 
@@ -159,7 +164,10 @@ export function cgroupDirs(cgroupsPath: string): string[] {
 }
 
 export function mountsMentioning(s: string): string[] {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(s));
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(s));
 }
 
 /** Nothing of the container is left: no state dir, no cgroup, no process, no mount. */

@@ -41,11 +41,26 @@ export function runGuestSuite(t: TestContext, suite: GuestSuite): void {
   const src = path.join(ROOT, `test/vm/guest/${suite.name}.suite.ts`);
   // Outside build/test, which scripts/test.sh wipes before bundling.
   const js = path.join(ROOT, `build/vm/${suite.name}${suite.hybrid ? '-hybrid' : ''}.suite.js`);
-  const build = spawnSync('npx', ['esbuild', src, '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--log-level=warning', `--outfile=${js}`], { cwd: ROOT, encoding: 'utf8', env });
+  const build = spawnSync(
+    'npx',
+    ['esbuild', src, '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--log-level=warning', `--outfile=${js}`],
+    { cwd: ROOT, encoding: 'utf8', env },
+  );
   assert.equal(build.status, 0, build.stderr);
 
   const t0 = Date.now();
-  const args = [SCRIPT, '--rw', ROOT, ...(suite.systemd ? ['--systemd'] : []), ...(suite.hybrid ? ['--hybrid'] : []), '--', process.execPath, '--test', '--test-reporter=tap', js];
+  const args = [
+    SCRIPT,
+    '--rw',
+    ROOT,
+    ...(suite.systemd ? ['--systemd'] : []),
+    ...(suite.hybrid ? ['--hybrid'] : []),
+    '--',
+    process.execPath,
+    '--test',
+    '--test-reporter=tap',
+    js,
+  ];
   const r = spawnSync('bash', args, { cwd: ROOT, encoding: 'utf8', env, timeout: 25 * 60_000, maxBuffer: 64 << 20 });
   const out = `${r.stdout ?? ''}${r.stderr ? '\n' + r.stderr : ''}`;
   for (const line of out.trimEnd().split('\n')) console.log(`# vm| ${line}`);

@@ -19,7 +19,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const MiB = 1024 * 1024;
 
 // The payloads docker and podman give `runc update` (copied from their real invocations).
-const DOCKER_UPDATE = '{"memory":{"limit":67108864,"reservation":0,"swap":134217728,"kernel":0},"cpu":{"shares":0,"quota":50000,"period":100000},"blockIO":{"weight":0}}';
+const DOCKER_UPDATE =
+  '{"memory":{"limit":67108864,"reservation":0,"swap":134217728,"kernel":0},"cpu":{"shares":0,"quota":50000,"period":100000},"blockIO":{"weight":0}}';
 const PODMAN_UPDATE = '{\n  "memory": {\n    "limit": 134217728,\n    "swap": 268435456\n  }\n}';
 
 function ok(args: string[], opts: Parameters<typeof skiff>[1] = {}): string {
@@ -47,7 +48,14 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.ok(cg.size > 1, 'v1 hierarchies are listed');
     for (const [controllers, p] of cg) assert.equal(p, cgp(b), `hierarchy "${controllers || 'cgroup2'}"`);
     if (LAYOUT.unified) assert.equal(cg.get(''), cgp(b), 'hybrid: in the cgroup2 hierarchy too');
-    for (const c of LAYOUT.v1.keys()) assert.ok(fs.readFileSync(path.join(cgDir(c, cgp(b)), 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)), c);
+    for (const c of LAYOUT.v1.keys())
+      assert.ok(
+        fs
+          .readFileSync(path.join(cgDir(c, cgp(b)), 'cgroup.procs'), 'utf8')
+          .split('\n')
+          .includes(String(pid)),
+        c,
+      );
     ok(['delete', b.id]);
     assert.deepEqual(assertGone(b, pid), []);
   });
@@ -56,7 +64,10 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     const b = makeBundle((c) => {
       c.process.args = ['/bin/sleep', '1000'];
       c.linux.resources = {
-        devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }],
+        devices: [
+          { allow: false, access: 'rwm' },
+          { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' },
+        ],
         memory: { limit: 64 * MiB, reservation: 32 * MiB, swap: 96 * MiB, swappiness: 10, disableOOMKiller: false },
         cpu: { shares: 512, quota: 25000, period: 50000, cpus: '0', mems: '0' },
         pids: { limit: 64 },
@@ -66,7 +77,8 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     const p = cgp(b);
     assert.equal(cgRead('memory', p, 'memory.limit_in_bytes'), String(64 * MiB));
     assert.equal(cgRead('memory', p, 'memory.soft_limit_in_bytes'), String(32 * MiB));
-    if (fs.existsSync(path.join(cgDir('memory', p), 'memory.memsw.limit_in_bytes'))) assert.equal(cgRead('memory', p, 'memory.memsw.limit_in_bytes'), String(96 * MiB));
+    if (fs.existsSync(path.join(cgDir('memory', p), 'memory.memsw.limit_in_bytes')))
+      assert.equal(cgRead('memory', p, 'memory.memsw.limit_in_bytes'), String(96 * MiB));
     assert.equal(cgRead('memory', p, 'memory.swappiness'), '10');
     assert.equal(cgRead('cpu', p, 'cpu.shares'), '512');
     assert.equal(cgRead('cpu', p, 'cpu.cfs_quota_us'), '25000');
@@ -75,7 +87,8 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.equal(cgRead('pids', p, 'pids.max'), '64');
     const devices = cgRead('devices', p, 'devices.list').split('\n');
     assert.ok(!devices.includes('a *:* rwm'), 'not allow-all any more');
-    for (const rule of ['c 10:229 rw', 'c 1:3 rwm', 'c 136:* rwm', 'c *:* m']) assert.ok(devices.includes(rule), `${rule} in ${devices.join(', ')}`);
+    for (const rule of ['c 10:229 rw', 'c 1:3 rwm', 'c 136:* rwm', 'c *:* m'])
+      assert.ok(devices.includes(rule), `${rule} in ${devices.join(', ')}`);
     ok(['delete', b.id]);
     assert.deepEqual(assertGone(b), []);
   });
@@ -118,7 +131,10 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     };
     const runcRoot = tempDir('skiff-runc-root-');
     const outputs: Record<string, string> = {};
-    for (const [name, argv] of [['skiff', undefined], ['runc', [RUNC!, '--root', runcRoot]]] as const) {
+    for (const [name, argv] of [
+      ['skiff', undefined],
+      ['runc', [RUNC!, '--root', runcRoot]],
+    ] as const) {
       const b = makeBundle(edit);
       const r = argv ? run(argv[0], [...argv.slice(1), 'run', '-b', b.dir, b.id]) : skiff(['run', '-b', b.dir, b.id]);
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
@@ -154,7 +170,10 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     const took = Date.now() - t0;
     assert.equal(await within('events to exit after the container stopped', ev.exited, 10_000), 0, ev.stderr());
     const events = ev.lines().map((l) => JSON.parse(l));
-    assert.ok(events.some((e) => e.type === 'oom' && e.id === b.id), `an oom event in ${ev.lines().length} lines`);
+    assert.ok(
+      events.some((e) => e.type === 'oom' && e.id === b.id),
+      `an oom event in ${ev.lines().length} lines`,
+    );
     const stats = events.filter((e) => e.type === 'stats');
     assert.ok(stats.length >= 1, 'stats every 100ms while it ran');
     assert.equal(stats[0].data.memory.usage.limit, limit);
@@ -270,7 +289,7 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.deepEqual(assertGone(b, pid), []);
   });
 
-  test('update --resources - changes a running container\'s limits; events --stats shows them', async () => {
+  test("update --resources - changes a running container's limits; events --stats shows them", async () => {
     const b = makeBundle((c) => {
       c.process.args = ['/bin/sleep', '1000'];
       c.linux.resources = { memory: { limit: 256 * MiB, swap: 256 * MiB } };
@@ -288,7 +307,10 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.equal(ev.id, b.id);
     assert.equal(ev.data.memory.usage.limit, 67108864);
     const usage = Number(cgRead('memory', p, 'memory.usage_in_bytes'));
-    assert.ok(ev.data.memory.usage.usage > 64 * 1024 && ev.data.memory.usage.usage < 4 * usage, `usage ${ev.data.memory.usage.usage} (memory.usage_in_bytes: ${usage})`);
+    assert.ok(
+      ev.data.memory.usage.usage > 64 * 1024 && ev.data.memory.usage.usage < 4 * usage,
+      `usage ${ev.data.memory.usage.usage} (memory.usage_in_bytes: ${usage})`,
+    );
     assert.equal(ev.data.memory.swap.limit, 134217728);
     assert.ok(ev.data.cpu.usage.total > 0);
     assert.ok(Array.isArray(ev.data.cpu.usage.percpu));
@@ -302,7 +324,22 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.equal(cgRead('memory', p, 'memory.limit_in_bytes'), '134217728');
     assert.equal(cgRead('memory', p, 'memory.memsw.limit_in_bytes'), '268435456');
 
-    ok(['update', '--memory', '48m', '--memory-swap', '64m', '--cpu-share', '256', '--cpu-quota', '-1', '--pids-limit', '100', '--cpuset-cpus', '0', b.id]);
+    ok([
+      'update',
+      '--memory',
+      '48m',
+      '--memory-swap',
+      '64m',
+      '--cpu-share',
+      '256',
+      '--cpu-quota',
+      '-1',
+      '--pids-limit',
+      '100',
+      '--cpuset-cpus',
+      '0',
+      b.id,
+    ]);
     assert.equal(cgRead('memory', p, 'memory.limit_in_bytes'), String(48 * MiB));
     assert.equal(cgRead('memory', p, 'memory.memsw.limit_in_bytes'), String(64 * MiB));
     assert.equal(cgRead('cpu', p, 'cpu.shares'), '256');
@@ -311,11 +348,16 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.equal(cgRead('cpuset', p, 'cpuset.cpus'), '0');
 
     // Below the current usage: the kernel refuses, the error says why, the limit stays.
-    fails(['update', '--memory', '4096', '--memory-swap', '64m', b.id], /write .*memory\.limit_in_bytes \("4096"\): EBUSY .*unable to set memory limit to 4096 \(current usage: \d+/);
+    fails(
+      ['update', '--memory', '4096', '--memory-swap', '64m', b.id],
+      /write .*memory\.limit_in_bytes \("4096"\): EBUSY .*unable to set memory limit to 4096 \(current usage: \d+/,
+    );
     assert.equal(cgRead('memory', p, 'memory.limit_in_bytes'), String(48 * MiB));
     fails(['update', '--kernel-memory', '1m', b.id], /--kernel-memory is not supported/);
     fails(['update', '--l3-cache-schema', 'L3:0=f', b.id], /Intel RDT/);
-    fails(['update', '--resources', '-', b.id], /--resources standard input: \/memory\/limit: must be integer/, { input: '{"memory":{"limit":"1g"}}' });
+    fails(['update', '--resources', '-', b.id], /--resources standard input: \/memory\/limit: must be integer/, {
+      input: '{"memory":{"limit":"1g"}}',
+    });
     fails(['update', '--resources', '-', b.id], /invalid JSON/, { input: '{' });
     fails(['update', '--cpuset-cpus', '999', b.id], /write .*cpuset\.cpus \("999"\)/);
     ok(['kill', b.id, 'KILL']);
@@ -340,7 +382,7 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.deepEqual(assertGone(b), []);
   });
 
-  test('ps lists the container\'s processes: JSON host pids, or the host\'s ps filtered', async () => {
+  test("ps lists the container's processes: JSON host pids, or the host's ps filtered", async () => {
     const b = makeBundle((c) => (c.process.args = ['/bin/sh', '-c', 'sleep 1001 & sleep 1002 & wait']));
     ok(['run', '-d', '-b', b.dir, b.id]);
     const pid = stateOf(b.id).pid;
@@ -354,7 +396,13 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
     assert.ok(table.some((l) => l.includes('sleep 1001')));
     const custom = ok(['ps', b.id, '-o', 'pid,comm']).trimEnd().split('\n');
     assert.match(custom[0]!, /^\s*PID\s+COMMAND$/);
-    assert.deepEqual(custom.slice(1).map((l) => Number(l.trim().split(/\s+/)[0])).sort(), [...pids].sort());
+    assert.deepEqual(
+      custom
+        .slice(1)
+        .map((l) => Number(l.trim().split(/\s+/)[0]))
+        .sort(),
+      [...pids].sort(),
+    );
     fails(['ps', '--format', 'yaml', b.id], /invalid --format/);
     ok(['delete', '--force', b.id]);
     assert.deepEqual(assertGone(b, pid), []);
@@ -362,13 +410,56 @@ describe('cgroups (this host)', { skip: !v1 && 'these tests are for v1/hybrid ho
 
   test('a create that fails on a resource leaves nothing behind', () => {
     const cases: [string, (c: any) => void, RegExp][] = [
-      ['cpuset.cpus 999', (c) => (c.linux.resources = { cpu: { cpus: '999' } }), /write \/sys\/fs\/cgroup\/cpuset\/.*\/cpuset\.cpus \("999"\): E[A-Z]+ \(/],
+      [
+        'cpuset.cpus 999',
+        (c) => (c.linux.resources = { cpu: { cpus: '999' } }),
+        /write \/sys\/fs\/cgroup\/cpuset\/.*\/cpuset\.cpus \("999"\): E[A-Z]+ \(/,
+      ],
       ['memory.swappiness 200', (c) => (c.linux.resources = { memory: { swappiness: 200 } }), /swappiness.*(0-100|between 0 and 100)/],
-      ['a hole in a wildcard device rule', (c) => (c.linux.resources = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: false, type: 'c', major: 136, minor: 2, access: 'rw' }] }), /cannot punch a hole/],
-      ['swap below the limit', (c) => (c.linux.resources = { memory: { limit: 64 * MiB, swap: 32 * MiB } }), /memory\.memsw\.limit_in_bytes \("33554432"\): EINVAL/],
-      ...(LAYOUT.unified ? [['unified memory.max on hybrid (no v2 memory controller)', (c: any) => (c.linux.resources = { unified: { 'memory.max': '1000000' } }), /cgroup v2 controller "memory" is not available/] as [string, (c: any) => void, RegExp]] : []),
-      ...(!has('hugetlb') ? [['hugepageLimits without a hugetlb hierarchy', (c: any) => (c.linux.resources = { hugepageLimits: [{ pageSize: '2MB', limit: 2 * MiB }] }), /cgroup v1 controller "hugetlb" is not mounted/] as [string, (c: any) => void, RegExp]] : []),
-      ...(!has('net_cls') ? [['network without a net_cls hierarchy', (c: any) => (c.linux.resources = { network: { classID: 1048577 } }), /cgroup v1 controller "net_cls" is not mounted/] as [string, (c: any) => void, RegExp]] : []),
+      [
+        'a hole in a wildcard device rule',
+        (c) =>
+          (c.linux.resources = {
+            devices: [
+              { allow: false, access: 'rwm' },
+              { allow: true, type: 'c', major: 136, access: 'rwm' },
+              { allow: false, type: 'c', major: 136, minor: 2, access: 'rw' },
+            ],
+          }),
+        /cannot punch a hole/,
+      ],
+      [
+        'swap below the limit',
+        (c) => (c.linux.resources = { memory: { limit: 64 * MiB, swap: 32 * MiB } }),
+        /memory\.memsw\.limit_in_bytes \("33554432"\): EINVAL/,
+      ],
+      ...(LAYOUT.unified
+        ? [
+            [
+              'unified memory.max on hybrid (no v2 memory controller)',
+              (c: any) => (c.linux.resources = { unified: { 'memory.max': '1000000' } }),
+              /cgroup v2 controller "memory" is not available/,
+            ] as [string, (c: any) => void, RegExp],
+          ]
+        : []),
+      ...(!has('hugetlb')
+        ? [
+            [
+              'hugepageLimits without a hugetlb hierarchy',
+              (c: any) => (c.linux.resources = { hugepageLimits: [{ pageSize: '2MB', limit: 2 * MiB }] }),
+              /cgroup v1 controller "hugetlb" is not mounted/,
+            ] as [string, (c: any) => void, RegExp],
+          ]
+        : []),
+      ...(!has('net_cls')
+        ? [
+            [
+              'network without a net_cls hierarchy',
+              (c: any) => (c.linux.resources = { network: { classID: 1048577 } }),
+              /cgroup v1 controller "net_cls" is not mounted/,
+            ] as [string, (c: any) => void, RegExp],
+          ]
+        : []),
     ];
     for (const [what, edit, pattern] of cases) {
       const b = makeBundle((c) => {

@@ -9,7 +9,11 @@ import { ROOTFS, assertGone, cleanupAll, makeBundle, skiff, tempDir, type Bundle
 
 after(() => cleanupAll());
 
-interface Finding { path: string; verdict: 'ok' | 'warning' | 'error'; message: string }
+interface Finding {
+  path: string;
+  verdict: 'ok' | 'warning' | 'error';
+  message: string;
+}
 
 function check(dir: string, ...extra: string[]): Result {
   return skiff(['check', '--bundle', dir, ...extra]);
@@ -95,7 +99,10 @@ describe('skiff check', () => {
     const j = checkJson(b.dir);
     assert.equal(j.code, 1);
     assert.equal(j.report.ok, false);
-    assert.deepEqual(j.report.findings.filter((f) => f.verdict === 'error').map((f) => f.path), THREE_PATHS);
+    assert.deepEqual(
+      j.report.findings.filter((f) => f.verdict === 'error').map((f) => f.path),
+      THREE_PATHS,
+    );
   });
 
   test('a missing executable: the finding names /process/args/0', () => {
@@ -111,7 +118,10 @@ describe('skiff check', () => {
   });
 
   test('a file that is not executable, and a directory, are errors', () => {
-    for (const [arg, why] of [['/etc/passwd', /not executable by uid 0 \(mode 0\d{3}\)/], ['/bin', /is a directory/]] as const) {
+    for (const [arg, why] of [
+      ['/etc/passwd', /not executable by uid 0 \(mode 0\d{3}\)/],
+      ['/bin', /is a directory/],
+    ] as const) {
       const b = makeBundle((c) => (c.process.args = [arg]));
       const r = check(b.dir);
       assert.equal(r.code, 1, r.stdout);
@@ -138,7 +148,7 @@ describe('skiff check', () => {
       assert.equal(errors.length, 1, r.stdout);
       assert.match(errors[0]!, /^error +\/process\/args\/0: /);
       assert.match(errors[0]!, /\/bin\/busybox does not exist in the rootfs/);
-      if (hostTarget) assert.doesNotMatch(r.stdout, /an executable file/, 'the host\'s /bin/busybox must not count');
+      if (hostTarget) assert.doesNotMatch(r.stdout, /an executable file/, "the host's /bin/busybox must not count");
     }
     // The same link inside a rootfs that has the target: fine.
     fs.copyFileSync(path.join(ROOTFS, 'bin/busybox'), path.join(rootfs, 'bin/busybox'));
@@ -167,7 +177,9 @@ describe('skiff check', () => {
     const b = makeBundle((c) => c.mounts.push({ destination: '/data', type: 'bind', source: 'no-such-dir', options: ['rbind'] }));
     const r = check(b.dir);
     assert.equal(r.code, 1, r.stdout);
-    assert.deepEqual(errorLines(r), [`error   /mounts/${b.config.mounts.length - 1}/source: ${b.dir}/no-such-dir does not exist on the host: the bind mount would fail`]);
+    assert.deepEqual(errorLines(r), [
+      `error   /mounts/${b.config.mounts.length - 1}/source: ${b.dir}/no-such-dir does not exist on the host: the bind mount would fail`,
+    ]);
   });
 
   test('hooks: a missing createRuntime program is an error, a missing poststart one a warning; startContainer resolves in the rootfs', () => {
@@ -182,17 +194,26 @@ describe('skiff check', () => {
     assert.equal(r.code, 1, r.stdout);
     const errors = errorLines(r);
     assert.equal(errors.length, 2, r.stdout);
-    assert.match(r.stdout, /^error +\/hooks\/createRuntime\/0\/path: \/no\/such\/hook does not exist on the host: the createRuntime hook would fail/m);
+    assert.match(
+      r.stdout,
+      /^error +\/hooks\/createRuntime\/0\/path: \/no\/such\/hook does not exist on the host: the createRuntime hook would fail/m,
+    );
     assert.match(r.stdout, /^error +\/hooks\/startContainer\/1\/path: "\/usr\/local\/bin\/no-such-hook" \(resolved in the container\): /m);
     assert.match(r.stdout, /^warning \/hooks\/poststart\/0\/path: /m);
   });
 
   test('seccomp: a profile skiff supports would run; a flag it does not is an error', () => {
-    const ok = makeBundle((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }));
+    const ok = makeBundle(
+      (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }),
+    );
     const r = check(ok.dir);
     assert.equal(r.code, 0, r.stdout);
     const bad = makeBundle((c) => {
-      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }],
+      };
     });
     const rb = check(bad.dir);
     assert.equal(rb.code, 1, rb.stdout);
@@ -271,7 +292,11 @@ describe('validation at create', () => {
     assert.equal(r.code, 1);
     const stderrLines = r.stderr.trimEnd().split('\n');
     assert.equal(stderrLines.length, 3, r.stderr);
-    const records = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const records = fs
+      .readFileSync(logFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const errors = records.filter((x) => x.level === 'error');
     assert.ok(errors.length > 0);
     const logged = errors.flatMap((x) => String(x.msg).split('\n'));
@@ -286,7 +311,11 @@ describe('validation at create', () => {
     });
     const logFile = path.join(b.dir, 'skiff.log');
     const r = skiff(['--log', logFile, '--log-format', 'json', 'create', '--bundle', b.dir, b.id]);
-    const records = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const records = fs
+      .readFileSync(logFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const warnings = records.filter((x) => x.level === 'warning').map((x) => x.msg);
     assert.ok(
       warnings.some((m) => /^config\.json: \/mounts\/\d+\/destination: relative mount destinations are deprecated/.test(m)),

@@ -7,7 +7,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { ROOTFS as SKIFF_ROOTFS, SKIFF, STATE_ROOT, assertGone, mountsMentioning, cleanupAll, makeBundle, run, skiff, tempDir, waitFor, pidAlive, stateOf, type Result } from '../helpers/skiff';
+import {
+  ROOTFS as SKIFF_ROOTFS,
+  SKIFF,
+  STATE_ROOT,
+  assertGone,
+  mountsMentioning,
+  cleanupAll,
+  makeBundle,
+  run,
+  skiff,
+  tempDir,
+  waitFor,
+  pidAlive,
+  stateOf,
+  type Result,
+} from '../helpers/skiff';
 
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
 const runcRoot = tempDir('skiff-runc-root-');
@@ -40,26 +55,32 @@ describe('conformance (issue 18)', () => {
     assert.deepEqual(results.skiff, results.runc);
   });
 
-  test('skiff spec writes runc\'s namespaces for this host (a cgroup namespace only on cgroup v2)', () => {
+  test("skiff spec writes runc's namespaces for this host (a cgroup namespace only on cgroup v2)", () => {
     assert.ok(RUNC);
     const types: Record<string, string[]> = {};
     for (const name of ['skiff', 'runc']) {
       const d = tempDir('skiff-spec-');
       const r: Result = name === 'skiff' ? skiff(['spec', '-b', d]) : run(RUNC!, ['spec', '-b', d]);
       assert.equal(r.code, 0, r.stderr);
-      types[name] = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')).linux.namespaces.map((n: any) => n.type).sort();
+      types[name] = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8'))
+        .linux.namespaces.map((n: any) => n.type)
+        .sort();
     }
     assert.deepEqual(types.skiff, types.runc);
   });
 
-  test('rootfsPropagation unbindable and runbindable: create works and the container\'s / is unbindable', () => {
+  test("rootfsPropagation unbindable and runbindable: create works and the container's / is unbindable", () => {
     // runc 1.1.5 fails both here (`mount <rootfs>:<rootfs>, flags: 0x5000: invalid argument`): it
     // makes / unbindable before it bind-mounts the rootfs onto itself; skiff applies it after.
     for (const prop of ['unbindable', 'runbindable']) {
       const b = makeBundle((c) => {
         c.linux.rootfsPropagation = prop;
         // The optional fields of the root mount's line (propagation: shared:N, master:N, unbindable).
-        c.process.args = ['/bin/sh', '-c', "awk '$5 == \"/\" { s = \"\"; for (i = 7; $i != \"-\"; i++) s = s $i \" \"; print \"root:\" s }' /proc/self/mountinfo"];
+        c.process.args = [
+          '/bin/sh',
+          '-c',
+          'awk \'$5 == "/" { s = ""; for (i = 7; $i != "-"; i++) s = s $i " "; print "root:" s }\' /proc/self/mountinfo',
+        ];
       });
       const r = skiff(['run', '-b', b.dir, b.id]);
       assert.equal(r.code, 0, `${prop}: ${r.stderr}`);
@@ -96,7 +117,10 @@ describe('conformance (issue 18)', () => {
     const freezer = LAYOUT.mode === 'unified' ? cgDir('', cg) : cgDir('freezer', cg);
     fs.mkdirSync(freezer, { recursive: true });
     try {
-      fs.writeFileSync(path.join(freezer, LAYOUT.mode === 'unified' ? 'cgroup.freeze' : 'freezer.state'), LAYOUT.mode === 'unified' ? '1' : 'FROZEN');
+      fs.writeFileSync(
+        path.join(freezer, LAYOUT.mode === 'unified' ? 'cgroup.freeze' : 'freezer.state'),
+        LAYOUT.mode === 'unified' ? '1' : 'FROZEN',
+      );
       const t0 = Date.now();
       const r = skiff(['run', '-d', '-b', b.dir, b.id]);
       assert.equal(r.code, 1);
@@ -104,7 +128,10 @@ describe('conformance (issue 18)', () => {
       assert.ok(Date.now() - t0 < 5000, 'refused at once');
       assert.ok(!fs.existsSync(path.join(STATE_ROOT, b.id)));
     } finally {
-      fs.writeFileSync(path.join(freezer, LAYOUT.mode === 'unified' ? 'cgroup.freeze' : 'freezer.state'), LAYOUT.mode === 'unified' ? '0' : 'THAWED');
+      fs.writeFileSync(
+        path.join(freezer, LAYOUT.mode === 'unified' ? 'cgroup.freeze' : 'freezer.state'),
+        LAYOUT.mode === 'unified' ? '0' : 'THAWED',
+      );
       fs.rmdirSync(freezer);
     }
     assert.deepEqual(assertGone(b), []);
@@ -119,7 +146,7 @@ describe('conformance (issue 18)', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /already holds processes/);
       assert.equal(skiff(['delete', '--force', b.id]).code, 0);
-      assert.ok(pidAlive(other.pid!), 'a process that is not the container\'s survives (own pid namespace)');
+      assert.ok(pidAlive(other.pid!), "a process that is not the container's survives (own pid namespace)");
     } finally {
       other.kill('SIGKILL');
       await waitFor('the sleep to go', () => !pidAlive(other.pid!));
@@ -152,7 +179,8 @@ describe('conformance (issue 18)', () => {
 
   test('memory.kernelTCP is written where the kernel has memory.kmem.tcp.limit_in_bytes (as crun)', async (t) => {
     const { cgDir, cgRead, LAYOUT } = await import('../helpers/cgroups');
-    if (LAYOUT.mode === 'unified' || !fs.existsSync('/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes')) return t.skip('no kmem.tcp on this host');
+    if (LAYOUT.mode === 'unified' || !fs.existsSync('/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes'))
+      return t.skip('no kmem.tcp on this host');
     const b = makeBundle((c) => {
       c.process.args = ['/bin/sleep', '100'];
       c.linux.resources = { memory: { kernelTCP: 16 * 1024 * 1024 } };
@@ -181,7 +209,8 @@ describe('conformance (issue 18)', () => {
       fs.chmodSync(b.out, 0o777);
       const r: Result = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
-      if (name === 'skiff') assert.match(r.stderr, /\/process\/capabilities\/ambient: CAP_AUDIT_WRITE is not in both inheritable and permitted: left out/);
+      if (name === 'skiff')
+        assert.match(r.stderr, /\/process\/capabilities\/ambient: CAP_AUDIT_WRITE is not in both inheritable and permitted: left out/);
       reports[name] = b.probe();
       assert.deepEqual(assertGone(b), []);
     }
@@ -220,7 +249,7 @@ describe('conformance (issue 18)', () => {
     assert.equal(skiff(['state', '--help']).code, 0);
   });
 
-  test('exec into a paused container: runc\'s words', () => {
+  test("exec into a paused container: runc's words", () => {
     const b = makeBundle((c) => (c.process.args = ['/bin/sleep', '100']));
     assert.equal(skiff(['run', '-d', '-b', b.dir, b.id]).code, 0);
     assert.equal(skiff(['pause', b.id]).code, 0);
@@ -257,7 +286,12 @@ describe('conformance (issue 18)', () => {
       const b = makeBundle((c) => {
         c.process.args = ['/bin/true'];
         c.annotations = { big };
-        c.hooks = { prestart: [{ path: '/bin/true' }], createRuntime: [{ path: '/bin/true' }], startContainer: [{ path: '/bin/true' }], poststart: [{ path: '/bin/true' }] };
+        c.hooks = {
+          prestart: [{ path: '/bin/true' }],
+          createRuntime: [{ path: '/bin/true' }],
+          startContainer: [{ path: '/bin/true' }],
+          poststart: [{ path: '/bin/true' }],
+        };
       });
       const r = skiff(['run', '-b', b.dir, b.id]);
       assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
@@ -266,7 +300,7 @@ describe('conformance (issue 18)', () => {
     }
   });
 
-  test('a hook without env gets the runtime\'s environment (runc, crun), one with env only that', async () => {
+  test("a hook without env gets the runtime's environment (runc, crun), one with env only that", async () => {
     const b = makeBundle((c) => {
       const out = c.mounts.find((m: any) => m.destination === '/out').source;
       c.process.args = ['/bin/sleep', '100'];
@@ -323,7 +357,11 @@ describe('conformance (issue 18)', () => {
       assert.equal(skiff(['delete', '--force', b.id]).code, 0);
       fs.writeFileSync(path.join(rootfs, 'host-write'), '');
       assert.deepEqual(assertGone(b), []);
-      assert.deepEqual(mountsMentioning(`${rootfs}/`).filter((m) => !m.includes(`${rootfs}/mnt `)), [], 'nothing of the container stays mounted');
+      assert.deepEqual(
+        mountsMentioning(`${rootfs}/`).filter((m) => !m.includes(`${rootfs}/mnt `)),
+        [],
+        'nothing of the container stays mounted',
+      );
       assert.equal(mountsMentioning(`${rootfs}/mnt `).length, 1, "the caller's own mount stays");
 
       // A create that fails after the mounts were made (its createRuntime hook fails) leaves none.
@@ -339,7 +377,10 @@ describe('conformance (issue 18)', () => {
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /createRuntime hook \/bin\/false failed/);
       assert.deepEqual(assertGone(f), []);
-      assert.deepEqual(mountsMentioning(`${rootfs}/`).filter((m) => !m.includes(`${rootfs}/mnt `)), []);
+      assert.deepEqual(
+        mountsMentioning(`${rootfs}/`).filter((m) => !m.includes(`${rootfs}/mnt `)),
+        [],
+      );
     } finally {
       run('umount', ['-R', '-l', path.join(rootfs, 'mnt')]);
     }
@@ -377,13 +418,17 @@ describe('conformance (issue 18)', () => {
       const b = makeBundle((c) => {
         const dev = c.mounts.find((m: any) => m.destination === '/dev');
         dev.options = [...dev.options, 'ro'];
-        c.process.args = ['/bin/sh', '-c', [
-          'touch /dev/x 2>/dev/null && echo dev-writable || echo dev-read-only',
-          'echo ok > /dev/null && echo null-ok',
-          '[ -c /dev/pts/ptmx ] && echo pts-ok',
-          '[ -L /dev/stdout ] && echo links-ok',
-          "awk '$5 == \"/dev\" { print $6 }' /proc/self/mountinfo | cut -d, -f1",
-        ].join('; ')];
+        c.process.args = [
+          '/bin/sh',
+          '-c',
+          [
+            'touch /dev/x 2>/dev/null && echo dev-writable || echo dev-read-only',
+            'echo ok > /dev/null && echo null-ok',
+            '[ -c /dev/pts/ptmx ] && echo pts-ok',
+            '[ -L /dev/stdout ] && echo links-ok',
+            'awk \'$5 == "/dev" { print $6 }\' /proc/self/mountinfo | cut -d, -f1',
+          ].join('; '),
+        ];
       });
       const r: Result = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);

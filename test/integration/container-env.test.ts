@@ -19,7 +19,11 @@ function hostNs(name: string): number {
   return fs.statSync(`/proc/self/ns/${name}`).ino;
 }
 
-const capMask = (bits: number[]) => bits.reduce((m, b) => m | (1n << BigInt(b)), 0n).toString(16).padStart(16, '0');
+const capMask = (bits: number[]) =>
+  bits
+    .reduce((m, b) => m | (1n << BigInt(b)), 0n)
+    .toString(16)
+    .padStart(16, '0');
 
 describe('container environment', () => {
   test('namespaces, identity, capabilities, limits and env follow config.json', () => {
@@ -27,7 +31,10 @@ describe('container environment', () => {
       c.process.user = { uid: 1000, gid: 1000, additionalGids: [100, 1000], umask: 0o027 };
       c.process.cwd = '/home/probe';
       c.process.env.push('EXTRA=with spaces = and equals');
-      c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 512, hard: 1024 }, { type: 'RLIMIT_CORE', soft: 0, hard: 0 }];
+      c.process.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 512, hard: 1024 },
+        { type: 'RLIMIT_CORE', soft: 0, hard: 0 },
+      ];
       c.process.capabilities = {
         bounding: ['CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_CHOWN'],
         effective: ['CAP_KILL', 'CAP_NET_BIND_SERVICE'],
@@ -48,7 +55,10 @@ describe('container environment', () => {
     assert.equal(p.uid, 1000);
     assert.equal(p.euid, 1000);
     assert.equal(p.gid, 1000);
-    assert.deepEqual([...p.groups].sort((a: number, b: number) => a - b), [100, 1000]);
+    assert.deepEqual(
+      [...p.groups].sort((a: number, b: number) => a - b),
+      [100, 1000],
+    );
     assert.equal(p.umask, 0o027);
     assert.equal(p.cwd, '/home/probe');
     assert.equal(p.hostname, 'probe-host');
@@ -96,16 +106,25 @@ describe('container environment', () => {
   test('only stdio reaches the container (and fds preserved with --preserve-fds)', () => {
     const b = makeBundle();
     const p = runProbe(b);
-    assert.deepEqual(p.fds.map((f: any) => f.fd), [0, 1, 2]);
+    assert.deepEqual(
+      p.fds.map((f: any) => f.fd),
+      [0, 1, 2],
+    );
 
     // fd 3 and 4 opened by the caller, passed with --preserve-fds 2.
     const b2 = makeBundle();
     const f3 = path.join(b2.dir, 'three');
     fs.writeFileSync(f3, 'x');
-    const r = run('/bin/sh', ['-c', `exec 3<"${f3}" 4<"${f3}" 5<"${f3}"; exec "${SKIFF}" --root "${STATE_ROOT}" run --preserve-fds 2 -b "${b2.dir}" ${b2.id}`]);
+    const r = run('/bin/sh', [
+      '-c',
+      `exec 3<"${f3}" 4<"${f3}" 5<"${f3}"; exec "${SKIFF}" --root "${STATE_ROOT}" run --preserve-fds 2 -b "${b2.dir}" ${b2.id}`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const p2 = b2.probe();
-    assert.deepEqual(p2.fds.map((f: any) => f.fd), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      p2.fds.map((f: any) => f.fd),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(p2.fds[3].target, f3.replace(b2.dir, '') === f3 ? f3 : p2.fds[3].target);
   });
 
@@ -113,17 +132,29 @@ describe('container environment', () => {
     const b = makeBundle();
     const f = path.join(b.dir, 'sock');
     fs.writeFileSync(f, 'x');
-    const r = run('/bin/sh', ['-c', `exec 3<"${f}" 4<"${f}" 5<"${f}" 6<"${f}"; LISTEN_FDS=2 LISTEN_PID=$$ exec "${SKIFF}" --root "${STATE_ROOT}" run --preserve-fds 1 -b "${b.dir}" ${b.id}`]);
+    const r = run('/bin/sh', [
+      '-c',
+      `exec 3<"${f}" 4<"${f}" 5<"${f}" 6<"${f}"; LISTEN_FDS=2 LISTEN_PID=$$ exec "${SKIFF}" --root "${STATE_ROOT}" run --preserve-fds 1 -b "${b.dir}" ${b.id}`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const p = b.probe();
-    assert.deepEqual(p.fds.map((x: any) => x.fd), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      p.fds.map((x: any) => x.fd),
+      [0, 1, 2, 3, 4, 5],
+    );
     assert.ok(p.env.includes('LISTEN_FDS=2'));
     assert.ok(p.env.includes('LISTEN_PID=1'));
     // LISTEN_PID naming another process: the fds are not skiff's to pass.
     const b2 = makeBundle();
-    const r2 = run('/bin/sh', ['-c', `exec 3<"${f}" 4<"${f}"; LISTEN_FDS=2 LISTEN_PID=1 exec "${SKIFF}" --root "${STATE_ROOT}" run -b "${b2.dir}" ${b2.id}`]);
+    const r2 = run('/bin/sh', [
+      '-c',
+      `exec 3<"${f}" 4<"${f}"; LISTEN_FDS=2 LISTEN_PID=1 exec "${SKIFF}" --root "${STATE_ROOT}" run -b "${b2.dir}" ${b2.id}`,
+    ]);
     assert.equal(r2.code, 0, r2.stderr);
-    assert.deepEqual(b2.probe().fds.map((x: any) => x.fd), [0, 1, 2]);
+    assert.deepEqual(
+      b2.probe().fds.map((x: any) => x.fd),
+      [0, 1, 2],
+    );
     assert.ok(!b2.probe().env.some((e: string) => e.startsWith('LISTEN_')));
   });
 
@@ -163,18 +194,24 @@ describe('container environment', () => {
     assert.ok(uptime >= 86400 * 365, `uptime inside is ${uptime}`);
   });
 
-  test('joining namespaces by path: a second container in the first one\'s network and uts namespaces', async () => {
+  test("joining namespaces by path: a second container in the first one's network and uts namespaces", async () => {
     const a = makeBundle((c) => (c.process.args = ['/bin/probe', '--out', '/out/probe.json', '--sleep', 'inf']));
     assert.equal(skiff(['run', '-d', '-b', a.dir, a.id]).code, 0);
     const pidA = JSON.parse(skiff(['state', a.id]).stdout).pid;
     const b = makeBundle((c) => {
       c.hostname = undefined;
       c.linux.namespaces = c.linux.namespaces.map((n: any) =>
-        n.type === 'network' ? { type: 'network', path: `/proc/${pidA}/ns/net` } : n.type === 'uts' ? { type: 'uts', path: `/proc/${pidA}/ns/uts` } : n);
+        n.type === 'network'
+          ? { type: 'network', path: `/proc/${pidA}/ns/net` }
+          : n.type === 'uts'
+            ? { type: 'uts', path: `/proc/${pidA}/ns/uts` }
+            : n,
+      );
     });
     const p = runProbe(b);
     const pa = (() => {
-      for (let i = 0; i < 500 && !fs.existsSync(path.join(a.out, 'probe.json')); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      for (let i = 0; i < 500 && !fs.existsSync(path.join(a.out, 'probe.json')); i++)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       return a.probe();
     })();
     assert.equal(p.namespaces.net, pa.namespaces.net);
@@ -184,7 +221,7 @@ describe('container environment', () => {
     assert.equal(skiff(['delete', '--force', a.id]).code, 0);
   });
 
-  test('sysctl is written inside the container\'s namespaces', () => {
+  test("sysctl is written inside the container's namespaces", () => {
     const b = makeBundle((c) => {
       c.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '12345678' };
       c.process.args = ['/bin/sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax > /out/sysctl'];
@@ -208,20 +245,28 @@ describe('personality and I/O priority', () => {
     assert.match(fs.readFileSync(path.join(b.out, 'ionice'), 'utf8'), /best-effort: prio 6/);
   });
 
-  test('an AppArmor profile on a host without AppArmor is an error', { skip: fs.existsSync('/sys/module/apparmor/parameters/enabled') && 'this host has AppArmor' }, () => {
-    const b = makeBundle((c) => (c.process.apparmorProfile = 'skiff-test'));
-    const r = skiff(['create', '-b', b.dir, b.id]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /AppArmor profile "skiff-test" was asked for, but AppArmor is not enabled on this host/);
-    assert.deepEqual(assertGone(b), []);
-  });
+  test(
+    'an AppArmor profile on a host without AppArmor is an error',
+    { skip: fs.existsSync('/sys/module/apparmor/parameters/enabled') && 'this host has AppArmor' },
+    () => {
+      const b = makeBundle((c) => (c.process.apparmorProfile = 'skiff-test'));
+      const r = skiff(['create', '-b', b.dir, b.id]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /AppArmor profile "skiff-test" was asked for, but AppArmor is not enabled on this host/);
+      assert.deepEqual(assertGone(b), []);
+    },
+  );
 
   test('scheduler, execCPUAffinity and memoryPolicy reach the process', () => {
     const b = makeBundle((c) => {
       c.process.scheduler = { policy: 'SCHED_BATCH', nice: 5 };
       c.process.execCPUAffinity = { initial: '0-1', final: '0' };
       c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
-      c.process.args = ['/bin/sh', '-c', 'grep "^policy" /proc/self/sched > /out/sched; taskset -p $$ > /out/affinity; grep -m1 -o "bind:[0-9]*" /proc/self/numa_maps > /out/numa; cut -d" " -f19 /proc/self/stat > /out/nice'];
+      c.process.args = [
+        '/bin/sh',
+        '-c',
+        'grep "^policy" /proc/self/sched > /out/sched; taskset -p $$ > /out/affinity; grep -m1 -o "bind:[0-9]*" /proc/self/numa_maps > /out/numa; cut -d" " -f19 /proc/self/stat > /out/nice',
+      ];
     });
     runProbe2(b);
     const read = (f: string) => fs.readFileSync(path.join(b.out, f), 'utf8').trim();
@@ -243,34 +288,47 @@ describe('personality and I/O priority', () => {
 });
 
 describe('SELinux labels on a host without SELinux', () => {
-  test('are ignored with a warning by create and exec (as crun), and check says so', { skip: fs.existsSync('/sys/fs/selinux') && 'this host has SELinux' }, () => {
-    const b = makeBundle((c) => {
-      c.process.args = ['/bin/sleep', '100'];
-      c.process.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2';
-      c.linux.mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2';
-    });
-    const r = skiff(['run', '-d', '-b', b.dir, b.id]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /\/process\/selinuxLabel: ignored: SELinux is not enabled on this host/);
-    assert.match(r.stderr, /\/linux\/mountLabel: ignored: SELinux is not enabled on this host/);
-    const e = skiff(['exec', '--process-label', 'system_u:system_r:container_t:s0', b.id, '/bin/true']);
-    assert.equal(e.code, 0, e.stderr);
-    assert.match(e.stderr, /SELinux label is ignored/);
-    const chk = skiff(['check', '-b', b.dir]);
-    assert.equal(chk.code, 0, chk.stdout + chk.stderr);
-    assert.match(chk.stdout + chk.stderr, /selinuxLabel.*ignored: SELinux is not enabled/);
-    assert.equal(skiff(['delete', '--force', b.id]).code, 0);
-    assert.deepEqual(assertGone(b), []);
-  });
+  test(
+    'are ignored with a warning by create and exec (as crun), and check says so',
+    { skip: fs.existsSync('/sys/fs/selinux') && 'this host has SELinux' },
+    () => {
+      const b = makeBundle((c) => {
+        c.process.args = ['/bin/sleep', '100'];
+        c.process.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2';
+        c.linux.mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2';
+      });
+      const r = skiff(['run', '-d', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /\/process\/selinuxLabel: ignored: SELinux is not enabled on this host/);
+      assert.match(r.stderr, /\/linux\/mountLabel: ignored: SELinux is not enabled on this host/);
+      const e = skiff(['exec', '--process-label', 'system_u:system_r:container_t:s0', b.id, '/bin/true']);
+      assert.equal(e.code, 0, e.stderr);
+      assert.match(e.stderr, /SELinux label is ignored/);
+      const chk = skiff(['check', '-b', b.dir]);
+      assert.equal(chk.code, 0, chk.stdout + chk.stderr);
+      assert.match(chk.stdout + chk.stderr, /selinuxLabel.*ignored: SELinux is not enabled/);
+      assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+      assert.deepEqual(assertGone(b), []);
+    },
+  );
 });
 
 describe('what podman and ctr send', () => {
   test('tmpfs with tmpcopyup keeps what the image had; rslave propagation; a device fileMode with type bits', () => {
     const b = makeBundle((c) => {
-      c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['size=1m', 'rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+      c.mounts.push({
+        destination: '/etc',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['size=1m', 'rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'],
+      });
       c.linux.rootfsPropagation = 'rslave';
       c.linux.devices = [{ path: '/dev/fuse-test', type: 'c', major: 1, minor: 3, fileMode: 8576, uid: 0, gid: 0 }];
-      c.process.args = ['/bin/sh', '-c', 'grep -c ^root: /etc/passwd > /out/etc; echo new > /etc/new && echo writable >> /out/etc; grep " /etc " /proc/self/mounts | cut -d" " -f3 >> /out/etc; stat -c %a:%F /dev/fuse-test >> /out/etc'];
+      c.process.args = [
+        '/bin/sh',
+        '-c',
+        'grep -c ^root: /etc/passwd > /out/etc; echo new > /etc/new && echo writable >> /out/etc; grep " /etc " /proc/self/mounts | cut -d" " -f3 >> /out/etc; stat -c %a:%F /dev/fuse-test >> /out/etc',
+      ];
     });
     runProbe2(b);
     assert.equal(fs.readFileSync(path.join(b.out, 'etc'), 'utf8'), '1\nwritable\ntmpfs\n600:character special file\n');

@@ -34,14 +34,35 @@ function hostNs(): Record<string, number> {
 }
 
 function compare(a: any, b: any): void {
-  for (const k of ['pid', 'uid', 'euid', 'gid', 'egid', 'umask', 'cwd', 'hostname', 'domainname', 'no_new_privs', 'seccomp', 'oom_score_adj', 'personality', 'sigblk', 'sigignore', 'argv']) {
+  for (const k of [
+    'pid',
+    'uid',
+    'euid',
+    'gid',
+    'egid',
+    'umask',
+    'cwd',
+    'hostname',
+    'domainname',
+    'no_new_privs',
+    'seccomp',
+    'oom_score_adj',
+    'personality',
+    'sigblk',
+    'sigignore',
+    'argv',
+  ]) {
     assert.deepEqual(a[k], b[k], `${k}: skiff ${JSON.stringify(a[k])} vs runc ${JSON.stringify(b[k])}`);
   }
   assert.deepEqual([...a.groups].sort(), [...b.groups].sort(), 'groups');
   assert.deepEqual(a.caps, b.caps, 'capabilities');
   assert.deepEqual(a.rlimits, b.rlimits, 'rlimits');
   assert.deepEqual(a.env, b.env, 'env (runc adds HOME from /etc/passwd; so does skiff)');
-  assert.deepEqual(a.fds.map((f: any) => f.fd), b.fds.map((f: any) => f.fd), 'open fds');
+  assert.deepEqual(
+    a.fds.map((f: any) => f.fd),
+    b.fds.map((f: any) => f.fd),
+    'open fds',
+  );
   assert.deepEqual(a.tty, b.tty, 'tty');
   const host = hostNs();
   for (const ns of ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts', 'time']) {
@@ -49,9 +70,19 @@ function compare(a: any, b: any): void {
   }
   // Mount points: the same set, except under /sys/fs/cgroup where runc mounts co-mounted v1
   // controllers once ("cpu,cpuacct" plus symlinks) and skiff binds each hierarchy the host has.
-  const points = (p: any) => p.mounts.map((m: any) => `${m.mountpoint} ${m.fstype}`).filter((m: string) => !m.startsWith('/sys/fs/cgroup/')).sort();
+  const points = (p: any) =>
+    p.mounts
+      .map((m: any) => `${m.mountpoint} ${m.fstype}`)
+      .filter((m: string) => !m.startsWith('/sys/fs/cgroup/'))
+      .sort();
   assert.deepEqual(points(a), points(b), 'mount table');
-  const opts = (p: any, mp: string) => p.mounts.filter((m: any) => m.mountpoint === mp).pop()?.options.split(',').filter((o: string) => o !== 'relatime').sort();
+  const opts = (p: any, mp: string) =>
+    p.mounts
+      .filter((m: any) => m.mountpoint === mp)
+      .pop()
+      ?.options.split(',')
+      .filter((o: string) => o !== 'relatime')
+      .sort();
   for (const mp of ['/', '/proc', '/sys', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/proc/sys', '/out'])
     assert.deepEqual(opts(a, mp), opts(b, mp), `options of ${mp}`);
 }
@@ -66,7 +97,10 @@ describe('differential: skiff vs runc', { skip: RUNC ? false : 'runc is not inst
     const { skiff: a, runc: b } = underBoth((c) => {
       c.process.user = { uid: 1000, gid: 1000, additionalGids: [100], umask: 0o077 };
       c.process.cwd = '/tmp';
-      c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 200 }, { type: 'RLIMIT_NPROC', soft: 50, hard: 60 }];
+      c.process.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 100, hard: 200 },
+        { type: 'RLIMIT_NPROC', soft: 50, hard: 60 },
+      ];
       c.process.capabilities.ambient = ['CAP_NET_BIND_SERVICE'];
       c.process.capabilities.inheritable = ['CAP_NET_BIND_SERVICE'];
       c.process.noNewPrivileges = false;

@@ -5,7 +5,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { STATE_ROOT, assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, waitFor, waitProbe, type Bundle } from '../helpers/skiff';
+import {
+  STATE_ROOT,
+  assertGone,
+  cleanupAll,
+  makeBundle,
+  pidAlive,
+  skiff,
+  stateOf,
+  waitFor,
+  waitProbe,
+  type Bundle,
+} from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -42,7 +53,10 @@ describe('exec', () => {
     assert.ok(p.env.includes('FROM_CONFIG=yes'), 'config.json process is the template');
     assert.deepEqual(p.caps, initReport.caps);
     assert.equal(p.no_new_privs, 1);
-    assert.deepEqual(p.fds.map((f: any) => f.fd), [0, 1, 2]);
+    assert.deepEqual(
+      p.fds.map((f: any) => f.fd),
+      [0, 1, 2],
+    );
     assert.equal(p.dumpable, 1);
     // The cgroup of the process, seen from the host.
     const hostView = fs.readFileSync(`/proc/${stateOf(b.id).pid}/cgroup`, 'utf8');
@@ -50,7 +64,10 @@ describe('exec', () => {
   });
 
   test('--env, --cwd, --user, --additional-gids, --cap', () => {
-    const p = execProbe(['-e', 'A=1', '--env=FROM_CONFIG=overridden', '--cwd', '/tmp', '-u', '1000:1000', '-g', '100', '--cap', 'CAP_CHOWN'], 'e2');
+    const p = execProbe(
+      ['-e', 'A=1', '--env=FROM_CONFIG=overridden', '--cwd', '/tmp', '-u', '1000:1000', '-g', '100', '--cap', 'CAP_CHOWN'],
+      'e2',
+    );
     assert.ok(p.env.includes('A=1'));
     assert.ok(p.env.includes('FROM_CONFIG=overridden'));
     assert.ok(!p.env.includes('FROM_CONFIG=yes'));
@@ -61,12 +78,19 @@ describe('exec', () => {
     assert.equal(BigInt('0x' + p.caps.bounding) & 1n, 1n, 'CAP_CHOWN added');
   });
 
-  test('--process FILE (containerd\'s exec process.json)', () => {
+  test("--process FILE (containerd's exec process.json)", () => {
     const file = path.join(b.dir, 'process.json');
-    fs.writeFileSync(file, JSON.stringify({
-      user: { uid: 1000, gid: 1000 }, args: ['/bin/probe', '--out', '/out/e3.json'], env: ['PATH=/bin', 'FROM=process.json'], cwd: '/',
-      capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] }, noNewPrivileges: true,
-    }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        user: { uid: 1000, gid: 1000 },
+        args: ['/bin/probe', '--out', '/out/e3.json'],
+        env: ['PATH=/bin', 'FROM=process.json'],
+        cwd: '/',
+        capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] },
+        noNewPrivileges: true,
+      }),
+    );
     const r = skiff(['exec', '--process', file, b.id]);
     assert.equal(r.code, 0, r.stderr);
     const p = JSON.parse(fs.readFileSync(path.join(b.out, 'e3.json'), 'utf8'));
@@ -126,16 +150,26 @@ describe('exec', () => {
     const stateEntries = () => fs.readdirSync(STATE_ROOT).length;
     const entriesBefore = stateEntries();
     const fdsBefore = fs.readdirSync(`/proc/${initPid}/fd`).length;
-    const procsBefore = fs.readFileSync(path.join('/sys/fs/cgroup/pids', b.config.linux.cgroupsPath, 'cgroup.procs'), 'utf8').trim().split('\n').length;
+    const procsBefore = fs
+      .readFileSync(path.join('/sys/fs/cgroup/pids', b.config.linux.cgroupsPath, 'cgroup.procs'), 'utf8')
+      .trim()
+      .split('\n').length;
     // Mounts of this container or skiff seen from the host (other mounts of the machine may come and go).
-    const ours = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(b.dir) || l.includes('skiff')).length;
+    const ours = () =>
+      fs
+        .readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(b.dir) || l.includes('skiff')).length;
     const mountsBefore = ours();
     for (let i = 0; i < EXECS; i++) {
       const r = skiff(['exec', b.id, 'true']);
       assert.equal(r.code, 0, r.stderr);
     }
     assert.equal(fs.readdirSync(`/proc/${initPid}/fd`).length, fdsBefore);
-    const procsAfter = fs.readFileSync(path.join('/sys/fs/cgroup/pids', b.config.linux.cgroupsPath, 'cgroup.procs'), 'utf8').trim().split('\n').length;
+    const procsAfter = fs
+      .readFileSync(path.join('/sys/fs/cgroup/pids', b.config.linux.cgroupsPath, 'cgroup.procs'), 'utf8')
+      .trim()
+      .split('\n').length;
     assert.equal(procsAfter, procsBefore);
     assert.equal(ours(), mountsBefore);
     assert.ok(rss() - rssBefore <= 64, `the init's RSS grew from ${rssBefore} to ${rss()} kB`);

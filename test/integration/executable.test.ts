@@ -89,9 +89,18 @@ describe('the installed executable', () => {
   test('a hook still gets the environment skiff was started with, less the engine variables', () => {
     const b = makeBundle((c) => {
       c.process.args = ['/bin/true'];
-      c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `cat >/dev/null; env > ${c.mounts.find((m: any) => m.destination === '/out').source}/hook-env`] }] };
+      c.hooks = {
+        createRuntime: [
+          {
+            path: '/bin/sh',
+            args: ['sh', '-c', `cat >/dev/null; env > ${c.mounts.find((m: any) => m.destination === '/out').source}/hook-env`],
+          },
+        ],
+      };
     });
-    const r = run(exe, ['--root', STATE_ROOT, 'run', '-b', b.dir, b.id], { env: { ...process.env, SKIFF_TEST_VAR: 'kept', BUN_OPTIONS: '--smol' } });
+    const r = run(exe, ['--root', STATE_ROOT, 'run', '-b', b.dir, b.id], {
+      env: { ...process.env, SKIFF_TEST_VAR: 'kept', BUN_OPTIONS: '--smol' },
+    });
     assert.equal(r.code, 0, r.stderr);
     const hookEnv = fs.readFileSync(path.join(b.out, 'hook-env'), 'utf8');
     assert.match(hookEnv, /^SKIFF_TEST_VAR=kept$/m);

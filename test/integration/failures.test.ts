@@ -4,7 +4,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { SKIFF, STATE_ROOT, assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, tempDir, waitFor, type Bundle } from '../helpers/skiff';
+import {
+  SKIFF,
+  STATE_ROOT,
+  assertGone,
+  cleanupAll,
+  makeBundle,
+  pidAlive,
+  skiff,
+  stateOf,
+  tempDir,
+  waitFor,
+  type Bundle,
+} from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -31,7 +43,9 @@ describe('failures', () => {
   });
 
   test('a bad mount source', () => {
-    const b = makeBundle((c) => c.mounts.push({ destination: '/data', type: 'bind', source: '/nonexistent/skiff/source', options: ['rbind'] }));
+    const b = makeBundle((c) =>
+      c.mounts.push({ destination: '/data', type: 'bind', source: '/nonexistent/skiff/source', options: ['rbind'] }),
+    );
     failsCleanly(b, /bind \/nonexistent\/skiff\/source on .*\/data: .*no such file or directory/);
   });
 
@@ -41,11 +55,21 @@ describe('failures', () => {
   });
 
   test('a bad namespace path', () => {
-    const b = makeBundle((c) => (c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/proc/self/ns/nonexistent' } : n))));
+    const b = makeBundle(
+      (c) =>
+        (c.linux.namespaces = c.linux.namespaces.map((n: any) =>
+          n.type === 'network' ? { type: 'network', path: '/proc/self/ns/nonexistent' } : n,
+        )),
+    );
     failsCleanly(b, /network namespace \/proc\/self\/ns\/nonexistent: .*no such file or directory/);
-    const b2 = makeBundle((c) => (c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/etc/hostname' } : n))));
+    const b2 = makeBundle(
+      (c) =>
+        (c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/etc/hostname' } : n))),
+    );
     failsCleanly(b2, /join network namespace \/etc\/hostname: EINVAL/);
-    const b3 = makeBundle((c) => (c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'pid' ? { type: 'pid', path: '/nonexistent/pid' } : n))));
+    const b3 = makeBundle(
+      (c) => (c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'pid' ? { type: 'pid', path: '/nonexistent/pid' } : n))),
+    );
     failsCleanly(b3, /pid namespace \/nonexistent\/pid/);
   });
 
@@ -82,20 +106,24 @@ describe('failures', () => {
     failsCleanly(b, /console socket/);
   });
 
-  test('--systemd-cgroup where systemd does not run: a clear error, nothing left behind', { skip: fs.existsSync('/run/systemd/system') && 'systemd runs this host (the VM suite covers the driver)' }, () => {
-    const b = makeBundle((c) => (c.linux.cgroupsPath = 'system.slice:skiff:x'));
-    const r = skiff(['--systemd-cgroup', 'create', '-b', b.dir, b.id]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /systemd is not running on this host \(no \/run\/systemd\/system\).*omit --systemd-cgroup/);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    assert.deepEqual(assertGone(b), []);
-    // The path is checked first, whatever the host: a cgroupfs path is refused by name.
-    const p = makeBundle((c) => (c.linux.cgroupsPath = '/skiff/x'));
-    const r2 = skiff(['--systemd-cgroup', 'create', '-b', p.dir, p.id]);
-    assert.equal(r2.code, 1);
-    assert.match(r2.stderr, /cgroupsPath.*must be "slice:prefix:name"/);
-    assert.deepEqual(assertGone(p), []);
-  });
+  test(
+    '--systemd-cgroup where systemd does not run: a clear error, nothing left behind',
+    { skip: fs.existsSync('/run/systemd/system') && 'systemd runs this host (the VM suite covers the driver)' },
+    () => {
+      const b = makeBundle((c) => (c.linux.cgroupsPath = 'system.slice:skiff:x'));
+      const r = skiff(['--systemd-cgroup', 'create', '-b', b.dir, b.id]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /systemd is not running on this host \(no \/run\/systemd\/system\).*omit --systemd-cgroup/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.deepEqual(assertGone(b), []);
+      // The path is checked first, whatever the host: a cgroupfs path is refused by name.
+      const p = makeBundle((c) => (c.linux.cgroupsPath = '/skiff/x'));
+      const r2 = skiff(['--systemd-cgroup', 'create', '-b', p.dir, p.id]);
+      assert.equal(r2.code, 1);
+      assert.match(r2.stderr, /cgroupsPath.*must be "slice:prefix:name"/);
+      assert.deepEqual(assertGone(p), []);
+    },
+  );
 
   test('invalid ids', () => {
     for (const id of ['../x', 'a/b', '']) {
@@ -111,7 +139,11 @@ describe('failures', () => {
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.match(r.stderr, /container "no-such-container" does not exist/);
-    const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const last = lines[lines.length - 1];
     assert.equal(last.level, 'error');
     assert.match(last.msg, /does not exist/);

@@ -39,7 +39,11 @@ function sleepBundle(edit?: (c: any) => void): Bundle {
   });
 }
 
-interface Running { child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null }>; stderr: string }
+interface Running {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  stderr: string;
+}
 
 /** Starts a skiff call in the background, stdio to files: the container inherits them. */
 function start(args: string[], opts: { fault?: string; stop?: string; root?: string } = {}): Running {
@@ -48,7 +52,10 @@ function start(args: string[], opts: { fault?: string; stop?: string; root?: str
   const env = { ...process.env };
   if (opts.stop) env.SKIFF_FAULT_STOP = opts.stop;
   const argv = ['--root', opts.root ?? STATE_ROOT, ...args];
-  const child = opts.fault !== undefined || opts.stop ? spawn(process.execPath, [FAULT_SKIFF, ...argv], { env, stdio: ['ignore', 'ignore', errFd] }) : spawn(SKIFF, argv, { env, stdio: ['ignore', 'ignore', errFd] });
+  const child =
+    opts.fault !== undefined || opts.stop
+      ? spawn(process.execPath, [FAULT_SKIFF, ...argv], { env, stdio: ['ignore', 'ignore', errFd] })
+      : spawn(SKIFF, argv, { env, stdio: ['ignore', 'ignore', errFd] });
   fs.closeSync(errFd);
   const r: Running = {
     child,
@@ -130,7 +137,18 @@ afterEach(() => {
   }
 });
 
-const CREATE_POINTS = ['claimed', 'state-recorded', 'cgroups-created', 'resources-applied', 'cloned', 'hooks', 'ready', 'state-written', 'pid-file-written', 'committed'];
+const CREATE_POINTS = [
+  'claimed',
+  'state-recorded',
+  'cgroups-created',
+  'resources-applied',
+  'cloned',
+  'hooks',
+  'ready',
+  'state-written',
+  'pid-file-written',
+  'committed',
+];
 
 describe('faults: SIGKILL at each named point', () => {
   for (const point of CREATE_POINTS) {
@@ -194,7 +212,7 @@ describe('faults: SIGKILL at each named point', () => {
     const r2 = start(['exec', '-d', b.id, '/bin/sleep', '999'], { stop: 'exec-committed' });
     await stoppedAt(r2, 'exec-committed');
     await killAndWait(r2);
-    assert.equal(inContainer().length, 2, 'a handed-over exec process is the container\'s');
+    assert.equal(inContainer().length, 2, "a handed-over exec process is the container's");
     forceDelete(b.id);
     await assertNothingLeft(b);
   });
@@ -260,10 +278,12 @@ describe('faults: racing calls on one id', () => {
   });
 
   test('200 lifecycles, 20 at a time, each with its own cgroup', async () => {
-    const bundles = Array.from({ length: 200 }, () => makeBundle((c) => {
-      c.process.args = ['/bin/true'];
-      c.linux.resources = { pids: { limit: 10 } };
-    }));
+    const bundles = Array.from({ length: 200 }, () =>
+      makeBundle((c) => {
+        c.process.args = ['/bin/true'];
+        c.linux.resources = { pids: { limit: 10 } };
+      }),
+    );
     const failures: string[] = [];
     let next = 0;
     const worker = async () => {
@@ -292,7 +312,14 @@ describe('faults: a damaged state store', () => {
       const b = sleepBundle((c) => (c.linux.resources = { pids: { limit: 20 } }));
       assert.equal(skiff(['run', '-d', '--bundle', b.dir, b.id]).code, 0);
       fs.writeFileSync(path.join(STATE_ROOT, b.id, 'state.json'), damage);
-      for (const args of [['state', b.id], ['kill', b.id, 'TERM'], ['start', b.id], ['exec', b.id, '/bin/true'], ['pause', b.id], ['ps', b.id]]) {
+      for (const args of [
+        ['state', b.id],
+        ['kill', b.id, 'TERM'],
+        ['start', b.id],
+        ['exec', b.id, '/bin/true'],
+        ['pause', b.id],
+        ['ps', b.id],
+      ]) {
         const r = skiff(args);
         assert.ok(r.code !== 0, `${args[0]} on a corrupt state`);
         assert.match(r.stderr, /state of container ".*" is corrupt/, `${args[0]}: ${r.stderr}`);
@@ -321,7 +348,7 @@ describe('faults: a damaged state store', () => {
       assert.equal(JSON.parse(skiff(['state', b.id]).stdout).status, 'stopped');
       oneLine(skiff(['kill', b.id, 'KILL']), /container not running/);
       forceDelete(b.id);
-      assert.ok(pidAlive(other.pid!), 'skiff signalled a process that is not the container\'s');
+      assert.ok(pidAlive(other.pid!), "skiff signalled a process that is not the container's");
     } finally {
       other.kill('SIGKILL');
     }

@@ -18,13 +18,14 @@ fs.writeFileSync(notExecutable, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
 fs.chmodSync(work, 0o755);
 
 after(() => {
-  if (fs.existsSync(daemonPid)) for (const p of fs.readFileSync(daemonPid, 'utf8').split('\n').filter(Boolean)) {
-    try {
-      process.kill(Number(p), 'SIGKILL');
-    } catch {
-      // gone already
+  if (fs.existsSync(daemonPid))
+    for (const p of fs.readFileSync(daemonPid, 'utf8').split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(p), 'SIGKILL');
+      } catch {
+        // gone already
+      }
     }
-  }
   cleanupAll();
 });
 
@@ -35,18 +36,31 @@ interface Case {
   want: string;
 }
 
-const sh = (script: string, more: Partial<Case['hook']> = {}): Case['hook'] => ({ path: '/bin/sh', args: ['sh', '-c', script], env: ['PATH=/bin:/usr/bin'], ...more });
+const sh = (script: string, more: Partial<Case['hook']> = {}): Case['hook'] => ({
+  path: '/bin/sh',
+  args: ['sh', '-c', script],
+  env: ['PATH=/bin:/usr/bin'],
+  ...more,
+});
 
 const CASES: Case[] = [
   { name: 'success', hook: { path: '/bin/true', env: [] }, want: '' },
-  { name: 'exit status, the last line of stderr', hook: sh('echo out; echo first >&2; echo last-line >&2; exit 3'), want: 'KIND hook /bin/sh failed: exit status 3: last-line' },
+  {
+    name: 'exit status, the last line of stderr',
+    hook: sh('echo out; echo first >&2; echo last-line >&2; exit 3'),
+    want: 'KIND hook /bin/sh failed: exit status 3: last-line',
+  },
   { name: 'killed by a signal', hook: sh('kill -SEGV $$'), want: 'KIND hook /bin/sh failed: killed by SIGSEGV' },
   { name: 'timeout', hook: sh('sleep 20', { timeout: 1 }), want: 'KIND hook /bin/sh timed out after 1 s' },
   { name: 'no such file', hook: { path: '/nonexistent/hook', env: [] }, want: 'KIND hook /nonexistent/hook: no such file or directory' },
   { name: 'not executable', hook: { path: notExecutable, env: [] }, want: `KIND hook ${notExecutable}: permission denied` },
   { name: 'stdin ignored (a large state)', hook: { path: '/bin/true', env: [] }, want: '' },
   { name: 'stdin read to the end', hook: sh('cat >/dev/null; exit 0'), want: '' },
-  { name: 'argv[0] from args, env exactly as given', hook: sh('[ "$0" = sh ] && [ "$ONLY" = this ] && [ -z "$HOME" ]', { env: ['ONLY=this'] }), want: '' },
+  {
+    name: 'argv[0] from args, env exactly as given',
+    hook: sh('[ "$0" = sh ] && [ "$ONLY" = this ] && [ -z "$HOME" ]', { env: ['ONLY=this'] }),
+    want: '',
+  },
   { name: 'a daemon left holding the pipes is not waited for', hook: sh(`sleep 30 & echo $! >> ${daemonPid}; exit 0`), want: '' },
 ];
 
@@ -55,7 +69,11 @@ describe('hook runner: one table, both runners', () => {
     test(`skiff (addon): ${c.name}`, () => {
       const state = c.name.startsWith('stdin ignored') ? 'x'.repeat(300_000) : '{"ociVersion":"1.3.0"}';
       const started = Date.now();
-      const got = addon.runHook('poststop', { path: c.hook.path, args: c.hook.args ?? [], env: c.hook.env ?? [], timeout: c.hook.timeout ?? null }, state);
+      const got = addon.runHook(
+        'poststop',
+        { path: c.hook.path, args: c.hook.args ?? [], env: c.hook.env ?? [], timeout: c.hook.timeout ?? null },
+        state,
+      );
       assert.equal(got, c.want.replace('KIND', 'poststop'));
       if (c.name.startsWith('a daemon')) assert.ok(Date.now() - started < 10_000, 'returned without waiting for the daemon');
     });

@@ -20,13 +20,19 @@ function hookBundle(fail?: string): Bundle {
   return makeBundle((c, { out }) => {
     const dir = path.dirname(out);
     fs.writeFileSync(path.join(dir, 'hook.sh'), HOOK, { mode: 0o755 });
-    const host = (kind: string) => ({ path: '/bin/sh', args: ['sh', path.join(dir, 'hook.sh'), kind, path.join(out, 'hooks.log'), fail === kind ? 'fail' : 'ok'], timeout: 10 });
+    const host = (kind: string) => ({
+      path: '/bin/sh',
+      args: ['sh', path.join(dir, 'hook.sh'), kind, path.join(out, 'hooks.log'), fail === kind ? 'fail' : 'ok'],
+      timeout: 10,
+    });
     c.mounts.push({ destination: '/hooks', type: 'bind', source: dir, options: ['rbind', 'ro'] });
     c.hooks = {
       prestart: [host('prestart')],
       createRuntime: [host('createRuntime')],
       createContainer: [host('createContainer')],
-      startContainer: [{ path: '/bin/sh', args: ['sh', '/hooks/hook.sh', 'startContainer', '/out/hooks.log', fail === 'startContainer' ? 'fail' : 'ok'] }],
+      startContainer: [
+        { path: '/bin/sh', args: ['sh', '/hooks/hook.sh', 'startContainer', '/out/hooks.log', fail === 'startContainer' ? 'fail' : 'ok'] },
+      ],
       poststart: [host('poststart')],
       poststop: [host('poststop')],
     };
@@ -37,10 +43,14 @@ function hookBundle(fail?: string): Bundle {
 function log(b: Bundle): { kind: string; mnt: string; state: any }[] {
   const file = path.join(b.out, 'hooks.log');
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => {
-    const [kind, mnt, ...rest] = l.split(' ');
-    return { kind: kind!, mnt: mnt!, state: JSON.parse(rest.join(' ')) };
-  });
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [kind, mnt, ...rest] = l.split(' ');
+      return { kind: kind!, mnt: mnt!, state: JSON.parse(rest.join(' ')) };
+    });
 }
 
 describe('hooks', () => {
@@ -50,14 +60,20 @@ describe('hooks', () => {
     const hostMnt = fs.readlinkSync('/proc/self/ns/mnt');
     assert.equal(skiff(['create', '-b', b.dir, b.id]).code, 0);
     const pid = stateOf(b.id).pid;
-    assert.deepEqual(log(b).map((e) => e.kind), ['prestart', 'createRuntime', 'createContainer']);
+    assert.deepEqual(
+      log(b).map((e) => e.kind),
+      ['prestart', 'createRuntime', 'createContainer'],
+    );
     assert.equal(skiff(['start', b.id]).code, 0);
     await waitFor('process', () => log(b).some((e) => e.kind === 'process'));
     await waitFor('stopped', () => stateOf(b.id).status === 'stopped');
     assert.equal(skiff(['delete', b.id]).code, 0);
     const entries = log(b);
     // The process and poststart run concurrently (poststart follows the process's start).
-    assert.deepEqual(entries.map((e) => e.kind).filter((k) => k !== 'process'), ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+    assert.deepEqual(
+      entries.map((e) => e.kind).filter((k) => k !== 'process'),
+      ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
+    );
     assert.ok(entries.findIndex((e) => e.kind === 'process') > entries.findIndex((e) => e.kind === 'startContainer'));
     const by = Object.fromEntries(entries.map((e) => [e.kind, e]));
     assert.ok(by.poststart && by.poststop && by.startContainer, JSON.stringify(entries.map((e) => e.kind)));

@@ -18,7 +18,19 @@ function rng(seed: number): () => number {
 }
 
 const NUMBERS = [-1, -(2 ** 31), 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 63, 2 ** 64, 1e300, -1e300, 0.5, 65536, 4294967295];
-const STRINGS = ['', 'a\u0000b', '../../../../etc/shadow', '/..', '/proc/self/fd/0', 'x'.repeat(70_000), '\n', 'ünïcödé', '/dev/../../etc', '%s%n', '/proc/sysrq-trigger'];
+const STRINGS = [
+  '',
+  'a\u0000b',
+  '../../../../etc/shadow',
+  '/..',
+  '/proc/self/fd/0',
+  'x'.repeat(70_000),
+  '\n',
+  'ünïcödé',
+  '/dev/../../etc',
+  '%s%n',
+  '/proc/sysrq-trigger',
+];
 
 type Mutation = (c: any, r: () => number) => void;
 const pick = <T>(a: T[], r: () => number): T => a[Math.floor(r() * a.length)]!;
@@ -34,28 +46,57 @@ const MUTATIONS: Mutation[] = [
   (c, r) => (c.process.args = [pick(STRINGS, r)]),
   (c, r) => (c.process.args = ['/bin/probe', '--out', '/out/probe.json', ...Array(5000).fill(pick(STRINGS.slice(0, 4), r))]),
   (c, r) => (c.process.env = [pick(STRINGS, r), `A=${pick(STRINGS, r)}`]),
-  (c, r) => (c.process.env = Array.from({ length: 20_000 }, (_, i) => `V${i}=${i}`)),
+  (c, _r) => (c.process.env = Array.from({ length: 20_000 }, (_, i) => `V${i}=${i}`)),
   (c, r) => (c.process.cwd = pick(STRINGS, r)),
   (c, r) => (c.hostname = pick(STRINGS, r)),
   (c, r) => (c.domainname = pick(STRINGS, r)),
   (c, r) => (c.process.capabilities.bounding = [pick(['CAP_SYS_ADMIN', 'CAP_NOPE', '', 'cap_chown', 'CAP_'.repeat(1000)], r)]),
   (c, r) => c.mounts.push({ destination: pick(STRINGS, r), type: 'tmpfs', source: 'tmpfs' }),
   (c, r) => c.mounts.push({ destination: '/data', type: 'bind', source: pick(STRINGS, r), options: ['rbind'] }),
-  (c, r) => c.mounts.push({ destination: '/data', type: pick(['proc', 'sysfs', 'devpts', 'nope', 'cgroup2', ''], r), source: 'x', options: [pick(['ro', 'size=-1', 'mode=9999', 'bogus', 'rro', 'rbind'], r)] }),
+  (c, r) =>
+    c.mounts.push({
+      destination: '/data',
+      type: pick(['proc', 'sysfs', 'devpts', 'nope', 'cgroup2', ''], r),
+      source: 'x',
+      options: [pick(['ro', 'size=-1', 'mode=9999', 'bogus', 'rro', 'rbind'], r)],
+    }),
   (c) => {
     for (let i = 0; i < 1500; i++) c.mounts.push({ destination: `/m/${i}`, type: 'tmpfs', source: 'tmpfs', options: ['size=64k'] });
   },
-  (c, r) => (c.linux.namespaces = [...c.linux.namespaces, { type: pick(['pid', 'bogus', 'user', 'time'], r), path: pick(['/proc/1/ns/pid', '/dev/null', '/nonexistent', '', '/proc/self/ns/net'], r) }]),
+  (c, r) =>
+    (c.linux.namespaces = [
+      ...c.linux.namespaces,
+      {
+        type: pick(['pid', 'bogus', 'user', 'time'], r),
+        path: pick(['/proc/1/ns/pid', '/dev/null', '/nonexistent', '', '/proc/self/ns/net'], r),
+      },
+    ]),
   (c, r) => (c.linux.namespaces = [{ type: 'mount' }, { type: pick(['user', 'time', 'cgroup'], r) }]),
   (c, r) => (c.linux.uidMappings = [{ containerID: pick(NUMBERS, r), hostID: pick(NUMBERS, r), size: pick(NUMBERS, r) }]),
-  (c, r) => (c.linux.devices = [{ path: pick(STRINGS, r), type: pick(['c', 'b', 'p', 'x'], r), major: pick(NUMBERS, r), minor: pick(NUMBERS, r), fileMode: pick(NUMBERS, r) }]),
-  (c, r) => (c.linux.sysctl = { [pick(['../../../etc/x', 'kernel.hostname', 'net.ipv4.nope', 'vm.swappiness', ''], r)]: pick(['1', 'x'.repeat(5000), ''], r) }),
+  (c, r) =>
+    (c.linux.devices = [
+      {
+        path: pick(STRINGS, r),
+        type: pick(['c', 'b', 'p', 'x'], r),
+        major: pick(NUMBERS, r),
+        minor: pick(NUMBERS, r),
+        fileMode: pick(NUMBERS, r),
+      },
+    ]),
+  (c, r) =>
+    (c.linux.sysctl = {
+      [pick(['../../../etc/x', 'kernel.hostname', 'net.ipv4.nope', 'vm.swappiness', ''], r)]: pick(['1', 'x'.repeat(5000), ''], r),
+    }),
   (c, r) => (c.linux.maskedPaths = [pick(STRINGS, r), '/proc/../etc/passwd']),
   (c, r) => (c.linux.readonlyPaths = [pick(STRINGS, r)]),
   (c, r) => (c.linux.cgroupsPath = pick(['/', '', '..', '/../../x', 'relative/../../..', 'a:b:c'], r)),
   (c, r) => (c.linux.rootfsPropagation = pick(['shared', 'rslave', 'bogus', 'unbindable'], r)),
   (c, r) => (c.linux.timeOffsets = { monotonic: { secs: pick(NUMBERS, r), nanosecs: pick(NUMBERS, r) } }),
-  (c, r) => (c.linux.seccomp = { defaultAction: pick(['SCMP_ACT_ALLOW', 'SCMP_ACT_BOGUS', 'SCMP_ACT_ERRNO'], r), syscalls: [{ names: [pick(STRINGS, r)], action: 'SCMP_ACT_ERRNO', errnoRet: pick(NUMBERS, r) }] }),
+  (c, r) =>
+    (c.linux.seccomp = {
+      defaultAction: pick(['SCMP_ACT_ALLOW', 'SCMP_ACT_BOGUS', 'SCMP_ACT_ERRNO'], r),
+      syscalls: [{ names: [pick(STRINGS, r)], action: 'SCMP_ACT_ERRNO', errnoRet: pick(NUMBERS, r) }],
+    }),
   (c, r) => (c.process.consoleSize = { height: pick(NUMBERS, r), width: pick(NUMBERS, r) }),
   (c, r) => (c.root.path = pick(['/', '/etc/passwd', '/nonexistent', '', '../../..'], r)),
   (c, r) => (c.ociVersion = pick(['0.0.1', '', '99.0.0', 'x'], r)),
@@ -81,7 +122,11 @@ describe('hostile configs', () => {
       // that denies execve itself): contained, and reported as the process's status.
       if (res.code === 1) {
         assert.ok(res.stderr.trim().length > 0, `${where}: failed without a message`);
-        assert.doesNotMatch(res.stderr, /\n\s+at |TypeError|RangeError|Segmentation|Aborted|core dumped/, `${where}: ${res.stderr.slice(0, 500)}`);
+        assert.doesNotMatch(
+          res.stderr,
+          /\n\s+at |TypeError|RangeError|Segmentation|Aborted|core dumped/,
+          `${where}: ${res.stderr.slice(0, 500)}`,
+        );
         assert.ok(res.stderr.length < 20_000, `${where}: an error message of ${res.stderr.length} bytes: ${res.stderr.slice(0, 300)}`);
         outcomes.refused++;
       } else outcomes.ran++;

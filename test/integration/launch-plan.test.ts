@@ -15,11 +15,27 @@ const INIT = path.join(ROOT, 'build/Release/skiff-init');
 after(() => cleanupAll());
 
 const EXEC_PLAN = {
-  mode: 'exec', join: [], root: null, seccomp: null, fds: { fifo: -1, console: -1, preserve: 0 },
+  mode: 'exec',
+  join: [],
+  root: null,
+  seccomp: null,
+  fds: { fifo: -1, console: -1, preserve: 0 },
   process: {
-    args: ['/bin/true'], env: [], cwd: '/', terminal: false, consoleSize: null, user: { uid: 0, gid: 0, additionalGids: [], umask: null },
-    rlimits: [], oomScoreAdj: null, noNewPrivileges: true, apparmorProfile: null, scheduler: null, cpuAffinityInitial: null,
-    cpuAffinityFinal: null, ioPriority: null, caps: { bounding: 0, effective: 0, inheritable: 0, permitted: 0, ambient: 0 },
+    args: ['/bin/true'],
+    env: [],
+    cwd: '/',
+    terminal: false,
+    consoleSize: null,
+    user: { uid: 0, gid: 0, additionalGids: [], umask: null },
+    rlimits: [],
+    oomScoreAdj: null,
+    noNewPrivileges: true,
+    apparmorProfile: null,
+    scheduler: null,
+    cpuAffinityInitial: null,
+    cpuAffinityFinal: null,
+    ioPriority: null,
+    caps: { bounding: 0, effective: 0, inheritable: 0, permitted: 0, ambient: 0 },
   },
 };
 

@@ -4,9 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import {
-  STATE_ROOT, assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, tempDir, waitFor, waitProbe,
-} from '../helpers/skiff';
+import { STATE_ROOT, assertGone, cleanupAll, makeBundle, pidAlive, skiff, stateOf, tempDir, waitFor, waitProbe } from '../helpers/skiff';
 import { officialValidator } from '../helpers/official-schemas';
 
 after(() => cleanupAll());

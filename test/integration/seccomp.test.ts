@@ -51,9 +51,7 @@ describe('seccomp', () => {
     // busybox linux32/linux64 → personality(2); PER_LINUX32 (8) allowed, PER_LINUX (0) denied with EPERM.
     const r = runSh('grep "^Seccomp:" /proc/self/status; uname -m; linux32 uname -m; echo "l32=$?"; linux64 uname -m; echo "l64=$?"', {
       defaultAction: 'SCMP_ACT_ALLOW',
-      syscalls: [
-        { names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: 0, op: 'SCMP_CMP_EQ' }] },
-      ],
+      syscalls: [{ names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: 0, op: 'SCMP_CMP_EQ' }] }],
     });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.out, /l32=0/);
@@ -70,7 +68,7 @@ describe('seccomp', () => {
     assert.deepEqual(assertGone(b), []);
   });
 
-  test('podman\'s default profile: default ERRNO(ENOSYS), the allowed set works', () => {
+  test("podman's default profile: default ERRNO(ENOSYS), the allowed set works", () => {
     const r = runSh('echo hi; ls / >/dev/null && echo ls-ok; grep "^Seccomp:" /proc/self/status', podmanProfile);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.out, /^hi$/m);
@@ -82,7 +80,10 @@ describe('seccomp', () => {
     const b = makeBundle((c) => {
       c.process.noNewPrivileges = false;
       c.process.args = ['/bin/probe', '--out', '/out/probe.json', '--sleep', 'inf'];
-      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+      };
     });
     assert.equal(skiff(['run', '-d', '-b', b.dir, b.id]).code, 0);
     await waitProbe(b);
@@ -99,14 +100,22 @@ describe('seccomp', () => {
     const b = makeBundle((c) => {
       c.root.readonly = false;
       c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
-      c.process.args = ['/bin/sh', '-c', 'mkdir /tmp/by-agent; echo "rc=$?" > /out/out.txt; test -d /tmp/by-agent && echo exists >> /out/out.txt || echo absent >> /out/out.txt'];
+      c.process.args = [
+        '/bin/sh',
+        '-c',
+        'mkdir /tmp/by-agent; echo "rc=$?" > /out/out.txt; test -d /tmp/by-agent && echo exists >> /out/out.txt || echo absent >> /out/out.txt',
+      ];
       c.linux.seccomp = {
-        defaultAction: 'SCMP_ACT_ALLOW', listenerPath: path.join(b0dir(c), 'agent.sock'), listenerMetadata: 'skiff-test-metadata',
+        defaultAction: 'SCMP_ACT_ALLOW',
+        listenerPath: path.join(b0dir(c), 'agent.sock'),
+        listenerMetadata: 'skiff-test-metadata',
         syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }],
       };
     });
     const out = path.join(b.dir, 'agent');
-    const agent = spawn('python3', [path.join(ROOT, 'test/helpers/seccomp-agent.py'), b.config.linux.seccomp.listenerPath, out], { stdio: 'ignore' });
+    const agent = spawn('python3', [path.join(ROOT, 'test/helpers/seccomp-agent.py'), b.config.linux.seccomp.listenerPath, out], {
+      stdio: 'ignore',
+    });
     const done = new Promise<void>((r) => agent.on('exit', () => r()));
     await waitFor('agent', () => fs.existsSync(out + '.ready'));
     const r = skiff(['run', '-b', b.dir, b.id]);
@@ -125,7 +134,11 @@ describe('seccomp', () => {
 
   test('SCMP_ACT_NOTIFY without an agent listening fails create cleanly', () => {
     const b = makeBundle((c) => {
-      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/skiff-no-agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        listenerPath: '/run/skiff-no-agent.sock',
+        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+      };
     });
     const r = skiff(['create', '-b', b.dir, b.id]);
     assert.equal(r.code, 1);

@@ -7,7 +7,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { ROOT, ROOTFS, SKIFF, STATE_ROOT, assertGone, cleanupAll, makeBundle, run, skiff, stateOf, tempDir, waitProbe } from '../helpers/skiff';
+import {
+  ROOT,
+  ROOTFS,
+  SKIFF,
+  STATE_ROOT,
+  assertGone,
+  cleanupAll,
+  makeBundle,
+  run,
+  skiff,
+  stateOf,
+  tempDir,
+  waitProbe,
+} from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -41,7 +54,11 @@ describe('CVE-2019-5736: the runtime binary cannot be overwritten through /proc/
 
   test('a container process writing /proc/<pid>/exe of every process it sees, while execs run', async () => {
     const b = makeBundle((c) => {
-      c.process.args = ['/bin/sh', '-c', 'while :; do for e in /proc/[0-9]*/exe; do (echo pwned > "$e") 2>/dev/null && echo "wrote $e" >> /out/wrote; done; done'];
+      c.process.args = [
+        '/bin/sh',
+        '-c',
+        'while :; do for e in /proc/[0-9]*/exe; do (echo pwned > "$e") 2>/dev/null && echo "wrote $e" >> /out/wrote; done; done',
+      ];
     });
     fs.chmodSync(b.out, 0o777);
     const init = sha256(path.join(ROOT, 'build/Release/skiff-init'));
@@ -51,7 +68,10 @@ describe('CVE-2019-5736: the runtime binary cannot be overwritten through /proc/
     assert.equal(skiff(['delete', '--force', b.id]).code, 0);
     assert.equal(sha256(path.join(ROOT, 'build/Release/skiff-init')), init);
     assert.equal(sha256(process.execPath), node);
-    assert.ok(!fs.existsSync(path.join(b.out, 'wrote')), fs.existsSync(path.join(b.out, 'wrote')) ? fs.readFileSync(path.join(b.out, 'wrote'), 'utf8') : '');
+    assert.ok(
+      !fs.existsSync(path.join(b.out, 'wrote')),
+      fs.existsSync(path.join(b.out, 'wrote')) ? fs.readFileSync(path.join(b.out, 'wrote'), 'utf8') : '',
+    );
   });
 });
 
@@ -66,7 +86,10 @@ describe('CVE-2024-21626: leaked host fds', () => {
     const b2 = makeBundle();
     const r2 = run('/bin/sh', ['-c', `exec 7</ 8</etc; exec "${SKIFF}" --root "${STATE_ROOT}" run -b "${b2.dir}" ${b2.id}`]);
     assert.equal(r2.code, 0, r2.stderr);
-    assert.deepEqual(b2.probe().fds.map((f: any) => f.fd), [0, 1, 2]);
+    assert.deepEqual(
+      b2.probe().fds.map((f: any) => f.fd),
+      [0, 1, 2],
+    );
   });
 
   test('exec does not leak fds either', async () => {
@@ -74,7 +97,7 @@ describe('CVE-2024-21626: leaked host fds', () => {
     assert.equal(skiff(['run', '-d', '-b', b.dir, b.id]).code, 0);
     const r = run('/bin/sh', ['-c', `exec 7</ ; exec "${SKIFF}" --root "${STATE_ROOT}" exec ${b.id} ls /proc/self/fd`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n').sort(), ['0', '1', '2', '3'], 'stdio and ls\'s own directory fd');
+    assert.deepEqual(r.stdout.trim().split('\n').sort(), ['0', '1', '2', '3'], "stdio and ls's own directory fd");
     assert.equal(skiff(['delete', '--force', b.id]).code, 0);
   });
 });
@@ -87,7 +110,10 @@ describe('symlink escapes (CVE-2021-30465, CVE-2019-19921, CVE-2025-31133 and re
     fs.symlinkSync('../../../../../../..' + victim, path.join(rootfs, 'evil2'));
     const b = makeBundle((c) => {
       c.root.path = rootfs;
-      c.mounts.push({ destination: '/evil', type: 'tmpfs', source: 'tmpfs' }, { destination: '/evil2/sub', type: 'tmpfs', source: 'tmpfs' });
+      c.mounts.push(
+        { destination: '/evil', type: 'tmpfs', source: 'tmpfs' },
+        { destination: '/evil2/sub', type: 'tmpfs', source: 'tmpfs' },
+      );
       c.process.args = ['/bin/sh', '-c', 'touch /evil/inside /evil2/sub/inside2'];
       c.root.readonly = false;
     });
@@ -95,7 +121,13 @@ describe('symlink escapes (CVE-2021-30465, CVE-2019-19921, CVE-2025-31133 and re
     const r = skiff(['run', '-b', b.dir, b.id]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(victim), [], 'nothing was mounted on or written to the host directory');
-    assert.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(victim)).length, 0);
+    assert.equal(
+      fs
+        .readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(victim)).length,
+      0,
+    );
     assert.ok(fs.existsSync(path.join(rootfs, victim)), 'the symlink was followed inside the rootfs');
     void before;
   });

@@ -16,7 +16,11 @@ function inPty(command: string, input: string, dir: string): { code: number; out
   const inFile = path.join(dir, 'typed');
   fs.writeFileSync(inFile, input);
   const logFile = path.join(dir, 'pty.log');
-  const r = run('/bin/sh', ['-c', `(sleep 0.5; cat "${inFile}"; sleep 2) | ${SCRIPT} -qec '${command.replace(/'/g, `'\\''`)}' "${logFile}"`], { timeout: 30_000 });
+  const r = run(
+    '/bin/sh',
+    ['-c', `(sleep 0.5; cat "${inFile}"; sleep 2) | ${SCRIPT} -qec '${command.replace(/'/g, `'\\''`)}' "${logFile}"`],
+    { timeout: 30_000 },
+  );
   return { code: r.code, out: fs.readFileSync(logFile, 'utf8') };
 }
 
@@ -29,10 +33,14 @@ describe('terminal relay', { skip: SCRIPT ? false : 'script(1) is not installed'
     const cmd = `stty rows 40 cols 120; stty -g > "${b.dir}/before"; ${SKIFF} --root ${STATE_ROOT} run -b ${b.dir} ${b.id}; echo "skiff-rc=$?"; stty -g > "${b.dir}/after"`;
     const r = inPty(cmd, 'tty; stty size; echo "typed-$((6*7))"; exit 3\r', b.dir);
     assert.match(r.out, /\/dev\/pts\/0/);
-    assert.match(r.out, /40 120/, 'the caller\'s window size reaches the container');
+    assert.match(r.out, /40 120/, "the caller's window size reaches the container");
     assert.match(r.out, /typed-42/);
     assert.match(r.out, /skiff-rc=3/);
-    assert.equal(fs.readFileSync(path.join(b.dir, 'after'), 'utf8'), fs.readFileSync(path.join(b.dir, 'before'), 'utf8'), 'termios restored');
+    assert.equal(
+      fs.readFileSync(path.join(b.dir, 'after'), 'utf8'),
+      fs.readFileSync(path.join(b.dir, 'before'), 'utf8'),
+      'termios restored',
+    );
     assert.deepEqual(assertGone(b), []);
   });
 

@@ -8,18 +8,35 @@ const bit = (name: string) => 1 << capabilityBit(name)!;
 
 describe('planCapabilities', () => {
   test('known names become masks', () => {
-    const p = planCapabilities({ bounding: ['CAP_CHOWN', 'CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL'] }, 'process');
-    assert.deepEqual(p.masks, { bounding: bit('CAP_CHOWN') | bit('CAP_KILL'), effective: bit('CAP_KILL'), permitted: bit('CAP_KILL'), inheritable: bit('CAP_KILL'), ambient: bit('CAP_KILL') });
+    const p = planCapabilities(
+      {
+        bounding: ['CAP_CHOWN', 'CAP_KILL'],
+        effective: ['CAP_KILL'],
+        permitted: ['CAP_KILL'],
+        inheritable: ['CAP_KILL'],
+        ambient: ['CAP_KILL'],
+      },
+      'process',
+    );
+    assert.deepEqual(p.masks, {
+      bounding: bit('CAP_CHOWN') | bit('CAP_KILL'),
+      effective: bit('CAP_KILL'),
+      permitted: bit('CAP_KILL'),
+      inheritable: bit('CAP_KILL'),
+      ambient: bit('CAP_KILL'),
+    });
     assert.deepEqual(p.warnings, []);
   });
 
   test('an unknown name is left out with a warning', () => {
     const p = planCapabilities({ bounding: ['CAP_CHOWN', 'CAP_BOGUS'] }, 'process');
     assert.equal(p.masks.bounding, bit('CAP_CHOWN'));
-    assert.deepEqual(p.warnings, [{ kind: 'unknown', message: '/process/capabilities/bounding: unknown capability "CAP_BOGUS": left out' }]);
+    assert.deepEqual(p.warnings, [
+      { kind: 'unknown', message: '/process/capabilities/bounding: unknown capability "CAP_BOGUS": left out' },
+    ]);
   });
 
-  test('a capability outside the runtime\'s bounding set is left out of every set', () => {
+  test("a capability outside the runtime's bounding set is left out of every set", () => {
     const runtime = ALL_CAPABILITIES & ~(1n << BigInt(capabilityBit('CAP_SYS_RESOURCE')!));
     const all = ['CAP_SYS_RESOURCE', 'CAP_CHOWN'];
     const p = planCapabilities({ bounding: all, effective: all, permitted: all }, 'process', runtime);
@@ -34,7 +51,10 @@ describe('planCapabilities', () => {
     const p = planCapabilities({ bounding: caps, effective: caps, permitted: caps, ambient: caps }, 'process');
     assert.equal(p.masks.ambient, 0);
     assert.equal(p.masks.permitted, bit('CAP_AUDIT_WRITE') | bit('CAP_KILL') | bit('CAP_NET_BIND_SERVICE'));
-    assert.deepEqual(p.warnings.map((w) => w.message.replace(/: .*/, '')), ['/process/capabilities/ambient', '/process/capabilities/ambient', '/process/capabilities/ambient']);
+    assert.deepEqual(
+      p.warnings.map((w) => w.message.replace(/: .*/, '')),
+      ['/process/capabilities/ambient', '/process/capabilities/ambient', '/process/capabilities/ambient'],
+    );
     assert.match(p.warnings[0]!.message, /CAP_AUDIT_WRITE is not in both inheritable and permitted/);
   });
 });

@@ -40,7 +40,10 @@ describe('cgroup driver', () => {
     assert.equal(cgroupDriver({ mode: 'unified', unified: '/sys/fs/cgroup/x', v1: {} }).kind, 'fs-v2');
     assert.equal(cgroupDriver({ mode: 'hybrid', unified: '/sys/fs/cgroup/unified/x', v1: { memory: '/m' } }).kind, 'fs-v1');
     assert.equal(cgroupDriver({ mode: 'legacy', v1: { memory: '/m' } }).kind, 'fs-v1');
-    assert.equal(cgroupDriver({ mode: 'unified', unified: '/x', v1: {}, systemd: { unit: 'a.scope', slice: 's.slice', managed: [] } } as never).kind, 'systemd');
+    assert.equal(
+      cgroupDriver({ mode: 'unified', unified: '/x', v1: {}, systemd: { unit: 'a.scope', slice: 's.slice', managed: [] } } as never).kind,
+      'systemd',
+    );
   });
 
   test('kill --all: freeze, signal each process, thaw', async () => {

@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { DEFAULT_DEVICE_RULES, ResourceError, deviceWrites, effectiveDeviceRules, v1Writes, type CgroupWrite } from '../../src/cgroups/resources-v1';
+import {
+  DEFAULT_DEVICE_RULES,
+  ResourceError,
+  deviceWrites,
+  effectiveDeviceRules,
+  v1Writes,
+  type CgroupWrite,
+} from '../../src/cgroups/resources-v1';
 import { blkioWeightToIoWeight, sharesToWeight, swapToV2, unifiedWrites, v2Writes } from '../../src/cgroups/resources-v2';
 import { toJson } from '../../src/cgroups/stats';
 import { parseDuration } from '../../src/commands/events';
@@ -15,7 +22,11 @@ const lines = (ws: CgroupWrite[]): string[] => ws.map((w) => `${w.file}=${w.valu
 const find = (ws: CgroupWrite[], file: string): CgroupWrite | undefined => ws.find((w) => w.file === file);
 
 // What docker and podman send to `runc update --resources -` (captured from the real callers).
-const DOCKER_UPDATE = { memory: { limit: 67108864, reservation: 0, swap: 134217728, kernel: 0 }, cpu: { shares: 0, quota: 50000, period: 100000 }, blockIO: { weight: 0 } };
+const DOCKER_UPDATE = {
+  memory: { limit: 67108864, reservation: 0, swap: 134217728, kernel: 0 },
+  cpu: { shares: 0, quota: 50000, period: 100000 },
+  blockIO: { weight: 0 },
+};
 const PODMAN_UPDATE = { memory: { limit: 134217728, swap: 268435456 } };
 
 describe('cgroup v1 translation', () => {
@@ -31,12 +42,21 @@ describe('cgroup v1 translation', () => {
 
   test('memory: swap first when it grows past the limit in force (runc setMemoryAndSwap)', () => {
     const r: Resources = { memory: { limit: 268435456, swap: 536870912 } };
-    assert.deepEqual(lines(v1Writes(r, { currentMemoryLimit: 67108864n })), ['memory.memsw.limit_in_bytes=536870912', 'memory.limit_in_bytes=268435456']);
+    assert.deepEqual(lines(v1Writes(r, { currentMemoryLimit: 67108864n })), [
+      'memory.memsw.limit_in_bytes=536870912',
+      'memory.limit_in_bytes=268435456',
+    ]);
     // Lowering: the limit first, or memsw would drop below it.
     const low: Resources = { memory: { limit: 16777216, swap: 33554432 } };
-    assert.deepEqual(lines(v1Writes(low, { currentMemoryLimit: 268435456n })), ['memory.limit_in_bytes=16777216', 'memory.memsw.limit_in_bytes=33554432']);
+    assert.deepEqual(lines(v1Writes(low, { currentMemoryLimit: 268435456n })), [
+      'memory.limit_in_bytes=16777216',
+      'memory.memsw.limit_in_bytes=33554432',
+    ]);
     // -1 swap is always raised first.
-    assert.deepEqual(lines(v1Writes({ memory: { limit: 1048576, swap: -1 } }, { currentMemoryLimit: 2097152n })), ['memory.memsw.limit_in_bytes=-1', 'memory.limit_in_bytes=1048576']);
+    assert.deepEqual(lines(v1Writes({ memory: { limit: 1048576, swap: -1 } }, { currentMemoryLimit: 2097152n })), [
+      'memory.memsw.limit_in_bytes=-1',
+      'memory.limit_in_bytes=1048576',
+    ]);
   });
 
   test('memory: -1 without swap means both unlimited (memsw only where swap accounting exists)', () => {
@@ -55,11 +75,26 @@ describe('cgroup v1 translation', () => {
     ]);
     assert.equal(find(ws, 'memory.kmem.tcp.limit_in_bytes')!.optional, true, 'a kernel without the file only gets a warning');
     assert.deepEqual(lines(v1Writes({ memory: { swappiness: -1 } })), []);
-    assert.throws(() => v1Writes({ memory: { swappiness: 101 } }), (e: Error) => e instanceof ResourceError && /0-100/.test(e.message));
+    assert.throws(
+      () => v1Writes({ memory: { swappiness: 101 } }),
+      (e: Error) => e instanceof ResourceError && /0-100/.test(e.message),
+    );
   });
 
   test('cpu and cpuset: runc order, cpuset first; period and burst retried after the quota on EINVAL', () => {
-    const ws = v1Writes({ cpu: { shares: 512, quota: 20000, period: 50000, burst: 1000, realtimePeriod: 1000000, realtimeRuntime: 950000, idle: 1, cpus: '0-1', mems: '0' } });
+    const ws = v1Writes({
+      cpu: {
+        shares: 512,
+        quota: 20000,
+        period: 50000,
+        burst: 1000,
+        realtimePeriod: 1000000,
+        realtimeRuntime: 950000,
+        idle: 1,
+        cpus: '0-1',
+        mems: '0',
+      },
+    });
     assert.deepEqual(lines(ws), [
       'cpuset.cpus=0-1',
       'cpuset.mems=0',
@@ -88,8 +123,12 @@ describe('cgroup v1 translation', () => {
   test('blkio: BFQ files first with the CFQ ones as fallback; per-device weights and throttles', () => {
     const ws = v1Writes({
       blockIO: {
-        weight: 10, leafWeight: 10,
-        weightDevice: [{ major: 8, minor: 0, weight: 500, leafWeight: 300 }, { major: 8, minor: 16, weight: 500 }],
+        weight: 10,
+        leafWeight: 10,
+        weightDevice: [
+          { major: 8, minor: 0, weight: 500, leafWeight: 300 },
+          { major: 8, minor: 16, weight: 500 },
+        ],
         throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 600 }],
         throttleWriteBpsDevice: [{ major: 8, minor: 0, rate: 700 }],
         throttleReadIOPSDevice: [{ major: 8, minor: 0, rate: 80 }],
@@ -114,7 +153,13 @@ describe('cgroup v1 translation', () => {
   test('hugetlb (with the optional reservation file), network, rdma', () => {
     const ws = v1Writes({
       hugepageLimits: [{ pageSize: '2MB', limit: 209715200 }],
-      network: { classID: 1048577, priorities: [{ name: 'eth0', priority: 500 }, { name: 'eth1', priority: 1000 }] },
+      network: {
+        classID: 1048577,
+        priorities: [
+          { name: 'eth0', priority: 500 },
+          { name: 'eth1', priority: 1000 },
+        ],
+      },
       rdma: { mlx5_1: { hcaHandles: 3, hcaObjects: 10000 }, mlx4_0: { hcaObjects: 1000 } },
     });
     assert.deepEqual(lines(ws), [
@@ -127,7 +172,10 @@ describe('cgroup v1 translation', () => {
       'rdma.max=mlx5_1 hca_handle=3 hca_object=10000',
     ]);
     assert.equal(find(ws, 'hugetlb.2MB.rsvd.limit_in_bytes')!.optional, true);
-    assert.deepEqual(ws.map((w) => w.controller), ['hugetlb', 'hugetlb', 'net_cls', 'net_prio', 'net_prio', 'rdma', 'rdma']);
+    assert.deepEqual(
+      ws.map((w) => w.controller),
+      ['hugetlb', 'hugetlb', 'net_cls', 'net_prio', 'net_prio', 'rdma', 'rdma'],
+    );
   });
 
   test('no resources, no devices: nothing to write', () => {
@@ -136,7 +184,7 @@ describe('cgroup v1 translation', () => {
 });
 
 describe('cgroup v1 device rules (runc emulation)', () => {
-  test('default: deny all first, then runc\'s allowed devices, sorted by major, minor, type', () => {
+  test("default: deny all first, then runc's allowed devices, sorted by major, minor, type", () => {
     const ws = v1Writes({}, { devices: true });
     assert.deepEqual(lines(ws), [
       'devices.deny=a *:* rwm',
@@ -157,8 +205,14 @@ describe('cgroup v1 device rules (runc emulation)', () => {
     assert.equal(ws[0]!.file, 'devices.deny', 'the deny-all comes before any allow');
   });
 
-  test('the spec\'s example rules: linux.devices nodes get no rule of their own', () => {
-    const rules = effectiveDeviceRules({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }, { allow: true, type: 'b', major: 8, minor: 0, access: 'r' }] });
+  test("the spec's example rules: linux.devices nodes get no rule of their own", () => {
+    const rules = effectiveDeviceRules({
+      devices: [
+        { allow: false, access: 'rwm' },
+        { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' },
+        { allow: true, type: 'b', major: 8, minor: 0, access: 'r' },
+      ],
+    });
     assert.equal(rules.length, 3 + DEFAULT_DEVICE_RULES.length);
     const ws = lines(deviceWrites(rules));
     assert.equal(ws[0], 'devices.deny=a *:* rwm');
@@ -177,22 +231,39 @@ describe('cgroup v1 device rules (runc emulation)', () => {
   });
 
   test('a deny-list: allow all, then the denies', () => {
-    assert.deepEqual(lines(deviceWrites([{ allow: true }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }])), ['devices.allow=a *:* rwm', 'devices.deny=c 1:3 w']);
+    assert.deepEqual(lines(deviceWrites([{ allow: true }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }])), [
+      'devices.allow=a *:* rwm',
+      'devices.deny=c 1:3 w',
+    ]);
   });
 
   test('later rules remove earlier exceptions; holes in wildcard rules are refused', () => {
-    assert.deepEqual(lines(deviceWrites([{ allow: false }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }])), [
-      'devices.deny=a *:* rwm',
-      'devices.allow=c 1:3 rm',
-    ]);
-    assert.throws(() => deviceWrites([{ allow: false }, { allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: false, type: 'c', major: 136, minor: 1, access: 'rwm' }]), /punch a hole/);
+    assert.deepEqual(
+      lines(
+        deviceWrites([
+          { allow: false },
+          { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+          { allow: false, type: 'c', major: 1, minor: 3, access: 'w' },
+        ]),
+      ),
+      ['devices.deny=a *:* rwm', 'devices.allow=c 1:3 rm'],
+    );
+    assert.throws(
+      () =>
+        deviceWrites([
+          { allow: false },
+          { allow: true, type: 'c', major: 136, access: 'rwm' },
+          { allow: false, type: 'c', major: 136, minor: 1, access: 'rwm' },
+        ]),
+      /punch a hole/,
+    );
     assert.throws(() => deviceWrites([{ allow: false, type: 'p', access: 'rwm' }]), /type "p"/);
     assert.throws(() => deviceWrites([{ allow: false, access: 'rwx' }]), /access "rwx"/);
   });
 });
 
 describe('cgroup v2 translation', () => {
-  test('runc\'s cpu.shares → cpu.weight conversion', () => {
+  test("runc's cpu.shares → cpu.weight conversion", () => {
     assert.equal(sharesToWeight(0), 0);
     assert.equal(sharesToWeight(2), 1);
     assert.equal(sharesToWeight(1024), 39);
@@ -201,14 +272,14 @@ describe('cgroup v2 translation', () => {
     assert.equal(sharesToWeight(1), 1, 'below the kernel minimum: clamped, not wrapped');
   });
 
-  test('runc\'s blkio weight → io.weight conversion', () => {
+  test("runc's blkio weight → io.weight conversion", () => {
     assert.equal(blkioWeightToIoWeight(0), 0);
     assert.equal(blkioWeightToIoWeight(10), 1);
     assert.equal(blkioWeightToIoWeight(500), 4950);
     assert.equal(blkioWeightToIoWeight(1000), 10000);
   });
 
-  test('runc\'s memory+swap → swap conversion', () => {
+  test("runc's memory+swap → swap conversion", () => {
     assert.equal(swapToV2(0, -1), -1, 'memory unlimited, swap not given: both unlimited');
     assert.equal(swapToV2(-1, 1000), -1);
     assert.equal(swapToV2(0, 1000), 0);
@@ -219,8 +290,12 @@ describe('cgroup v2 translation', () => {
     assert.throws(() => swapToV2(500, 1000), /must be >= limit/);
   });
 
-  test('docker\'s and podman\'s update payloads', () => {
-    assert.deepEqual(lines(v2Writes(DOCKER_UPDATE as Resources)), ['memory.swap.max=67108864', 'memory.max=67108864', 'cpu.max=50000 100000']);
+  test("docker's and podman's update payloads", () => {
+    assert.deepEqual(lines(v2Writes(DOCKER_UPDATE as Resources)), [
+      'memory.swap.max=67108864',
+      'memory.max=67108864',
+      'cpu.max=50000 100000',
+    ]);
     assert.deepEqual(lines(v2Writes(PODMAN_UPDATE)), ['memory.swap.max=134217728', 'memory.max=134217728']);
   });
 
@@ -230,7 +305,11 @@ describe('cgroup v2 translation', () => {
     assert.equal(find(ws, 'memory.swap.max')!.optional, true, 'no swap accounting: nothing to disable');
     assert.deepEqual(lines(v2Writes({ memory: { limit: -1 } })), ['memory.swap.max=max', 'memory.max=max']);
     assert.deepEqual(lines(v2Writes({ memory: { limit: 0, swap: 0, reservation: 0 } })), []);
-    assert.equal(find(v2Writes({ memory: { limit: 1000, swap: 3000 } }), 'memory.swap.max')!.optional, undefined, 'a real swap limit must not be dropped');
+    assert.equal(
+      find(v2Writes({ memory: { limit: 1000, swap: 3000 } }), 'memory.swap.max')!.optional,
+      undefined,
+      'a real swap limit must not be dropped',
+    );
   });
 
   test('cpu: idle, weight, burst, cpu.max with the default period; realtime refused', () => {
@@ -239,7 +318,10 @@ describe('cgroup v2 translation', () => {
     assert.equal(find(ws, 'cpu.max.burst')!.retryOnEinval, true);
     assert.deepEqual(lines(v2Writes({ cpu: { period: 250000 } })), ['cpu.max=max 250000']);
     assert.deepEqual(lines(v2Writes({ cpu: { quota: -1, period: 100000 } })), ['cpu.max=max 100000']);
-    assert.throws(() => v2Writes({ cpu: { realtimeRuntime: 950000 } }), (e: Error) => e instanceof ResourceError && /realtime/.test(e.message));
+    assert.throws(
+      () => v2Writes({ cpu: { realtimeRuntime: 950000 } }),
+      (e: Error) => e instanceof ResourceError && /realtime/.test(e.message),
+    );
   });
 
   test('io: BFQ weight with io.weight (converted) as fallback; io.max per device', () => {
@@ -282,7 +364,10 @@ describe('cgroup v2 translation', () => {
       'hugetlb.1GB.rsvd.max=1073741824',
       'rdma.max=mlx5_1 hca_handle=3',
     ]);
-    assert.deepEqual(ws.map((w) => w.controller), ['pids', 'memory', 'cpuset', 'cpuset', 'hugetlb', 'hugetlb', 'rdma']);
+    assert.deepEqual(
+      ws.map((w) => w.controller),
+      ['pids', 'memory', 'cpuset', 'cpuset', 'hugetlb', 'hugetlb', 'rdma'],
+    );
   });
 
   test('network is v1 only', () => {
@@ -291,7 +376,10 @@ describe('cgroup v2 translation', () => {
   });
 
   test('unified: passed through last, line by line, keys checked', () => {
-    const ws = v2Writes({ memory: { limit: 1 << 20 }, unified: { 'io.max': '259:0 rbps=2097152 wiops=120\n253:0 rbps=2097152 wiops=120', 'memory.high': '900000', 'cgroup.freeze': '0' } });
+    const ws = v2Writes({
+      memory: { limit: 1 << 20 },
+      unified: { 'io.max': '259:0 rbps=2097152 wiops=120\n253:0 rbps=2097152 wiops=120', 'memory.high': '900000', 'cgroup.freeze': '0' },
+    });
     assert.deepEqual(lines(ws), [
       'memory.max=1048576',
       'io.max=259:0 rbps=2097152 wiops=120',
@@ -299,9 +387,16 @@ describe('cgroup v2 translation', () => {
       'memory.high=900000',
       'cgroup.freeze=0',
     ]);
-    assert.deepEqual(ws.slice(1).map((w) => w.controller), ['io', 'io', 'memory', 'cgroup']);
+    assert.deepEqual(
+      ws.slice(1).map((w) => w.controller),
+      ['io', 'io', 'memory', 'cgroup'],
+    );
     for (const bad of ['../memory.max', 'a/b.c', '..', '.', '', 'memorymax'])
-      assert.throws(() => unifiedWrites({ [bad]: '1' }), (e: Error) => e instanceof ResourceError, `key ${JSON.stringify(bad)}`);
+      assert.throws(
+        () => unifiedWrites({ [bad]: '1' }),
+        (e: Error) => e instanceof ResourceError,
+        `key ${JSON.stringify(bad)}`,
+      );
   });
 
   test('devices are not v2 file writes', () => {
@@ -321,12 +416,24 @@ describe('update input', () => {
   });
 
   test('flags → resources, only what was given', () => {
-    assert.deepEqual(resourcesFromFlags({ memory: '100m', memorySwap: '-1', cpuShare: '512', cpuQuota: '-1', cpuPeriod: '100000', cpusetCpus: '0', pidsLimit: '-1', blkioWeight: '300' }), {
-      memory: { limit: 104857600, swap: -1 },
-      cpu: { shares: 512, quota: -1, period: 100000, cpus: '0' },
-      pids: { limit: -1 },
-      blockIO: { weight: 300 },
-    });
+    assert.deepEqual(
+      resourcesFromFlags({
+        memory: '100m',
+        memorySwap: '-1',
+        cpuShare: '512',
+        cpuQuota: '-1',
+        cpuPeriod: '100000',
+        cpusetCpus: '0',
+        pidsLimit: '-1',
+        blkioWeight: '300',
+      }),
+      {
+        memory: { limit: 104857600, swap: -1 },
+        cpu: { shares: 512, quota: -1, period: 100000, cpus: '0' },
+        pids: { limit: -1 },
+        blockIO: { weight: 300 },
+      },
+    );
     assert.deepEqual(resourcesFromFlags({ cpuShares: '2' }), { cpu: { shares: 2 } });
     assert.deepEqual(resourcesFromFlags({}), {});
     assert.throws(() => resourcesFromFlags({ kernelMemory: '1m' }), /--kernel-memory is not supported/);
@@ -334,10 +441,13 @@ describe('update input', () => {
     assert.throws(() => resourcesFromFlags({ cpuPeriod: '-5' }), /--cpu-period/);
   });
 
-  test('--resources JSON: the callers\' payloads pass, wrong types are named by path', () => {
+  test("--resources JSON: the callers' payloads pass, wrong types are named by path", () => {
     assert.deepEqual(checkResourcesJson(DOCKER_UPDATE, 'x'), DOCKER_UPDATE);
     assert.deepEqual(checkResourcesJson(PODMAN_UPDATE, 'x'), PODMAN_UPDATE);
-    assert.throws(() => checkResourcesJson({ memory: { limit: '64m' } }, '--resources -'), /--resources -: \/memory\/limit: must be integer/);
+    assert.throws(
+      () => checkResourcesJson({ memory: { limit: '64m' } }, '--resources -'),
+      /--resources -: \/memory\/limit: must be integer/,
+    );
     assert.throws(() => checkResourcesJson([], 'x'), /must be a JSON object/);
     assert.throws(() => checkResourcesJson({ unified: { 'memory.max': 5 } }, 'x'), /\/unified\/memory.max: must be string/);
   });
@@ -353,6 +463,9 @@ describe('update input', () => {
   });
 
   test('stats JSON keeps 64-bit counters exact', () => {
-    assert.equal(toJson({ limit: 2n ** 63n - 4096n, max: 2n ** 64n - 1n, s: 'a"b', n: 1 }), '{"limit":9223372036854771712,"max":18446744073709551615,"s":"a\\"b","n":1}');
+    assert.equal(
+      toJson({ limit: 2n ** 63n - 4096n, max: 2n ** 64n - 1n, s: 'a"b', n: 1 }),
+      '{"limit":9223372036854771712,"max":18446744073709551615,"s":"a\\"b","n":1}',
+    );
   });
 });

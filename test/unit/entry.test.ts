@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { parseFast } from '../../src/entry';
 
 describe('entry: the fast path for the calls a shim makes per container', () => {
-  test('takes the plain forms, with runc\'s global flags in both spellings', () => {
+  test("takes the plain forms, with runc's global flags in both spellings", () => {
     for (const args of [
       ['state', 'c1'],
       ['start', 'c1'],
@@ -19,9 +19,13 @@ describe('entry: the fast path for the calls a shim makes per container', () => 
       ['delete', '-f', 'c1'],
       ['--root', '/run/containerd/runc/k8s.io', '--log', '/x/log.json', '--log-format', 'json', '--systemd-cgroup', 'state', 'c1'],
       ['--root=/r', '--log=/l', '--log-format=text', '--debug', 'delete', 'c1'],
-    ]) assert.ok(parseFast(args), args.join(' '));
+    ])
+      assert.ok(parseFast(args), args.join(' '));
     const f = parseFast(['--root=/r', '--log', '/l', '--log-format', 'json', '--debug', '--systemd-cgroup', 'kill', 'c1'])!;
-    assert.deepEqual([f.globals.root, f.globals.logFile, f.globals.logFormat, f.globals.debug, f.globals.systemdCgroup], ['/r', '/l', 'json', true, true]);
+    assert.deepEqual(
+      [f.globals.root, f.globals.logFile, f.globals.logFormat, f.globals.debug, f.globals.systemdCgroup],
+      ['/r', '/l', 'json', true, true],
+    );
   });
 
   test('leaves everything else to the full command line', () => {
@@ -44,6 +48,7 @@ describe('entry: the fast path for the calls a shim makes per container', () => 
       ['list'],
       ['-v'],
       ['nosuchcommand', 'c1'],
-    ]) assert.equal(parseFast(args), undefined, args.join(' '));
+    ])
+      assert.equal(parseFast(args), undefined, args.join(' '));
   });
 });

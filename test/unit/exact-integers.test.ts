@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { EXACT_CONFIG_FIELDS, parseExact, restoreExactIntegers, stringifyExact, unsafeIntegers, EXACT_STATE_FIELDS } from '../../src/spec/exact-integers';
+import {
+  EXACT_CONFIG_FIELDS,
+  parseExact,
+  restoreExactIntegers,
+  stringifyExact,
+  unsafeIntegers,
+  EXACT_STATE_FIELDS,
+} from '../../src/spec/exact-integers';
 import { exactIntegersOf, parseJsonText } from '../../src/spec/json-file';
 import { planSeccomp } from '../../src/linux/plan';
 
@@ -16,13 +23,16 @@ const CONFIG = `{
 
 describe('exact integers', () => {
   test('the scan finds unsafe integer literals by JSON pointer, not strings or safe ones', () => {
-    assert.deepEqual([...unsafeIntegers(CONFIG)], [
-      ['/process/rlimits/0/soft', 18446744073709551615n],
-      ['/annotations/n', 12345678901234567890n],
-      ['/linux/seccomp/syscalls/0/args/0/value', 18446744073709551615n],
-      ['/linux/seccomp/syscalls/0/args/0/valueTwo', 9007199254740993n],
-      ['/linux/timeOffsets/boottime/secs', -9223372036854775808n],
-    ]);
+    assert.deepEqual(
+      [...unsafeIntegers(CONFIG)],
+      [
+        ['/process/rlimits/0/soft', 18446744073709551615n],
+        ['/annotations/n', 12345678901234567890n],
+        ['/linux/seccomp/syscalls/0/args/0/value', 18446744073709551615n],
+        ['/linux/seccomp/syscalls/0/args/0/valueTwo', 9007199254740993n],
+        ['/linux/timeOffsets/boottime/secs', -9223372036854775808n],
+      ],
+    );
     assert.equal(unsafeIntegers('{"a": 9007199254740991, "b": "x"}').size, 0);
     assert.deepEqual([...unsafeIntegers('{"a~/b": [1, 9007199254740993]}')], [['/a~0~1b/1', 9007199254740993n]]);
   });

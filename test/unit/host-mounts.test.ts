@@ -23,11 +23,17 @@ describe('host-mounts', () => {
   });
 
   test('under the rootfs: the rootfs itself and below, not a sibling with the same prefix', () => {
-    assert.deepEqual(mountsUnder(parseMountInfo(INFO), '/tmp/b/rootfs').map((e) => e.id), [40, 41, 42, 43, 44]);
+    assert.deepEqual(
+      mountsUnder(parseMountInfo(INFO), '/tmp/b/rootfs').map((e) => e.id),
+      [40, 41, 42, 43, 44],
+    );
   });
 
   test('to undo: what was not there before, last mounted first', () => {
-    assert.deepEqual(mountsToUndo(parseMountInfo(INFO), '/tmp/b/rootfs', [40]).map((e) => e.id), [44, 43, 42, 41]);
+    assert.deepEqual(
+      mountsToUndo(parseMountInfo(INFO), '/tmp/b/rootfs', [40]).map((e) => e.id),
+      [44, 43, 42, 41],
+    );
     assert.deepEqual(mountsToUndo(parseMountInfo(INFO), '/tmp/b/rootfs', [40, 41, 42, 43, 44]), []);
   });
 });

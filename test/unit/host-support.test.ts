@@ -76,10 +76,15 @@ describe('host-support: namespaces', () => {
   });
 
   test('a kernel without time namespaces', () => {
-    const f = hostFindings(config((c) => c.linux.namespaces.push({ type: 'time' })), {}, fakeHost({ noNs: ['time'] }));
-    assert.deepEqual(at(f, '/linux/namespaces/3/type').map((x) => x.message), [
-      'this kernel has no time namespaces (/proc/self/ns/time is missing; they need Linux 5.6 or later)',
-    ]);
+    const f = hostFindings(
+      config((c) => c.linux.namespaces.push({ type: 'time' })),
+      {},
+      fakeHost({ noNs: ['time'] }),
+    );
+    assert.deepEqual(
+      at(f, '/linux/namespaces/3/type').map((x) => x.message),
+      ['this kernel has no time namespaces (/proc/self/ns/time is missing; they need Linux 5.6 or later)'],
+    );
   });
 
   test('namespace paths: missing, not a namespace, the wrong kind, fine', () => {
@@ -115,8 +120,15 @@ describe('host-support: namespaces', () => {
 describe('host-support: cgroups', () => {
   test('v2 without the memory controller: an error at the resource', () => {
     const host = fakeHost({ files: { '/sys/fs/cgroup/cgroup.controllers': 'cpu pids\n' } });
-    const f = hostFindings(config((c) => (c.linux.resources = { memory: { limit: 1 << 30 }, pids: { limit: 10 } })), {}, host);
-    assert.deepEqual(errors(f).map((x) => x.path), ['/linux/resources/memory']);
+    const f = hostFindings(
+      config((c) => (c.linux.resources = { memory: { limit: 1 << 30 }, pids: { limit: 10 } })),
+      {},
+      host,
+    );
+    assert.deepEqual(
+      errors(f).map((x) => x.path),
+      ['/linux/resources/memory'],
+    );
     assert.match(errors(f)[0]!.message, /cgroup v2 memory controller, which is not in \/sys\/fs\/cgroup\/cgroup.controllers/);
     assert.ok(f.some((x) => x.verdict === 'ok' && x.path === '/linux/resources' && /pids/.test(x.message)));
   });
@@ -131,14 +143,26 @@ describe('host-support: cgroups', () => {
       };
     });
     const f = hostFindings(c, {}, fakeHost());
-    assert.deepEqual(errors(f).map((x) => x.path).sort(), ['/linux/resources/cpu', '/linux/resources/network']);
+    assert.deepEqual(
+      errors(f)
+        .map((x) => x.path)
+        .sort(),
+      ['/linux/resources/cpu', '/linux/resources/network'],
+    );
     assert.ok(!at(f, '/linux/resources/devices').some((x) => x.verdict !== 'ok'), 'the eBPF device filter applies them');
     assert.equal(at(f, '/linux/resources/memory/swappiness')[0]?.verdict, 'warning');
   });
 
   test('v2: swap below the limit is refused by the translation', () => {
-    const f = hostFindings(config((c) => (c.linux.resources = { memory: { limit: 200, swap: 100 } })), {}, fakeHost());
-    assert.deepEqual(errors(f).map((x) => x.path), ['/linux/resources/memory']);
+    const f = hostFindings(
+      config((c) => (c.linux.resources = { memory: { limit: 200, swap: 100 } })),
+      {},
+      fakeHost(),
+    );
+    assert.deepEqual(
+      errors(f).map((x) => x.path),
+      ['/linux/resources/memory'],
+    );
   });
 
   test('v1: missing hierarchies, unified keys, swap below the limit', () => {
@@ -150,17 +174,21 @@ describe('host-support: cgroups', () => {
       };
     });
     const f = hostFindings(c, {}, fakeHost({ h: V1 }));
-    assert.deepEqual(errors(f).map((x) => x.path).sort(), [
-      '/linux/resources/hugepageLimits',
-      '/linux/resources/memory/swap',
-      '/linux/resources/unified/memory.high',
-    ]);
+    assert.deepEqual(
+      errors(f)
+        .map((x) => x.path)
+        .sort(),
+      ['/linux/resources/hugepageLimits', '/linux/resources/memory/swap', '/linux/resources/unified/memory.high'],
+    );
   });
 
   test('v1 without a devices hierarchy: create would fail writing the default device rules', () => {
     const h: Hierarchy = { mode: 'legacy', v1: V1.v1.filter((v) => !v.controllers.includes('devices')) };
     const f = hostFindings(config(), {}, fakeHost({ h }));
-    assert.deepEqual(errors(f).map((x) => x.path), ['host']);
+    assert.deepEqual(
+      errors(f).map((x) => x.path),
+      ['host'],
+    );
     assert.match(errors(f)[0]!.message, /devices controller/);
   });
 
@@ -185,12 +213,18 @@ describe('host-support: security, mounts, hooks', () => {
         defaultAction: 'SCMP_ACT_ERRNO',
         architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_PDP11'],
         flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_NEW_LISTENER'],
-        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ALLOW' }, { names: ['open'], action: 'SCMP_ACT_NOTIFY' }],
+        syscalls: [
+          { names: ['mkdir'], action: 'SCMP_ACT_ALLOW' },
+          { names: ['open'], action: 'SCMP_ACT_NOTIFY' },
+        ],
       };
     });
     const f = hostFindings(c, {}, fakeHost());
     // Every action of the spec is supported (NOTIFY included); an architecture or a flag may not be.
-    assert.deepEqual(errors(f).map((x) => x.path), ['/linux/seccomp/architectures/1', '/linux/seccomp/flags/1']);
+    assert.deepEqual(
+      errors(f).map((x) => x.path),
+      ['/linux/seccomp/architectures/1', '/linux/seccomp/flags/1'],
+    );
     const plain = config((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }));
     assert.deepEqual(errors(hostFindings(plain, {}, fakeHost())), []);
     const noSeccomp = fakeHost({ files: { '/proc/self/status': 'Name:\tnode\n' } });
@@ -204,15 +238,30 @@ describe('host-support: security, mounts, hooks', () => {
     });
     const none = hostFindings(c, {}, fakeHost());
     assert.equal(at(none, '/process/apparmorProfile').length, 1);
-    assert.deepEqual(at(none, '/process/selinuxLabel').map((x) => [x.verdict, x.message]), [['warning', 'ignored: SELinux is not enabled on this host (no /sys/fs/selinux)']]);
+    assert.deepEqual(
+      at(none, '/process/selinuxLabel').map((x) => [x.verdict, x.message]),
+      [['warning', 'ignored: SELinux is not enabled on this host (no /sys/fs/selinux)']],
+    );
     const lsm = hostFindings(c, {}, fakeHost({ files: { '/sys/module/apparmor/parameters/enabled': 'Y\n', '/sys/fs/selinux': '' } }));
     assert.deepEqual(at(lsm, '/process/apparmorProfile'), []);
-    assert.deepEqual(at(lsm, '/process/selinuxLabel').map((x) => x.message), ['SELinux labels are not applied by skiff yet']);
+    assert.deepEqual(
+      at(lsm, '/process/selinuxLabel').map((x) => x.message),
+      ['SELinux labels are not applied by skiff yet'],
+    );
   });
 
   test('idmapped mounts need Linux 5.12', () => {
     const c = config((c) => {
-      c.mounts = [{ destination: '/data', source: '/srv', type: 'bind', options: ['rbind'], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }];
+      c.mounts = [
+        {
+          destination: '/data',
+          source: '/srv',
+          type: 'bind',
+          options: ['rbind'],
+          uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+          gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+        },
+      ];
     });
     const old = at(hostFindings(c, {}, fakeHost({ release: '5.4.0-150-generic' })), '/mounts/0/uidMappings').map((x) => x.message);
     assert.ok(old.includes('idmapped mounts need Linux 5.12 or later (this kernel is 5.4.0-150-generic)'), JSON.stringify(old));
@@ -233,14 +282,27 @@ describe('host-support: security, mounts, hooks', () => {
     });
     const host = fakeHost({ files: { '/usr/bin/ok-hook': '', '/etc/not-exec': '' }, notExecutable: ['/etc/not-exec'] });
     const f = hostFindings(c, {}, host);
-    assert.deepEqual(errors(f).map((x) => x.path), ['/hooks/createRuntime/0/path', '/hooks/createContainer/0/path']);
+    assert.deepEqual(
+      errors(f).map((x) => x.path),
+      ['/hooks/createRuntime/0/path', '/hooks/createContainer/0/path'],
+    );
     assert.match(errors(f)[1]!.message, /is not an executable file/);
     assert.equal(at(f, '/hooks/poststop/0/path')[0]?.verdict, 'warning');
     assert.deepEqual(at(f, '/hooks/startContainer/0/path'), [], 'resolved in the rootfs by check.ts');
   });
 
   test('odd documents never throw', () => {
-    for (const doc of [null, 1, 'x', [], {}, { linux: 5 }, { linux: { namespaces: 'x', resources: { memory: 'x', hugepageLimits: 3, unified: { a: 1 } } } }, { mounts: [null, 1, { options: 5 }] }, { hooks: { prestart: 'x', poststart: [null] } }]) {
+    for (const doc of [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { linux: 5 },
+      { linux: { namespaces: 'x', resources: { memory: 'x', hugepageLimits: 3, unified: { a: 1 } } } },
+      { mounts: [null, 1, { options: 5 }] },
+      { hooks: { prestart: 'x', poststart: [null] } },
+    ]) {
       assert.doesNotThrow(() => hostFindings(doc, {}, fakeHost()), JSON.stringify(doc));
       assert.doesNotThrow(() => hostFindings(doc, {}, fakeHost({ h: V1 })), JSON.stringify(doc));
     }

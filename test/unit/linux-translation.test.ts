@@ -45,9 +45,16 @@ describe('namespaces', () => {
 
   test('joined by path in order (user first, mount last); with a joined user namespace the rest is unshared in it', () => {
     const p = planNamespaces([
-      { type: 'mount', path: '/m' }, { type: 'network' }, { type: 'user', path: '/u' }, { type: 'pid', path: '/p' }, { type: 'ipc' },
+      { type: 'mount', path: '/m' },
+      { type: 'network' },
+      { type: 'user', path: '/u' },
+      { type: 'pid', path: '/p' },
+      { type: 'ipc' },
     ]);
-    assert.deepEqual(p.join.map((j) => j.type), ['user', 'mount']);
+    assert.deepEqual(
+      p.join.map((j) => j.type),
+      ['user', 'mount'],
+    );
     assert.equal(p.pidnsPath, '/p');
     assert.equal(p.unshareFlags, CLONE.NEWNET | CLONE.NEWIPC);
     assert.equal(p.cloneFlags, 0);
@@ -70,7 +77,10 @@ describe('devices', () => {
       { path: '/dev/fuse', type: 'u', major: 10, minor: 229 },
       { path: '/dev/fifo', type: 'p' },
     ] as any);
-    assert.deepEqual(d.map((x) => x.path), ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fuse', '/dev/fifo']);
+    assert.deepEqual(
+      d.map((x) => x.path),
+      ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fuse', '/dev/fifo'],
+    );
     assert.deepEqual(d[0], { path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o600, uid: 5, gid: 6 });
     assert.deepEqual(d[6], { path: '/dev/fuse', type: 'c', major: 10, minor: 229, mode: 0o666, uid: 0, gid: 0 });
     assert.equal(d[7]!.type, 'p');
@@ -85,7 +95,7 @@ describe('rlimits and signals', () => {
     assert.equal(rlimitValue(9007199254740993n), 9007199254740993n);
   });
 
-  test("signals as runc takes them: names with or without SIG, any case, numbers, RTMIN+n", () => {
+  test('signals as runc takes them: names with or without SIG, any case, numbers, RTMIN+n', () => {
     for (const s of ['KILL', 'SIGKILL', 'kill', '9']) assert.equal(parseSignal(s), 9);
     assert.equal(parseSignal('0'), 0);
     assert.equal(parseSignal('RTMIN+2'), 36);

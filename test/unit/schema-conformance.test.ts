@@ -25,7 +25,6 @@ import { ROOT } from '../helpers/skiff';
 // ---------------------------------------------------------------------------------------------
 // locating things
 
-
 const repoRoot = ROOT;
 const specDir = process.env.SKIFF_SPEC_DIR || path.resolve(repoRoot, '../shared/oci-runtime-spec');
 const haveSpec = fs.existsSync(path.join(specDir, 'schema', 'config-schema.json'));
@@ -35,7 +34,11 @@ const skip = haveSpec ? false : `OCI runtime-spec checkout not found at ${specDi
 // the official validators
 
 type Verdict = (doc: unknown) => boolean;
-interface Official { config: Verdict; state: Verdict; features: Verdict }
+interface Official {
+  config: Verdict;
+  state: Verdict;
+  features: Verdict;
+}
 
 function loadOfficial(): Official {
   const dir = path.join(specDir, 'schema');
@@ -79,8 +82,12 @@ function richConfig(): any {
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       {
-        destination: '/data', type: 'none', source: '/var/data', options: ['rbind', 'rw', 'idmap'],
-        uidMappings: idmap(), gidMappings: idmap(),
+        destination: '/data',
+        type: 'none',
+        source: '/var/data',
+        options: ['rbind', 'rw', 'idmap'],
+        uidMappings: idmap(),
+        gidMappings: idmap(),
       },
     ],
     process: {
@@ -123,8 +130,14 @@ function richConfig(): any {
     annotations: { 'com.example.key': 'value', 'com.example.empty': '' },
     linux: {
       namespaces: [
-        { type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' },
-        { type: 'mount' }, { type: 'user' }, { type: 'cgroup' }, { type: 'time' },
+        { type: 'pid' },
+        { type: 'network' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        { type: 'user' },
+        { type: 'cgroup' },
+        { type: 'time' },
       ],
       uidMappings: idmap(),
       gidMappings: idmap(),
@@ -141,12 +154,26 @@ function richConfig(): any {
           { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' },
         ],
         memory: {
-          limit: 536870912, reservation: 268435456, swap: 1073741824, kernel: -1, kernelTCP: -1,
-          swappiness: 60, disableOOMKiller: false, useHierarchy: true, checkBeforeUpdate: true,
+          limit: 536870912,
+          reservation: 268435456,
+          swap: 1073741824,
+          kernel: -1,
+          kernelTCP: -1,
+          swappiness: 60,
+          disableOOMKiller: false,
+          useHierarchy: true,
+          checkBeforeUpdate: true,
         },
         cpu: {
-          shares: 1024, quota: 100000, burst: 50000, period: 100000, realtimeRuntime: 950000,
-          realtimePeriod: 1000000, cpus: '0-3', mems: '0', idle: 0,
+          shares: 1024,
+          quota: 100000,
+          burst: 50000,
+          period: 100000,
+          realtimeRuntime: 950000,
+          realtimePeriod: 1000000,
+          cpus: '0-3',
+          mems: '0',
+          idle: 0,
         },
         pids: { limit: 1024 },
         blockIO: {
@@ -180,7 +207,13 @@ function richConfig(): any {
       maskedPaths: ['/proc/kcore', '/proc/timer_list'],
       readonlyPaths: ['/proc/sys', '/proc/bus'],
       mountLabel: 'system_u:object_r:container_file_t:s0:c1,c2',
-      intelRdt: { closID: 'guaranteed', schemata: ['L3:0=ff', 'L2:0=f'], l3CacheSchema: 'L3:0=ff', memBwSchema: 'MB:0=70', enableMonitoring: true },
+      intelRdt: {
+        closID: 'guaranteed',
+        schemata: ['L3:0=ff', 'L2:0=f'],
+        l3CacheSchema: 'L3:0=ff',
+        memBwSchema: 'MB:0=70',
+        enableMonitoring: true,
+      },
       memoryPolicy: { mode: 'MPOL_BIND', nodes: '0-1', flags: ['MPOL_F_STATIC_NODES'] },
       personality: { domain: 'LINUX', flags: [] },
     },
@@ -188,7 +221,14 @@ function richConfig(): any {
 }
 
 function richState(): any {
-  return { ociVersion: '1.3.0', id: 'ctr1', status: 'running', pid: 4422, bundle: '/containers/ctr1', annotations: { 'com.example.key': 'v' } };
+  return {
+    ociVersion: '1.3.0',
+    id: 'ctr1',
+    status: 'running',
+    pid: 4422,
+    bundle: '/containers/ctr1',
+    annotations: { 'com.example.key': 'v' },
+  };
 }
 
 function richFeatures(): any {
@@ -224,7 +264,11 @@ function richFeatures(): any {
 // ---------------------------------------------------------------------------------------------
 // variants
 
-interface Variant { doc: unknown; pointer: string; mutation: string }
+interface Variant {
+  doc: unknown;
+  pointer: string;
+  mutation: string;
+}
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
@@ -261,7 +305,10 @@ function variantsOf(base: any): Variant[] {
       out.push({ doc, pointer, mutation });
     };
     const value = parentKeys.reduce((v: any, k) => v[k], base)[last];
-    const set = (label: string, v: unknown) => make(label, (p, k) => { p[k] = clone(v); });
+    const set = (label: string, v: unknown) =>
+      make(label, (p, k) => {
+        p[k] = clone(v);
+      });
 
     // removal
     make(typeof last === 'number' ? 'remove element' : 'remove property', (p, k) => {
@@ -339,301 +386,524 @@ const nsWithout = (c: any, type: string) => {
 
 const STRICTER: Divergence[] = [
   {
-    id: 'ociVersion-semver', source: 'spec',
+    id: 'ociVersion-semver',
+    source: 'spec',
     quote: 'ociVersion (string, REQUIRED) MUST be in [SemVer v2.0.0][semver-v2.0.0] format',
-    path: /^\/ociVersion$/, message: /SemVer/,
-    example: withConfig((c) => { c.ociVersion = '1.0'; }),
-  },
-  {
-    id: 'root-required', source: 'spec',
-    quote: 'On all other platforms, this field is REQUIRED.',
-    path: /^\/root$/, message: /^is required$/,
-    example: withConfig((c) => { delete c.root; }),
-  },
-  {
-    id: 'user-uid-gid-required', source: 'spec',
-    quote: 'uid (int, REQUIRED) specifies the user ID in the [container namespace](glossary.md#container-namespace).',
-    path: /^\/process\/user\/(uid|gid)$/, message: /^is required$/,
-    example: withConfig((c) => { c.process.user = {}; }),
-  },
-  {
-    id: 'args-required', source: 'spec',
-    quote: 'This specification extends the IEEE standard in that at least one entry is REQUIRED (non-Windows)',
-    path: /^\/process\/args$/, message: /is required on Linux|at least 1 entry/,
-    example: withConfig((c) => { delete c.process.args; }),
-  },
-  {
-    id: 'cwd-absolute', source: 'spec',
-    quote: 'cwd (string, REQUIRED) is the working directory that will be set for the executable. This value MUST be an absolute path.',
-    path: /^\/process\/cwd$/, message: /absolute path/,
-    example: withConfig((c) => { c.process.cwd = 'home/app'; }),
-  },
-  {
-    id: 'ioPriority-priority-required', source: 'spec',
-    quote: 'priority (int, REQUIRED) specifies the priority level within the class.',
-    path: /^\/process\/ioPriority\/priority$/, message: /^is required$/,
-    example: withConfig((c) => { delete c.process.ioPriority.priority; }),
-  },
-  {
-    id: 'ioPriority-range', source: 'runc',
-    quote: 'config.md: "The value should be an integer ranging from 0 (highest) to 7 (lowest)." ioprio_set(2) rejects others; runc validates the range.',
-    path: /^\/process\/ioPriority\/priority$/, message: /between 0 and 7/,
-    example: withConfig((c) => { c.process.ioPriority.priority = 8; }),
-  },
-  {
-    id: 'rlimit-unknown', source: 'spec',
-    quote: 'The runtime MUST [generate an error](runtime.md#errors) for any values which cannot be mapped to a relevant kernel interface.',
-    path: /^\/process\/rlimits\/\d+\/type$/, message: /unknown rlimit/,
-    example: withConfig((c) => { c.process.rlimits[0].type = 'RLIMIT_BOGUS'; }),
-  },
-  {
-    id: 'rlimit-duplicate', source: 'spec',
-    quote: 'If rlimits contains duplicated entries with same type, the runtime MUST [generate an error](runtime.md#errors).',
-    path: /^\/process\/rlimits\/\d+\/type$/, message: /duplicate rlimit/,
-    example: withConfig((c) => { c.process.rlimits.push({ ...c.process.rlimits[0] }); }),
-  },
-  {
-    id: 'rlimit-soft-le-hard', source: 'spec',
-    quote: 'rlim.rlim_cur MUST match the configured value.',
-    path: /^\/process\/rlimits\/\d+\/soft$/, message: /must be <= hard/,
-    example: withConfig((c) => { c.process.rlimits[0].soft = 8192; }),
-  },
-  {
-    id: 'scheduler-runc', source: 'runc',
-    quote: 'runc validates the scheduler (sched_setattr(2)): nice in -20..19 for SCHED_OTHER/SCHED_BATCH, priority only for SCHED_FIFO/SCHED_RR, runtime/deadline/period only for SCHED_DEADLINE (config.md: "Runtimes MUST generate an error when invalid or unsupported values are encountered.")',
-    path: /^\/process\/scheduler\/(nice|priority|runtime|deadline|period)$/, message: /between -20 and 19|can only be set with policy/,
-    example: withConfig((c) => { c.process.scheduler.policy = 'SCHED_OTHER'; c.process.scheduler.priority = 0; c.process.scheduler.nice = 20; }),
-  },
-  {
-    id: 'hook-path-absolute', source: 'spec',
-    quote: 'This specification extends the IEEE standard in that path MUST be absolute.',
-    path: /^\/hooks\/\w+\/\d+\/path$/, message: /absolute path/,
-    example: withConfig((c) => { c.hooks.poststop[0].path = 'cleanup.sh'; }),
-  },
-  {
-    id: 'annotation-empty-key', source: 'spec',
-    quote: 'Keys MUST NOT be an empty string.',
-    path: /^\/annotations$/, message: /empty key/,
-    example: withConfig((c) => { c.annotations[''] = 'x'; }),
-  },
-  {
-    id: 'mount-mappings-pair', source: 'spec',
-    quote: 'If specified, it MUST be specified along with gidMappings.',
-    path: /^\/mounts\/\d+\/(uid|gid)Mappings$/, message: /is required when/,
-    example: withConfig((c) => { delete c.mounts[1].gidMappings; }),
-  },
-  {
-    id: 'mount-idmap-needs-mapping', source: 'spec',
-    quote: "If there are no uidMappings and gidMappings specified and the container isn't using user namespaces, an [error MUST be returned](runtime.md#errors).",
-    path: /^\/mounts\/\d+\/options\/\d+$/, message: /needs uidMappings/,
+    path: /^\/ociVersion$/,
+    message: /SemVer/,
     example: withConfig((c) => {
-      delete c.mounts[1].uidMappings; delete c.mounts[1].gidMappings;
-      nsWithout(c, 'user'); delete c.linux.uidMappings; delete c.linux.gidMappings;
+      c.ociVersion = '1.0';
     }),
   },
   {
-    id: 'hostname-needs-uts', source: 'runc',
+    id: 'root-required',
+    source: 'spec',
+    quote: 'On all other platforms, this field is REQUIRED.',
+    path: /^\/root$/,
+    message: /^is required$/,
+    example: withConfig((c) => {
+      delete c.root;
+    }),
+  },
+  {
+    id: 'user-uid-gid-required',
+    source: 'spec',
+    quote: 'uid (int, REQUIRED) specifies the user ID in the [container namespace](glossary.md#container-namespace).',
+    path: /^\/process\/user\/(uid|gid)$/,
+    message: /^is required$/,
+    example: withConfig((c) => {
+      c.process.user = {};
+    }),
+  },
+  {
+    id: 'args-required',
+    source: 'spec',
+    quote: 'This specification extends the IEEE standard in that at least one entry is REQUIRED (non-Windows)',
+    path: /^\/process\/args$/,
+    message: /is required on Linux|at least 1 entry/,
+    example: withConfig((c) => {
+      delete c.process.args;
+    }),
+  },
+  {
+    id: 'cwd-absolute',
+    source: 'spec',
+    quote: 'cwd (string, REQUIRED) is the working directory that will be set for the executable. This value MUST be an absolute path.',
+    path: /^\/process\/cwd$/,
+    message: /absolute path/,
+    example: withConfig((c) => {
+      c.process.cwd = 'home/app';
+    }),
+  },
+  {
+    id: 'ioPriority-priority-required',
+    source: 'spec',
+    quote: 'priority (int, REQUIRED) specifies the priority level within the class.',
+    path: /^\/process\/ioPriority\/priority$/,
+    message: /^is required$/,
+    example: withConfig((c) => {
+      delete c.process.ioPriority.priority;
+    }),
+  },
+  {
+    id: 'ioPriority-range',
+    source: 'runc',
+    quote:
+      'config.md: "The value should be an integer ranging from 0 (highest) to 7 (lowest)." ioprio_set(2) rejects others; runc validates the range.',
+    path: /^\/process\/ioPriority\/priority$/,
+    message: /between 0 and 7/,
+    example: withConfig((c) => {
+      c.process.ioPriority.priority = 8;
+    }),
+  },
+  {
+    id: 'rlimit-unknown',
+    source: 'spec',
+    quote: 'The runtime MUST [generate an error](runtime.md#errors) for any values which cannot be mapped to a relevant kernel interface.',
+    path: /^\/process\/rlimits\/\d+\/type$/,
+    message: /unknown rlimit/,
+    example: withConfig((c) => {
+      c.process.rlimits[0].type = 'RLIMIT_BOGUS';
+    }),
+  },
+  {
+    id: 'rlimit-duplicate',
+    source: 'spec',
+    quote: 'If rlimits contains duplicated entries with same type, the runtime MUST [generate an error](runtime.md#errors).',
+    path: /^\/process\/rlimits\/\d+\/type$/,
+    message: /duplicate rlimit/,
+    example: withConfig((c) => {
+      c.process.rlimits.push({ ...c.process.rlimits[0] });
+    }),
+  },
+  {
+    id: 'rlimit-soft-le-hard',
+    source: 'spec',
+    quote: 'rlim.rlim_cur MUST match the configured value.',
+    path: /^\/process\/rlimits\/\d+\/soft$/,
+    message: /must be <= hard/,
+    example: withConfig((c) => {
+      c.process.rlimits[0].soft = 8192;
+    }),
+  },
+  {
+    id: 'scheduler-runc',
+    source: 'runc',
+    quote:
+      'runc validates the scheduler (sched_setattr(2)): nice in -20..19 for SCHED_OTHER/SCHED_BATCH, priority only for SCHED_FIFO/SCHED_RR, runtime/deadline/period only for SCHED_DEADLINE (config.md: "Runtimes MUST generate an error when invalid or unsupported values are encountered.")',
+    path: /^\/process\/scheduler\/(nice|priority|runtime|deadline|period)$/,
+    message: /between -20 and 19|can only be set with policy/,
+    example: withConfig((c) => {
+      c.process.scheduler.policy = 'SCHED_OTHER';
+      c.process.scheduler.priority = 0;
+      c.process.scheduler.nice = 20;
+    }),
+  },
+  {
+    id: 'hook-path-absolute',
+    source: 'spec',
+    quote: 'This specification extends the IEEE standard in that path MUST be absolute.',
+    path: /^\/hooks\/\w+\/\d+\/path$/,
+    message: /absolute path/,
+    example: withConfig((c) => {
+      c.hooks.poststop[0].path = 'cleanup.sh';
+    }),
+  },
+  {
+    id: 'annotation-empty-key',
+    source: 'spec',
+    quote: 'Keys MUST NOT be an empty string.',
+    path: /^\/annotations$/,
+    message: /empty key/,
+    example: withConfig((c) => {
+      c.annotations[''] = 'x';
+    }),
+  },
+  {
+    id: 'mount-mappings-pair',
+    source: 'spec',
+    quote: 'If specified, it MUST be specified along with gidMappings.',
+    path: /^\/mounts\/\d+\/(uid|gid)Mappings$/,
+    message: /is required when/,
+    example: withConfig((c) => {
+      delete c.mounts[1].gidMappings;
+    }),
+  },
+  {
+    id: 'mount-idmap-needs-mapping',
+    source: 'spec',
+    quote:
+      "If there are no uidMappings and gidMappings specified and the container isn't using user namespaces, an [error MUST be returned](runtime.md#errors).",
+    path: /^\/mounts\/\d+\/options\/\d+$/,
+    message: /needs uidMappings/,
+    example: withConfig((c) => {
+      delete c.mounts[1].uidMappings;
+      delete c.mounts[1].gidMappings;
+      nsWithout(c, 'user');
+      delete c.linux.uidMappings;
+      delete c.linux.gidMappings;
+    }),
+  },
+  {
+    id: 'hostname-needs-uts',
+    source: 'runc',
     quote: 'runc: "unable to set hostname without a private UTS namespace" (also domainname)',
-    path: /^\/(hostname|domainname)$/, message: /needs a UTS namespace/,
-    example: withConfig((c) => { nsWithout(c, 'uts'); delete c.domainname; delete c.linux.sysctl['kernel.domainname']; }),
+    path: /^\/(hostname|domainname)$/,
+    message: /needs a UTS namespace/,
+    example: withConfig((c) => {
+      nsWithout(c, 'uts');
+      delete c.domainname;
+      delete c.linux.sysctl['kernel.domainname'];
+    }),
   },
   {
-    id: 'namespace-duplicate', source: 'spec',
+    id: 'namespace-duplicate',
+    source: 'spec',
     quote: 'If a namespaces field contains duplicated namespaces with same type, the runtime MUST [generate an error](runtime.md#errors).',
-    path: /^\/linux\/namespaces\/\d+\/type$/, message: /duplicate namespace/,
-    example: withConfig((c) => { c.linux.namespaces.push({ type: 'pid' }); }),
+    path: /^\/linux\/namespaces\/\d+\/type$/,
+    message: /duplicate namespace/,
+    example: withConfig((c) => {
+      c.linux.namespaces.push({ type: 'pid' });
+    }),
   },
   {
-    id: 'namespace-path-absolute', source: 'spec',
+    id: 'namespace-path-absolute',
+    source: 'spec',
     quote: 'This value MUST be an absolute path in the [runtime mount namespace](glossary.md#runtime-namespace).',
-    path: /^\/linux\/namespaces\/\d+\/path$/, message: /absolute path/,
-    example: withConfig((c) => { c.linux.namespaces[1].path = 'run/netns/x'; }),
+    path: /^\/linux\/namespaces\/\d+\/path$/,
+    message: /absolute path/,
+    example: withConfig((c) => {
+      c.linux.namespaces[1].path = 'run/netns/x';
+    }),
   },
   {
-    id: 'idmappings-need-userns', source: 'runc',
-    quote: 'runc: "user namespace mappings specified, but user namespace isn\'t enabled in the config" / "user namespaces enabled, but no namespace path to join nor mappings to apply specified"',
-    path: /^\/linux\/(uidMappings|gidMappings|namespaces\/\d+)$/, message: /needs a user namespace|new user namespace needs/,
-    example: withConfig((c) => { nsWithout(c, 'user'); }),
+    id: 'idmappings-need-userns',
+    source: 'runc',
+    quote:
+      'runc: "user namespace mappings specified, but user namespace isn\'t enabled in the config" / "user namespaces enabled, but no namespace path to join nor mappings to apply specified"',
+    path: /^\/linux\/(uidMappings|gidMappings|namespaces\/\d+)$/,
+    message: /needs a user namespace|new user namespace needs/,
+    example: withConfig((c) => {
+      nsWithout(c, 'user');
+    }),
   },
   {
-    id: 'timeoffsets-need-timens', source: 'runc',
-    quote: 'runc: "time namespace offsets specified, but time namespace isn\'t enabled in the config"; the kernel only offsets CLOCK_MONOTONIC and CLOCK_BOOTTIME (time_namespaces(7))',
-    path: /^\/linux\/timeOffsets(\/.*)?$/, message: /needs a time namespace|unknown clock|joining an existing time namespace/,
-    example: withConfig((c) => { nsWithout(c, 'time'); }),
+    id: 'timeoffsets-need-timens',
+    source: 'runc',
+    quote:
+      'runc: "time namespace offsets specified, but time namespace isn\'t enabled in the config"; the kernel only offsets CLOCK_MONOTONIC and CLOCK_BOOTTIME (time_namespaces(7))',
+    path: /^\/linux\/timeOffsets(\/.*)?$/,
+    message: /needs a time namespace|unknown clock|joining an existing time namespace/,
+    example: withConfig((c) => {
+      nsWithout(c, 'time');
+    }),
   },
   {
-    id: 'sysctl-namespaces', source: 'runc',
-    quote: 'runc: "sysctl %q is not allowed in the hosts network namespace" / "... ipc namespace" / "sysctl %q is not in a separate kernel namespace"',
-    path: /^\/linux\/sysctl\/.+$/, message: /needs an? (IPC|network|UTS) namespace|not namespaced|conflicts with the hostname/,
-    example: withConfig((c) => { c.linux.sysctl['vm.swappiness'] = '10'; }),
+    id: 'sysctl-namespaces',
+    source: 'runc',
+    quote:
+      'runc: "sysctl %q is not allowed in the hosts network namespace" / "... ipc namespace" / "sysctl %q is not in a separate kernel namespace"',
+    path: /^\/linux\/sysctl\/.+$/,
+    message: /needs an? (IPC|network|UTS) namespace|not namespaced|conflicts with the hostname/,
+    example: withConfig((c) => {
+      c.linux.sysctl['vm.swappiness'] = '10';
+    }),
   },
   {
-    id: 'masked-readonly-absolute', source: 'spec',
+    id: 'masked-readonly-absolute',
+    source: 'spec',
     quote: 'The values MUST be absolute paths in the [container namespace](glossary.md#container_namespace).',
-    path: /^\/linux\/(maskedPaths|readonlyPaths)\/\d+$/, message: /absolute path/,
-    example: withConfig((c) => { c.linux.maskedPaths.push('proc/kcore'); }),
+    path: /^\/linux\/(maskedPaths|readonlyPaths)\/\d+$/,
+    message: /absolute path/,
+    example: withConfig((c) => {
+      c.linux.maskedPaths.push('proc/kcore');
+    }),
   },
   {
-    id: 'masked-readonly-need-mountns', source: 'runc',
+    id: 'masked-readonly-need-mountns',
+    source: 'runc',
     quote: 'runc: "unable to restrict sys entries without a private MNT namespace"',
-    path: /^\/linux\/(maskedPaths|readonlyPaths)$/, message: /needs a mount namespace/,
-    example: withConfig((c) => { nsWithout(c, 'mount'); }),
+    path: /^\/linux\/(maskedPaths|readonlyPaths)$/,
+    message: /needs a mount namespace/,
+    example: withConfig((c) => {
+      nsWithout(c, 'mount');
+    }),
   },
   {
-    id: 'intelRdt-closID', source: 'runc',
-    quote: 'runc: "invalid intelRdt.ClosID" for ".", ".." or a value containing "/" (config-linux.md: "As a special case, value / means that the container MUST be assigned to the default CLOS")',
-    path: /^\/linux\/intelRdt\/closID$/, message: /directory name in the resctrl filesystem/,
-    example: withConfig((c) => { c.linux.intelRdt.closID = 'a/b'; }),
+    id: 'intelRdt-closID',
+    source: 'runc',
+    quote:
+      'runc: "invalid intelRdt.ClosID" for ".", ".." or a value containing "/" (config-linux.md: "As a special case, value / means that the container MUST be assigned to the default CLOS")',
+    path: /^\/linux\/intelRdt\/closID$/,
+    message: /directory name in the resctrl filesystem/,
+    example: withConfig((c) => {
+      c.linux.intelRdt.closID = 'a/b';
+    }),
   },
   {
-    id: 'device-major-minor', source: 'spec',
+    id: 'device-major-minor',
+    source: 'spec',
     quote: 'major, minor (int64, REQUIRED unless type is p)',
-    path: /^\/linux\/devices\/\d+\/(major|minor)$/, message: /^is required$/,
-    example: withConfig((c) => { delete c.linux.devices[0].major; }),
+    path: /^\/linux\/devices\/\d+\/(major|minor)$/,
+    message: /^is required$/,
+    example: withConfig((c) => {
+      delete c.linux.devices[0].major;
+    }),
   },
   {
-    id: 'device-path-absolute', source: 'spec',
+    id: 'device-path-absolute',
+    source: 'spec',
     quote: 'path (string, REQUIRED) - full path to device inside container.',
-    path: /^\/linux\/devices\/\d+\/path$/, message: /absolute path/,
-    example: withConfig((c) => { c.linux.devices[0].path = 'dev/fuse'; }),
+    path: /^\/linux\/devices\/\d+\/path$/,
+    message: /absolute path/,
+    example: withConfig((c) => {
+      c.linux.devices[0].path = 'dev/fuse';
+    }),
   },
   {
-    id: 'netdevices', source: 'kernel',
-    quote: 'runc: "unable to move network devices without a private NET namespace"; the kernel accepts interface names of 1-15 bytes without "/", ":" or whitespace (dev_valid_name)',
-    path: /^\/linux\/netDevices(\/.*)?$/, message: /needs a network namespace|not a valid network interface name/,
-    example: withConfig((c) => { c.linux.netDevices.eth1.name = 'a/b'; }),
+    id: 'netdevices',
+    source: 'kernel',
+    quote:
+      'runc: "unable to move network devices without a private NET namespace"; the kernel accepts interface names of 1-15 bytes without "/", ":" or whitespace (dev_valid_name)',
+    path: /^\/linux\/netDevices(\/.*)?$/,
+    message: /needs a network namespace|not a valid network interface name/,
+    example: withConfig((c) => {
+      c.linux.netDevices.eth1.name = 'a/b';
+    }),
   },
   {
-    id: 'device-cgroup-type-access', source: 'spec',
+    id: 'device-cgroup-type-access',
+    source: 'spec',
     quote: 'type (string, OPTIONAL) - type of device: a (all), c (char), or b (block).',
-    path: /^\/linux\/resources\/devices\/\d+\/(type|access)$/, message: /must be "a" \(all\)|letters "r", "w" and "m"/,
-    example: withConfig((c) => { c.linux.resources.devices[1].type = 'x'; }),
+    path: /^\/linux\/resources\/devices\/\d+\/(type|access)$/,
+    message: /must be "a" \(all\)|letters "r", "w" and "m"/,
+    example: withConfig((c) => {
+      c.linux.resources.devices[1].type = 'x';
+    }),
   },
   {
-    id: 'weightDevice-one-of', source: 'spec',
+    id: 'weightDevice-one-of',
+    source: 'spec',
     quote: 'You MUST specify at least one of weight or leafWeight in a given entry, and MAY specify both.',
-    path: /^\/linux\/resources\/blockIO\/weightDevice\/\d+$/, message: /at least one of "weight", "leafWeight"/,
-    example: withConfig((c) => { c.linux.resources.blockIO.weightDevice[0] = { major: 8, minor: 0 }; }),
+    path: /^\/linux\/resources\/blockIO\/weightDevice\/\d+$/,
+    message: /at least one of "weight", "leafWeight"/,
+    example: withConfig((c) => {
+      c.linux.resources.blockIO.weightDevice[0] = { major: 8, minor: 0 };
+    }),
   },
   {
-    id: 'throttle-rate-required', source: 'spec',
+    id: 'throttle-rate-required',
+    source: 'spec',
     quote: 'rate (uint64, REQUIRED) - bandwidth rate limit in bytes per second for the device',
-    path: /^\/linux\/resources\/blockIO\/throttle\w+\/\d+\/rate$/, message: /^is required$/,
-    example: withConfig((c) => { delete c.linux.resources.blockIO.throttleReadBpsDevice[0].rate; }),
+    path: /^\/linux\/resources\/blockIO\/throttle\w+\/\d+\/rate$/,
+    message: /^is required$/,
+    example: withConfig((c) => {
+      delete c.linux.resources.blockIO.throttleReadBpsDevice[0].rate;
+    }),
   },
   {
-    id: 'rdma-one-of', source: 'spec',
+    id: 'rdma-one-of',
+    source: 'spec',
     quote: 'You MUST specify at least one of the hcaHandles or hcaObjects in a given entry, and MAY specify both.',
-    path: /^\/linux\/resources\/rdma\/[^/]+$/, message: /at least one of "hcaHandles", "hcaObjects"/,
-    example: withConfig((c) => { c.linux.resources.rdma.mlx5_1 = {}; }),
+    path: /^\/linux\/resources\/rdma\/[^/]+$/,
+    message: /at least one of "hcaHandles", "hcaObjects"/,
+    example: withConfig((c) => {
+      c.linux.resources.rdma.mlx5_1 = {};
+    }),
   },
   {
-    id: 'cpu-burst-le-quota', source: 'spec',
+    id: 'cpu-burst-le-quota',
+    source: 'spec',
     quote: 'If specified, this value MUST be no larger than any positive quota (runtimes MAY generate an error).',
-    path: /^\/linux\/resources\/cpu\/burst$/, message: /must be <= quota/,
-    example: withConfig((c) => { c.linux.resources.cpu.burst = 200000; }),
+    path: /^\/linux\/resources\/cpu\/burst$/,
+    message: /must be <= quota/,
+    example: withConfig((c) => {
+      c.linux.resources.cpu.burst = 200000;
+    }),
   },
   {
-    id: 'swappiness-range', source: 'spec',
-    quote: 'swappiness (uint64, OPTIONAL) - sets swappiness parameter of vmscan (See sysctl\'s vm.swappiness) The values are from 0 to 100.',
-    path: /^\/linux\/resources\/memory\/swappiness$/, message: /between 0 and 100/,
-    example: withConfig((c) => { c.linux.resources.memory.swappiness = 101; }),
+    id: 'swappiness-range',
+    source: 'spec',
+    quote: "swappiness (uint64, OPTIONAL) - sets swappiness parameter of vmscan (See sysctl's vm.swappiness) The values are from 0 to 100.",
+    path: /^\/linux\/resources\/memory\/swappiness$/,
+    message: /between 0 and 100/,
+    example: withConfig((c) => {
+      c.linux.resources.memory.swappiness = 101;
+    }),
   },
   {
-    id: 'unified-key', source: 'spec',
+    id: 'unified-key',
+    source: 'spec',
     quote: 'Each key in the map refers to a file in the cgroup unified hierarchy.',
-    path: /^\/linux\/resources\/unified\/.+$/, message: /cgroup file name/,
-    example: withConfig((c) => { c.linux.resources.unified['../escape'] = '1'; }),
+    path: /^\/linux\/resources\/unified\/.+$/,
+    message: /cgroup file name/,
+    example: withConfig((c) => {
+      c.linux.resources.unified['../escape'] = '1';
+    }),
   },
   {
-    id: 'intelRdt-schemata-newline', source: 'spec',
+    id: 'intelRdt-schemata-newline',
+    source: 'spec',
     quote: 'Each element represents one line in the schemata file. The value MUST NOT contain newlines.',
-    path: /^\/linux\/intelRdt\/schemata\/\d+$/, message: /newline/,
-    example: withConfig((c) => { c.linux.intelRdt.schemata.push('L3:0=ff\nMB:0=10'); }),
+    path: /^\/linux\/intelRdt\/schemata\/\d+$/,
+    message: /newline/,
+    example: withConfig((c) => {
+      c.linux.intelRdt.schemata.push('L3:0=ff\nMB:0=10');
+    }),
   },
   {
-    id: 'memoryPolicy-mode-required', source: 'spec',
-    quote: 'memoryPolicy (object, OPTIONAL) sets the NUMA memory policy for the container. For more information see the [set_mempolicy(2)][set_mempolicy.2] man page. mode (string, REQUIRED)',
-    path: /^\/linux\/memoryPolicy\/mode$/, message: /^is required$/,
-    example: withConfig((c) => { delete c.linux.memoryPolicy.mode; }),
+    id: 'memoryPolicy-mode-required',
+    source: 'spec',
+    quote:
+      'memoryPolicy (object, OPTIONAL) sets the NUMA memory policy for the container. For more information see the [set_mempolicy(2)][set_mempolicy.2] man page. mode (string, REQUIRED)',
+    path: /^\/linux\/memoryPolicy\/mode$/,
+    message: /^is required$/,
+    example: withConfig((c) => {
+      delete c.linux.memoryPolicy.mode;
+    }),
   },
   {
-    id: 'personality-domain-required', source: 'spec',
+    id: 'personality-domain-required',
+    source: 'spec',
     quote: 'domain (string, REQUIRED) - the execution domain.',
-    path: /^\/linux\/personality\/domain$/, message: /^is required$/,
-    example: withConfig((c) => { delete c.linux.personality.domain; }),
+    path: /^\/linux\/personality\/domain$/,
+    message: /^is required$/,
+    example: withConfig((c) => {
+      delete c.linux.personality.domain;
+    }),
   },
   {
-    id: 'seccomp-errno-action', source: 'spec',
+    id: 'seccomp-errno-action',
+    source: 'spec',
     quote: "When the action doesn't support an errno, the runtime MUST print and error and fail.",
-    path: /^\/linux\/seccomp\/(defaultErrnoRet|syscalls\/\d+\/errnoRet)$/, message: /can only be set when/,
-    example: withConfig((c) => { c.linux.seccomp.syscalls[1].action = 'SCMP_ACT_KILL'; }),
+    path: /^\/linux\/seccomp\/(defaultErrnoRet|syscalls\/\d+\/errnoRet)$/,
+    message: /can only be set when/,
+    example: withConfig((c) => {
+      c.linux.seccomp.syscalls[1].action = 'SCMP_ACT_KILL';
+    }),
   },
   {
-    id: 'seccomp-listenerMetadata', source: 'spec',
+    id: 'seccomp-listenerMetadata',
+    source: 'spec',
     quote: 'This field MUST NOT be set if listenerPath is not set.',
-    path: /^\/linux\/seccomp\/listenerMetadata$/, message: /without listenerPath/,
-    example: withConfig((c) => { delete c.linux.seccomp.listenerPath; }),
+    path: /^\/linux\/seccomp\/listenerMetadata$/,
+    message: /without listenerPath/,
+    example: withConfig((c) => {
+      delete c.linux.seccomp.listenerPath;
+    }),
   },
   {
-    id: 'seccomp-notify-default', source: 'runc',
+    id: 'seccomp-notify-default',
+    source: 'runc',
     quote: 'runc: "SCMP_ACT_NOTIFY cannot be used as default action"',
-    path: /^\/linux\/seccomp\/defaultAction$/, message: /cannot be SCMP_ACT_NOTIFY/,
-    example: withConfig((c) => { c.linux.seccomp.defaultAction = 'SCMP_ACT_NOTIFY'; delete c.linux.seccomp.defaultErrnoRet; }),
+    path: /^\/linux\/seccomp\/defaultAction$/,
+    message: /cannot be SCMP_ACT_NOTIFY/,
+    example: withConfig((c) => {
+      c.linux.seccomp.defaultAction = 'SCMP_ACT_NOTIFY';
+      delete c.linux.seccomp.defaultErrnoRet;
+    }),
   },
   {
-    id: 'cgroupsPath-driver', source: 'spec',
+    id: 'cgroupsPath-driver',
+    source: 'spec',
     quote: 'Runtimes MAY consider certain cgroupsPath values to be invalid, and MUST generate an error if this is the case.',
-    path: /^\/linux\/cgroupsPath$/, message: /systemd/,
-    example: withConfig((c) => { c.linux.cgroupsPath = 'system.slice:skiff:ctr1'; }),
+    path: /^\/linux\/cgroupsPath$/,
+    message: /systemd/,
+    example: withConfig((c) => {
+      c.linux.cgroupsPath = 'system.slice:skiff:ctr1';
+    }),
   },
   // ---- state
   {
-    id: 'state-pid-required', source: 'spec', kind: 'state',
+    id: 'state-pid-required',
+    source: 'spec',
+    kind: 'state',
     quote: 'pid (int, REQUIRED when status is created or running on Linux, OPTIONAL on other platforms)',
-    path: /^\/pid$/, message: /^is required$/,
-    example: withState((s) => { delete s.pid; }),
+    path: /^\/pid$/,
+    message: /^is required$/,
+    example: withState((s) => {
+      delete s.pid;
+    }),
   },
   {
-    id: 'state-bundle-absolute', source: 'spec', kind: 'state',
+    id: 'state-bundle-absolute',
+    source: 'spec',
+    kind: 'state',
     quote: "bundle (string, REQUIRED) is the absolute path to the container's bundle directory.",
-    path: /^\/bundle$/, message: /absolute path/,
-    example: withState((s) => { s.bundle = 'containers/ctr1'; }),
+    path: /^\/bundle$/,
+    message: /absolute path/,
+    example: withState((s) => {
+      s.bundle = 'containers/ctr1';
+    }),
   },
   // ---- features
   {
-    id: 'features-no-unknown-properties', source: 'spec', kind: 'features',
-    quote: 'The Features structure MUST NOT contain properties that are not defined in this version of the Open Container Initiative Runtime Specification.',
-    path: /.*/, message: /^unknown property/,
-    example: withFeatures((f) => { f.linux.seccomp.skiffUnknownField = 1; }),
+    id: 'features-no-unknown-properties',
+    source: 'spec',
+    kind: 'features',
+    quote:
+      'The Features structure MUST NOT contain properties that are not defined in this version of the Open Container Initiative Runtime Specification.',
+    path: /.*/,
+    message: /^unknown property/,
+    example: withFeatures((f) => {
+      f.linux.seccomp.skiffUnknownField = 1;
+    }),
   },
   {
-    id: 'features-version-semver', source: 'spec', kind: 'features',
+    id: 'features-version-semver',
+    source: 'spec',
+    kind: 'features',
     quote: 'The runtime MUST accept this value as the [ociVersion property of config.json](config.md#specification-version).',
-    path: /^\/ociVersion(Min|Max)$/, message: /SemVer/,
-    example: withFeatures((f) => { f.ociVersionMax = 'latest'; }),
+    path: /^\/ociVersion(Min|Max)$/,
+    message: /SemVer/,
+    example: withFeatures((f) => {
+      f.ociVersionMax = 'latest';
+    }),
   },
   {
-    id: 'features-memoryPolicy', source: 'spec', kind: 'features',
-    quote: 'The runtime MUST recognize the elements in this array as the [mode of linux.memoryPolicy objects in config.json](config-linux.md#memory-policy).',
-    path: /^\/linux\/memoryPolicy(\/.*)?$/, message: /must be/,
-    example: withFeatures((f) => { f.linux.memoryPolicy.modes = ['MPOL_BOGUS']; }),
+    id: 'features-memoryPolicy',
+    source: 'spec',
+    kind: 'features',
+    quote:
+      'The runtime MUST recognize the elements in this array as the [mode of linux.memoryPolicy objects in config.json](config-linux.md#memory-policy).',
+    path: /^\/linux\/memoryPolicy(\/.*)?$/,
+    message: /must be/,
+    example: withFeatures((f) => {
+      f.linux.memoryPolicy.modes = ['MPOL_BOGUS'];
+    }),
   },
   {
-    id: 'features-intelRdt-bools', source: 'spec', kind: 'features',
+    id: 'features-intelRdt-bools',
+    source: 'spec',
+    kind: 'features',
     quote: 'schemata (bool, OPTIONAL) represents whether the',
-    path: /^\/linux\/intelRdt\/(schemata|monitoring)$/, message: /must be a boolean/,
-    example: withFeatures((f) => { f.linux.intelRdt.monitoring = 'yes'; }),
+    path: /^\/linux\/intelRdt\/(schemata|monitoring)$/,
+    message: /must be a boolean/,
+    example: withFeatures((f) => {
+      f.linux.intelRdt.monitoring = 'yes';
+    }),
   },
   {
-    id: 'features-max-ge-min', source: 'spec', kind: 'features',
+    id: 'features-max-ge-min',
+    source: 'spec',
+    kind: 'features',
     quote: 'The value MUST NOT be less than the value of the ociVersionMin property.',
-    path: /^\/ociVersionMax$/, message: /must not be less than ociVersionMin/,
-    example: withFeatures((f) => { f.ociVersionMin = '1.2.0'; f.ociVersionMax = '1.1.0'; }),
+    path: /^\/ociVersionMax$/,
+    message: /must not be less than ociVersionMin/,
+    example: withFeatures((f) => {
+      f.ociVersionMin = '1.2.0';
+      f.ociVersionMax = '1.1.0';
+    }),
   },
 ];
 
-interface Leniency { id: string; quote: string; applies: (v: Variant) => boolean; kind?: 'config' | 'state' | 'features'; source?: 'spec' | 'runc' }
+interface Leniency {
+  id: string;
+  quote: string;
+  applies: (v: Variant) => boolean;
+  kind?: 'config' | 'state' | 'features';
+  source?: 'spec' | 'runc';
+}
 
 const LENIENT: Leniency[] = [
   {
@@ -643,8 +913,11 @@ const LENIENT: Leniency[] = [
     kind: 'features',
   },
   {
-    id: 'device-fileMode-type-bits', source: 'runc', kind: 'config',
-    quote: 'podman writes fileMode 8576 (0o20600: S_IFCHR | 0600) for --device; runc ignores the file-type bits. Accepting it is compatibility with the callers.',
+    id: 'device-fileMode-type-bits',
+    source: 'runc',
+    kind: 'config',
+    quote:
+      'podman writes fileMode 8576 (0o20600: S_IFCHR | 0600) for --device; runc ignores the file-type bits. Accepting it is compatibility with the callers.',
     applies: (v) => {
       if (!/^\/linux\/devices\/\d+\/fileMode$/.test(v.pointer)) return false;
       const [, , , i] = v.pointer.split('/');
@@ -653,7 +926,9 @@ const LENIENT: Leniency[] = [
     },
   },
   {
-    id: 'rootfsPropagation-recursive', source: 'runc', kind: 'config',
+    id: 'rootfsPropagation-recursive',
+    source: 'runc',
+    kind: 'config',
     quote: 'podman and ctr send "rslave"/"rprivate"/"rshared"; runc accepts the recursive forms.',
     applies: (v) => v.pointer === '/linux/rootfsPropagation',
   },
@@ -662,7 +937,14 @@ const LENIENT: Leniency[] = [
 // ---------------------------------------------------------------------------------------------
 // comparison
 
-interface Tally { total: number; sameValid: number; sameInvalid: number; stricter: Map<string, number>; lenient: Map<string, number>; failures: string[] }
+interface Tally {
+  total: number;
+  sameValid: number;
+  sameInvalid: number;
+  stricter: Map<string, number>;
+  lenient: Map<string, number>;
+  failures: string[];
+}
 
 function compare(kind: 'config' | 'state' | 'features', variants: Variant[], official: Verdict, skiff: (d: unknown) => Problem[]): Tally {
   const t: Tally = { total: 0, sameValid: 0, sameInvalid: 0, stricter: new Map(), lenient: new Map(), failures: [] };
@@ -679,7 +961,9 @@ function compare(kind: 'config' | 'state' | 'features', variants: Variant[], off
     } else if (off && !ours) {
       const unexplained = problems.filter((p) => !entries.some((d) => d.path.test(p.path) && d.message.test(p.message)));
       if (unexplained.length > 0) {
-        t.failures.push(`${label}: official accepts, skiff rejects without a listed reason: ${unexplained.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+        t.failures.push(
+          `${label}: official accepts, skiff rejects without a listed reason: ${unexplained.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        );
       } else {
         for (const d of entries) {
           if (problems.some((p) => d.path.test(p.path) && d.message.test(p.message))) t.stricter.set(d.id, (t.stricter.get(d.id) ?? 0) + 1);

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { DEFAULT_DEVICE_RULES } from '../../src/cgroups/resources-v1';
-import { cpuListToBytes, deviceProperties, expandSlice, parseSystemdPath, resourceProperties, scopeProperties, systemdManagesV1 } from '../../src/cgroups/systemd';
+import {
+  cpuListToBytes,
+  deviceProperties,
+  expandSlice,
+  parseSystemdPath,
+  resourceProperties,
+  scopeProperties,
+  systemdManagesV1,
+} from '../../src/cgroups/systemd';
 
 const MAX = 18446744073709551615n;
 const PROC_DEVICES = 'Character devices:\n  1 mem\n  5 /dev/tty\n136 pts\n189 usb_device\n\nBlock devices:\n  8 sd\n253 device-mapper\n';
@@ -13,16 +21,25 @@ describe('systemd driver: names', () => {
   test('expandSlice follows runc (and systemd) for nested slices', () => {
     assert.equal(expandSlice('-.slice'), '/');
     assert.equal(expandSlice('system.slice'), '/system.slice');
-    assert.equal(expandSlice('kubepods-burstable-pod123.slice'), '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod123.slice');
+    assert.equal(
+      expandSlice('kubepods-burstable-pod123.slice'),
+      '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod123.slice',
+    );
     for (const bad of ['.slice', 'system', 'a--b.slice', '-a.slice', 'a-.slice', 'a/b.slice', 'system.scope'])
       assert.throws(() => expandSlice(bad), /invalid slice name/, bad);
   });
 
   test('cgroupsPath "slice:prefix:name" → scope unit and its cgroup', () => {
     assert.deepEqual(parseSystemdPath('kubepods-besteffort.slice:cri-containerd:abc', 'x'), {
-      slice: 'kubepods-besteffort.slice', unit: 'cri-containerd-abc.scope', cgroup: '/kubepods.slice/kubepods-besteffort.slice/cri-containerd-abc.scope',
+      slice: 'kubepods-besteffort.slice',
+      unit: 'cri-containerd-abc.scope',
+      cgroup: '/kubepods.slice/kubepods-besteffort.slice/cri-containerd-abc.scope',
     });
-    assert.deepEqual(parseSystemdPath(undefined, 'ctr1'), { slice: 'system.slice', unit: 'skiff-ctr1.scope', cgroup: '/system.slice/skiff-ctr1.scope' });
+    assert.deepEqual(parseSystemdPath(undefined, 'ctr1'), {
+      slice: 'system.slice',
+      unit: 'skiff-ctr1.scope',
+      cgroup: '/system.slice/skiff-ctr1.scope',
+    });
     assert.deepEqual(parseSystemdPath('', 'ctr1'), parseSystemdPath(undefined, 'ctr1'));
     assert.equal(parseSystemdPath(':p:n', 'x').cgroup, '/system.slice/p-n.scope', 'empty slice: system.slice');
     assert.equal(parseSystemdPath('user.slice::n', 'x').unit, 'n.scope', 'empty prefix: just the name');
@@ -55,12 +72,16 @@ describe('systemd driver: properties', () => {
   });
 
   test('v2 resources: MemoryMax/Low/SwapMax, CPUWeight, quota rounded up to 10 ms, tasks, cpuset, IOWeight', () => {
-    const props = resourceProperties({
-      memory: { limit: 64 << 20, reservation: 32 << 20, swap: 96 << 20 },
-      cpu: { shares: 1024, quota: 20001, period: 100000, cpus: '0-1', mems: '0' },
-      pids: { limit: 30 },
-      blockIO: { weight: 500 },
-    }, true, 252);
+    const props = resourceProperties(
+      {
+        memory: { limit: 64 << 20, reservation: 32 << 20, swap: 96 << 20 },
+        cpu: { shares: 1024, quota: 20001, period: 100000, cpus: '0-1', mems: '0' },
+        pids: { limit: 30 },
+        blockIO: { weight: 500 },
+      },
+      true,
+      252,
+    );
     assert.deepEqual(props, [
       ['MemoryMax', 't', BigInt(64 << 20)],
       ['MemoryLow', 't', BigInt(32 << 20)],
@@ -76,52 +97,93 @@ describe('systemd driver: properties', () => {
   });
 
   test('v1 resources: MemoryLimit, CPUShares, BlockIOWeight; -1 is infinity; old systemd gets fewer', () => {
-    assert.deepEqual(resourceProperties({ memory: { limit: -1 }, cpu: { shares: 512, quota: -1, period: 50000 }, pids: { limit: -1 }, blockIO: { weight: 300 } }, false, 239), [
-      ['MemoryLimit', 't', MAX],
-      ['CPUShares', 't', 512n],
-      ['CPUQuotaPerSecUSec', 't', MAX],
-      ['TasksMax', 't', MAX],
-      ['BlockIOWeight', 't', 300n],
-    ]);
+    assert.deepEqual(
+      resourceProperties(
+        { memory: { limit: -1 }, cpu: { shares: 512, quota: -1, period: 50000 }, pids: { limit: -1 }, blockIO: { weight: 300 } },
+        false,
+        239,
+      ),
+      [
+        ['MemoryLimit', 't', MAX],
+        ['CPUShares', 't', 512n],
+        ['CPUQuotaPerSecUSec', 't', MAX],
+        ['TasksMax', 't', MAX],
+        ['BlockIOWeight', 't', 300n],
+      ],
+    );
     assert.deepEqual(resourceProperties({ cpu: { cpus: '0' } }, true, 243), [], 'AllowedCPUs needs systemd 244');
     assert.deepEqual(resourceProperties(undefined, true, 252), []);
   });
 
   test('device rules become DevicePolicy=strict and DeviceAllow, like runc', () => {
-    const d = deviceProperties([
-      { allow: false, access: 'rwm' },
-      ...DEFAULT_DEVICE_RULES,
-      { allow: true, type: 'c', major: 136, minor: -1, access: 'rwm' },
-      { allow: true, type: 'b', major: 8, minor: 0, access: 'r' },
-      { allow: true, type: 'c', major: 99, minor: -1, access: 'rw' },
-      { allow: true, type: 'c', major: -1, minor: 3, access: 'r' },
-    ], PROC_DEVICES);
+    const d = deviceProperties(
+      [
+        { allow: false, access: 'rwm' },
+        ...DEFAULT_DEVICE_RULES,
+        { allow: true, type: 'c', major: 136, minor: -1, access: 'rwm' },
+        { allow: true, type: 'b', major: 8, minor: 0, access: 'r' },
+        { allow: true, type: 'c', major: 99, minor: -1, access: 'rw' },
+        { allow: true, type: 'c', major: -1, minor: 3, access: 'r' },
+      ],
+      PROC_DEVICES,
+    );
     const [policy, allow] = d.properties;
     assert.deepEqual(policy, ['DevicePolicy', 's', 'strict']);
     const entries = allow![2] as [string, string][];
-    assert.ok(entries.some(([p, a]) => p === 'char-*' && a === 'm'), 'mknod of any char device');
-    assert.ok(entries.some(([p, a]) => p === '/dev/char/1:3' && a === 'rwm'), '/dev/null');
-    assert.ok(entries.some(([p]) => p === 'char-pts'), 'major 136 through /proc/devices');
+    assert.ok(
+      entries.some(([p, a]) => p === 'char-*' && a === 'm'),
+      'mknod of any char device',
+    );
+    assert.ok(
+      entries.some(([p, a]) => p === '/dev/char/1:3' && a === 'rwm'),
+      '/dev/null',
+    );
+    assert.ok(
+      entries.some(([p]) => p === 'char-pts'),
+      'major 136 through /proc/devices',
+    );
     assert.ok(entries.some(([p, a]) => p === '/dev/block/8:0' && a === 'r'));
     assert.deepEqual(d.skipped, ['c *:3 r', 'c 99:* rw'], 'a wildcard major with a minor, an unknown major');
   });
 
   test('a deny rule takes access away; no rules is deny-all; allow-all leaves systemd at "auto"', () => {
-    assert.deepEqual(deviceProperties([], PROC_DEVICES).properties, [['DevicePolicy', 's', 'strict'], ['DeviceAllow', 'a(ss)', []]]);
-    const d = deviceProperties([
-      { allow: false, access: 'rwm' },
-      { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
-      { allow: false, type: 'c', major: 1, minor: 3, access: 'w' },
-      { allow: true, type: 'c', major: 1, minor: 5, access: 'r' },
-      { allow: false, type: 'c', major: 1, minor: 5, access: 'r' },
-    ], PROC_DEVICES);
+    assert.deepEqual(deviceProperties([], PROC_DEVICES).properties, [
+      ['DevicePolicy', 's', 'strict'],
+      ['DeviceAllow', 'a(ss)', []],
+    ]);
+    const d = deviceProperties(
+      [
+        { allow: false, access: 'rwm' },
+        { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+        { allow: false, type: 'c', major: 1, minor: 3, access: 'w' },
+        { allow: true, type: 'c', major: 1, minor: 5, access: 'r' },
+        { allow: false, type: 'c', major: 1, minor: 5, access: 'r' },
+      ],
+      PROC_DEVICES,
+    );
     assert.deepEqual(d.properties[1], ['DeviceAllow', 'a(ss)', [['/dev/char/1:3', 'rm']]]);
-    const open = deviceProperties([{ allow: true, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }], PROC_DEVICES);
-    assert.deepEqual(open.properties, [['DevicePolicy', 's', 'auto'], ['DeviceAllow', 'a(ss)', []]]);
+    const open = deviceProperties(
+      [
+        { allow: true, access: 'rwm' },
+        { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' },
+      ],
+      PROC_DEVICES,
+    );
+    assert.deepEqual(open.properties, [
+      ['DevicePolicy', 's', 'auto'],
+      ['DeviceAllow', 'a(ss)', []],
+    ]);
   });
 
   test('the scope: slice, pid, Delegate, no default dependencies, accounting per cgroup version', () => {
-    const q = { slice: 'system.slice', id: 'c1', pid: 4242, version: 252, deviceRules: [{ allow: true, access: 'rwm' }], procDevices: PROC_DEVICES };
+    const q = {
+      slice: 'system.slice',
+      id: 'c1',
+      pid: 4242,
+      version: 252,
+      deviceRules: [{ allow: true, access: 'rwm' }],
+      procDevices: PROC_DEVICES,
+    };
     const v2 = new Map(scopeProperties({ ...q, v2: true }).properties.map(([k, , v]) => [k, v]));
     assert.equal(v2.get('Description'), 'skiff container c1');
     assert.equal(v2.get('Slice'), 'system.slice');

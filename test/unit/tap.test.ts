@@ -4,7 +4,16 @@ import { describe, test } from 'node:test';
 
 import { compare, failuresOf, parseTap } from '../conformance/tap';
 
-const HOOK_FAIL = ['TAP version 13', '  ---', '  {', '    "error": "Hooks MUST be called in the listed order\\nRefer to: x"', '  }', '  ...', '1..0', ''].join('\n');
+const HOOK_FAIL = [
+  'TAP version 13',
+  '  ---',
+  '  {',
+  '    "error": "Hooks MUST be called in the listed order\\nRefer to: x"',
+  '  }',
+  '  ...',
+  '1..0',
+  '',
+].join('\n');
 
 const WITH_REFER = [
   'TAP version 13',
@@ -31,20 +40,28 @@ describe('runtime-tools TAP', () => {
     const t = parseTap(HOOK_FAIL);
     assert.deepEqual(failuresOf(t), { failed: [], diagnostics: ['Hooks MUST be called in the listed order'] });
     assert.deepEqual(compare(t, 0, '', {}), ['error diagnostic: "Hooks MUST be called in the listed order" is not listed']);
-    assert.deepEqual(compare(t, 0, '', { failures: [{ diagnostic: 'Hooks MUST be called in the listed order', kind: 'test-bug', why: '' }] }), []);
+    assert.deepEqual(
+      compare(t, 0, '', { failures: [{ diagnostic: 'Hooks MUST be called in the listed order', kind: 'test-bug', why: '' }] }),
+      [],
+    );
   });
 
-  test("a point's diagnostic stays its own across a \"Refer to\" line; skips pass; two documents, two plans", () => {
+  test('a point\'s diagnostic stays its own across a "Refer to" line; skips pass; two documents, two plans', () => {
     const t = parseTap(WITH_REFER);
     assert.equal(t.orphans.length, 0);
     assert.deepEqual(t.points[0]!.diagnostic, { error: 'exit status 1' });
-    assert.deepEqual(t.documents, [{ plan: 4, points: 4 }, { plan: 1, points: 1 }]);
+    assert.deepEqual(t.documents, [
+      { plan: 4, points: 4 },
+      { plan: 1, points: 1 },
+    ]);
     assert.deepEqual(failuresOf(t).failed, ['memory kernel is set correctly', 'memory kernel is set correctly']);
   });
 
   test('failures are counted: one more, or one fewer, than listed is a difference', () => {
     const t = parseTap(WITH_REFER);
-    const listed = (count: number) => ({ failures: [{ name: 'memory kernel is set correctly', count, kind: 'host-limit' as const, why: '' }] });
+    const listed = (count: number) => ({
+      failures: [{ name: 'memory kernel is set correctly', count, kind: 'host-limit' as const, why: '' }],
+    });
     assert.deepEqual(compare(t, 0, '', listed(2)), []);
     assert.match(compare(t, 0, '', listed(1))[0]!, /×2 \(1 listed\)/);
     assert.match(compare(t, 0, '', listed(3))[0]!, /happened 2×: update the expectations/);

@@ -34,14 +34,22 @@ export async function waitFor(what: string, cond: () => boolean, ms = 15_000): P
 }
 
 /** Runs a shell command line in a new pty (script(1)), typing `input` after `delayMs`. */
-export function inPty(command: string, input: string, dir: string, opts: { delayMs?: number; holdMs?: number; timeout?: number; env?: NodeJS.ProcessEnv } = {}): { code: number; out: string } {
+export function inPty(
+  command: string,
+  input: string,
+  dir: string,
+  opts: { delayMs?: number; holdMs?: number; timeout?: number; env?: NodeJS.ProcessEnv } = {},
+): { code: number; out: string } {
   const inFile = path.join(dir, `typed-${process.hrtime.bigint()}`);
   fs.writeFileSync(inFile, input);
   const logFile = `${inFile}.log`;
   const delay = (opts.delayMs ?? 1500) / 1000;
   const hold = (opts.holdMs ?? 4000) / 1000;
   const quoted = command.replace(/'/g, `'\\''`);
-  const r = run('/bin/sh', ['-c', `(sleep ${delay}; cat "${inFile}"; sleep ${hold}) | script -qec '${quoted}' "${logFile}"`], { timeout: opts.timeout ?? 60_000, env: opts.env });
+  const r = run('/bin/sh', ['-c', `(sleep ${delay}; cat "${inFile}"; sleep ${hold}) | script -qec '${quoted}' "${logFile}"`], {
+    timeout: opts.timeout ?? 60_000,
+    env: opts.env,
+  });
   const out = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
   fs.rmSync(inFile, { force: true });
   fs.rmSync(logFile, { force: true });
@@ -55,24 +63,44 @@ export class Daemon {
   private exited = false;
   private readonly exit: Promise<void>;
 
-  constructor(readonly name: string, cmd: string, args: string[], opts: { log: string; env?: NodeJS.ProcessEnv; cwd?: string }) {
+  constructor(
+    readonly name: string,
+    cmd: string,
+    args: string[],
+    opts: { log: string; env?: NodeJS.ProcessEnv; cwd?: string },
+  ) {
     this.log = opts.log;
     const fd = fs.openSync(opts.log, 'a');
     this.child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: opts.env ?? process.env, cwd: opts.cwd });
     fs.closeSync(fd);
-    this.exit = new Promise((resolve) => this.child.once('exit', () => { this.exited = true; resolve(); }));
+    this.exit = new Promise((resolve) =>
+      this.child.once('exit', () => {
+        this.exited = true;
+        resolve();
+      }),
+    );
   }
 
-  get pid(): number { return this.child.pid!; }
-  get running(): boolean { return !this.exited; }
+  get pid(): number {
+    return this.child.pid!;
+  }
+  get running(): boolean {
+    return !this.exited;
+  }
   tail(n = 30): string {
-    try { return fs.readFileSync(this.log, 'utf8').split('\n').slice(-n).join('\n'); } catch { return ''; }
+    try {
+      return fs.readFileSync(this.log, 'utf8').split('\n').slice(-n).join('\n');
+    } catch {
+      return '';
+    }
   }
 
   async stop(ms = 15_000): Promise<void> {
     if (this.exited) return;
     this.child.kill('SIGTERM');
-    const t = setTimeout(() => { if (!this.exited) this.child.kill('SIGKILL'); }, ms);
+    const t = setTimeout(() => {
+      if (!this.exited) this.child.kill('SIGKILL');
+    }, ms);
     await this.exit;
     clearTimeout(t);
   }
@@ -98,9 +126,17 @@ export async function killLeftovers(marker: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of pidsMentioning(marker)) {
     let cmd = '';
-    try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(); } catch { continue; }
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      continue;
+    }
     found.push(`process ${pid}: ${cmd}`);
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   return found;
 }
@@ -129,11 +165,19 @@ export function cgroupsLeftUnder(prefix: string): string[] {
   const left: string[] = [];
   const walk = (d: string): void => {
     let subs: string[] = [];
-    try { subs = fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name); } catch { return; }
+    try {
+      subs = fs
+        .readdirSync(d, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
+    } catch {
+      return;
+    }
     if (subs.length === 0) left.push(d);
     for (const s of subs) walk(path.join(d, s));
   };
-  for (const d of cgroupDirs(prefix)) if (fs.existsSync(d)) for (const s of fs.readdirSync(d, { withFileTypes: true })) if (s.isDirectory()) walk(path.join(d, s.name));
+  for (const d of cgroupDirs(prefix))
+    if (fs.existsSync(d)) for (const s of fs.readdirSync(d, { withFileTypes: true })) if (s.isDirectory()) walk(path.join(d, s.name));
   return left;
 }
 
@@ -143,7 +187,11 @@ export function removeCgroupPrefix(prefix: string): string[] {
   const rm = (d: string): void => {
     if (!fs.existsSync(d)) return;
     for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rm(path.join(d, e.name));
-    try { fs.rmdirSync(d); } catch { busy.push(d); }
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      busy.push(d);
+    }
   };
   for (const d of cgroupDirs(prefix)) rm(d);
   return busy;

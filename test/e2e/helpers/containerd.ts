@@ -20,7 +20,10 @@ export class Containerd {
   readonly config: string;
   daemon?: Daemon;
 
-  constructor(readonly dir: string, readonly opts: ContainerdOptions = {}) {
+  constructor(
+    readonly dir: string,
+    readonly opts: ContainerdOptions = {},
+  ) {
     this.root = path.join(dir, 'root');
     this.state = path.join(dir, 'state');
     this.address = path.join(dir, 'containerd.sock');
@@ -29,37 +32,51 @@ export class Containerd {
 
   writeConfig(): void {
     const disabled = [
-      'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper',
-      'io.containerd.snapshotter.v1.aufs', 'io.containerd.tracing.processor.v1.otlp', 'io.containerd.internal.v1.tracing',
+      'io.containerd.snapshotter.v1.btrfs',
+      'io.containerd.snapshotter.v1.zfs',
+      'io.containerd.snapshotter.v1.devmapper',
+      'io.containerd.snapshotter.v1.aufs',
+      'io.containerd.tracing.processor.v1.otlp',
+      'io.containerd.internal.v1.tracing',
     ];
     if (!this.opts.cri) disabled.push('io.containerd.grpc.v1.cri');
-    fs.writeFileSync(this.config, [
-      'version = 2',
-      `root = ${JSON.stringify(this.root)}`,
-      `state = ${JSON.stringify(this.state)}`,
-      `disabled_plugins = ${JSON.stringify(disabled)}`,
-      '[grpc]',
-      `  address = ${JSON.stringify(this.address)}`,
-      '[ttrpc]',
-      `  address = ${JSON.stringify(this.address + '.ttrpc')}`,
-      '[debug]',
-      '  level = "info"',
-      '[plugins."io.containerd.monitor.v1.cgroups"]',
-      '  no_prometheus = true',
-      this.opts.extraToml ?? '',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      this.config,
+      [
+        'version = 2',
+        `root = ${JSON.stringify(this.root)}`,
+        `state = ${JSON.stringify(this.state)}`,
+        `disabled_plugins = ${JSON.stringify(disabled)}`,
+        '[grpc]',
+        `  address = ${JSON.stringify(this.address)}`,
+        '[ttrpc]',
+        `  address = ${JSON.stringify(this.address + '.ttrpc')}`,
+        '[debug]',
+        '  level = "info"',
+        '[plugins."io.containerd.monitor.v1.cgroups"]',
+        '  no_prometheus = true',
+        this.opts.extraToml ?? '',
+        '',
+      ].join('\n'),
+    );
   }
 
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     this.writeConfig();
-    this.daemon = new Daemon('containerd', 'containerd', ['--config', this.config], { log: path.join(this.dir, 'containerd.log'), cwd: this.dir });
+    this.daemon = new Daemon('containerd', 'containerd', ['--config', this.config], {
+      log: path.join(this.dir, 'containerd.log'),
+      cwd: this.dir,
+    });
     try {
-      await waitFor('containerd to serve', () => {
-        if (!this.daemon!.running) throw new Error(`containerd exited:\n${this.daemon!.tail()}`);
-        return fs.existsSync(this.address) && this.ctr(['version'], 'default').code === 0;
-      }, 30_000);
+      await waitFor(
+        'containerd to serve',
+        () => {
+          if (!this.daemon!.running) throw new Error(`containerd exited:\n${this.daemon!.tail()}`);
+          return fs.existsSync(this.address) && this.ctr(['version'], 'default').code === 0;
+        },
+        30_000,
+      );
     } catch (e) {
       await this.stop();
       throw e;

@@ -59,21 +59,33 @@ export function decode(buf: Buffer): Map<number, (bigint | Buffer)[]> {
       const len = Number(readVarint());
       val = buf.subarray(i, i + len);
       i += len;
-    } else if (wt === 1) { val = buf.readBigUInt64LE(i); i += 8; } else if (wt === 5) { val = BigInt(buf.readUInt32LE(i)); i += 4; } else throw new Error(`protobuf: wire type ${wt}`);
+    } else if (wt === 1) {
+      val = buf.readBigUInt64LE(i);
+      i += 8;
+    } else if (wt === 5) {
+      val = BigInt(buf.readUInt32LE(i));
+      i += 4;
+    } else throw new Error(`protobuf: wire type ${wt}`);
     if (!out.has(no)) out.set(no, []);
     out.get(no)!.push(val);
   }
   return out;
 }
 
-const str = (m: Map<number, (bigint | Buffer)[]>, no: number): string => ((m.get(no)?.[0] as Buffer | undefined)?.toString('utf8') ?? '');
-const num = (m: Map<number, (bigint | Buffer)[]>, no: number): number => Number(BigInt.asIntN(64, (m.get(no)?.[0] as bigint | undefined) ?? 0n));
+const str = (m: Map<number, (bigint | Buffer)[]>, no: number): string => (m.get(no)?.[0] as Buffer | undefined)?.toString('utf8') ?? '';
+const num = (m: Map<number, (bigint | Buffer)[]>, no: number): number =>
+  Number(BigInt.asIntN(64, (m.get(no)?.[0] as bigint | undefined) ?? 0n));
 const sub = (m: Map<number, (bigint | Buffer)[]>, no: number) => decode((m.get(no)?.[0] as Buffer | undefined) ?? Buffer.alloc(0));
 
 // ---- gRPC --------------------------------------------------------------------------------------
 
 export class GrpcError extends Error {
-  constructor(readonly code: number, message: string) { super(`grpc status ${code}: ${message}`); }
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(`grpc status ${code}: ${message}`);
+  }
 }
 
 export class CriClient {
@@ -81,7 +93,9 @@ export class CriClient {
 
   constructor(socket: string) {
     this.session = http2.connect('http://localhost', { createConnection: () => net.connect(socket) });
-    this.session.on('error', () => { /* reported by the calls */ });
+    this.session.on('error', () => {
+      /* reported by the calls */
+    });
   }
 
   close(): void {
@@ -91,12 +105,18 @@ export class CriClient {
   call(method: string, body: Buffer, timeoutMs = 60_000): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const req = this.session.request({
-        ':method': 'POST', ':path': `/runtime.v1.RuntimeService/${method}`, 'content-type': 'application/grpc', te: 'trailers',
+        ':method': 'POST',
+        ':path': `/runtime.v1.RuntimeService/${method}`,
+        'content-type': 'application/grpc',
+        te: 'trailers',
       });
       const chunks: Buffer[] = [];
       let status: number | undefined;
       let message = '';
-      const timer = setTimeout(() => { req.close(); reject(new Error(`${method}: timed out`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        req.close();
+        reject(new Error(`${method}: timed out`));
+      }, timeoutMs);
       const take = (h: http2.IncomingHttpHeaders) => {
         if (h['grpc-status'] !== undefined) {
           status = Number(h['grpc-status']);
@@ -106,7 +126,10 @@ export class CriClient {
       req.on('response', take);
       req.on('trailers', take);
       req.on('data', (d: Buffer) => chunks.push(d));
-      req.on('error', (e) => { clearTimeout(timer); reject(e); });
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       req.on('end', () => {
         clearTimeout(timer);
         if (status !== 0) return reject(new GrpcError(status ?? -1, message || `${method} failed`));
@@ -128,27 +151,78 @@ export class CriClient {
 
   static sandboxConfig(p: { name: string; uid: string; namespace: string; logDir: string; cgroupParent: string }): Field[] {
     return [
-      [1, 'message', [[1, 'string', p.name], [2, 'string', p.uid], [3, 'string', p.namespace], [4, 'varint', 0]]],
+      [
+        1,
+        'message',
+        [
+          [1, 'string', p.name],
+          [2, 'string', p.uid],
+          [3, 'string', p.namespace],
+          [4, 'varint', 0],
+        ],
+      ],
       // no hostname: like kubelet for a host-network pod (the host's UTS namespace is kept, and
       // a hostname without a UTS namespace of its own is an error in runc and skiff alike)
       [3, 'string', p.logDir],
       // linux: cgroup_parent; security_context.namespace_options.network = NODE (no CNI needed)
-      [8, 'message', [[1, 'string', p.cgroupParent], [2, 'message', [[1, 'message', [[1, 'varint', 2]]]]]]],
+      [
+        8,
+        'message',
+        [
+          [1, 'string', p.cgroupParent],
+          [2, 'message', [[1, 'message', [[1, 'varint', 2]]]]],
+        ],
+      ],
     ];
   }
 
   async runPodSandbox(config: Field[], runtimeHandler: string): Promise<string> {
-    return str(decode(await this.call('RunPodSandbox', encode([[1, 'message', config], [2, 'string', runtimeHandler]]), 120_000)), 1);
+    return str(
+      decode(
+        await this.call(
+          'RunPodSandbox',
+          encode([
+            [1, 'message', config],
+            [2, 'string', runtimeHandler],
+          ]),
+          120_000,
+        ),
+      ),
+      1,
+    );
   }
 
-  async createContainer(sandboxId: string, sandboxConfig: Field[], c: { name: string; image: string; command: string[]; logPath: string }): Promise<string> {
+  async createContainer(
+    sandboxId: string,
+    sandboxConfig: Field[],
+    c: { name: string; image: string; command: string[]; logPath: string },
+  ): Promise<string> {
     const config: Field[] = [
-      [1, 'message', [[1, 'string', c.name], [2, 'varint', 0]]],
+      [
+        1,
+        'message',
+        [
+          [1, 'string', c.name],
+          [2, 'varint', 0],
+        ],
+      ],
       [2, 'message', [[1, 'string', c.image]]],
       ...c.command.map((a): Field => [3, 'string', a]),
       [11, 'string', c.logPath],
     ];
-    return str(decode(await this.call('CreateContainer', encode([[1, 'string', sandboxId], [2, 'message', config], [3, 'message', sandboxConfig]]))), 1);
+    return str(
+      decode(
+        await this.call(
+          'CreateContainer',
+          encode([
+            [1, 'string', sandboxId],
+            [2, 'message', config],
+            [3, 'message', sandboxConfig],
+          ]),
+        ),
+      ),
+      1,
+    );
   }
 
   async startContainer(id: string): Promise<void> {
@@ -162,7 +236,9 @@ export class CriClient {
   }
 
   async execSync(id: string, cmd: string[], timeoutSec = 30): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    const m = decode(await this.call('ExecSync', encode([[1, 'string', id], ...cmd.map((a): Field => [2, 'string', a]), [3, 'varint', timeoutSec]])));
+    const m = decode(
+      await this.call('ExecSync', encode([[1, 'string', id], ...cmd.map((a): Field => [2, 'string', a]), [3, 'varint', timeoutSec]])),
+    );
     return { stdout: str(m, 1), stderr: str(m, 2), exitCode: num(m, 3) };
   }
 
@@ -170,11 +246,24 @@ export class CriClient {
     const linux: Field[] = [];
     if (r.cpuShares !== undefined) linux.push([3, 'varint', r.cpuShares]);
     if (r.memoryLimitInBytes !== undefined) linux.push([4, 'varint', r.memoryLimitInBytes]);
-    await this.call('UpdateContainerResources', encode([[1, 'string', id], [2, 'message', linux]]));
+    await this.call(
+      'UpdateContainerResources',
+      encode([
+        [1, 'string', id],
+        [2, 'message', linux],
+      ]),
+    );
   }
 
   async stopContainer(id: string, timeoutSec = 10): Promise<void> {
-    await this.call('StopContainer', encode([[1, 'string', id], [2, 'varint', timeoutSec]]), (timeoutSec + 30) * 1000);
+    await this.call(
+      'StopContainer',
+      encode([
+        [1, 'string', id],
+        [2, 'varint', timeoutSec],
+      ]),
+      (timeoutSec + 30) * 1000,
+    );
   }
 
   async removeContainer(id: string): Promise<void> {

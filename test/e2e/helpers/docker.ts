@@ -19,7 +19,10 @@ export class Dockerd {
   readonly daemonJson: string;
   daemon?: Daemon;
 
-  constructor(readonly dir: string, readonly opts: { containerd: string; namespace: string; cgroupParent: string }) {
+  constructor(
+    readonly dir: string,
+    readonly opts: { containerd: string; namespace: string; cgroupParent: string },
+  ) {
     this.socket = path.join(dir, 'docker.sock');
     this.dataRoot = path.join(dir, 'data');
     this.execRoot = path.join(dir, 'exec');
@@ -34,32 +37,61 @@ export class Dockerd {
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     // the README's daemon.json snippet (runtimes.skiff.path), plus what keeps this dockerd private
-    fs.writeFileSync(this.daemonJson, JSON.stringify({
-      ...JSON.parse(readmeSnippet('docker-daemon-json')),
-      // dockerd 20.10 would otherwise write its trust key to /etc/docker/key.json
-      'deprecated-key-path': path.join(this.dir, 'key.json'),
-    }, null, 2));
+    fs.writeFileSync(
+      this.daemonJson,
+      JSON.stringify(
+        {
+          ...JSON.parse(readmeSnippet('docker-daemon-json')),
+          // dockerd 20.10 would otherwise write its trust key to /etc/docker/key.json
+          'deprecated-key-path': path.join(this.dir, 'key.json'),
+        },
+        null,
+        2,
+      ),
+    );
     const args = [
-      '--config-file', this.daemonJson,
-      '--containerd', this.opts.containerd,
-      '--containerd-namespace', this.opts.namespace,
-      '--containerd-plugins-namespace', `${this.opts.namespace}-plugins`,
-      '--data-root', this.dataRoot,
-      '--exec-root', this.execRoot,
-      '--pidfile', path.join(this.dir, 'docker.pid'),
-      '--host', `unix://${this.socket}`,
-      '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false',
-      '--storage-driver', 'overlay2',
-      '--exec-opt', 'native.cgroupdriver=cgroupfs',
-      '--cgroup-parent', this.opts.cgroupParent,
-      '--log-level', 'warn',
+      '--config-file',
+      this.daemonJson,
+      '--containerd',
+      this.opts.containerd,
+      '--containerd-namespace',
+      this.opts.namespace,
+      '--containerd-plugins-namespace',
+      `${this.opts.namespace}-plugins`,
+      '--data-root',
+      this.dataRoot,
+      '--exec-root',
+      this.execRoot,
+      '--pidfile',
+      path.join(this.dir, 'docker.pid'),
+      '--host',
+      `unix://${this.socket}`,
+      '--bridge',
+      'none',
+      '--iptables=false',
+      '--ip6tables=false',
+      '--ip-forward=false',
+      '--ip-masq=false',
+      '--userland-proxy=false',
+      '--storage-driver',
+      'overlay2',
+      '--exec-opt',
+      'native.cgroupdriver=cgroupfs',
+      '--cgroup-parent',
+      this.opts.cgroupParent,
+      '--log-level',
+      'warn',
     ];
     this.daemon = new Daemon('dockerd', 'dockerd', args, { log: path.join(this.dir, 'dockerd.log'), cwd: this.dir });
     try {
-      await waitFor('dockerd to serve', () => {
-        if (!this.daemon!.running) throw new Error(`dockerd exited:\n${this.daemon!.tail()}`);
-        return fs.existsSync(this.socket) && this.docker(['version']).code === 0;
-      }, 60_000);
+      await waitFor(
+        'dockerd to serve',
+        () => {
+          if (!this.daemon!.running) throw new Error(`dockerd exited:\n${this.daemon!.tail()}`);
+          return fs.existsSync(this.socket) && this.docker(['version']).code === 0;
+        },
+        60_000,
+      );
     } catch (e) {
       await this.stop();
       throw e;

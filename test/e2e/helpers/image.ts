@@ -30,7 +30,8 @@ function sh(cmd: string, args: string[]): void {
 
 /** A minimal root filesystem: busybox and its applets, /etc/passwd and /etc/group, empty mount points. */
 export function makeRootfs(dir: string): void {
-  for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'run', 'var', 'usr']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'run', 'var', 'usr'])
+    fs.mkdirSync(path.join(dir, d), { recursive: true });
   fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
   fs.copyFileSync(BUSYBOX, path.join(dir, 'bin/busybox'));
   fs.chmodSync(path.join(dir, 'bin/busybox'), 0o755);
@@ -73,39 +74,70 @@ export function buildBusyboxImage(dir: string, ref = IMAGE_REF, run: { entrypoin
   };
   const layerData = fs.readFileSync(layer);
   const layerDigest = put(layerData);
-  const config = Buffer.from(JSON.stringify({
-    created: '1970-01-01T00:00:00Z',
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Entrypoint: run.entrypoint, Cmd: run.cmd, WorkingDir: '/' },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
-    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'skiff e2e: busybox-static' }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      created: '1970-01-01T00:00:00Z',
+      architecture: 'amd64',
+      os: 'linux',
+      config: {
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        Entrypoint: run.entrypoint,
+        Cmd: run.cmd,
+        WorkingDir: '/',
+      },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
+      history: [{ created: '1970-01-01T00:00:00Z', created_by: 'skiff e2e: busybox-static' }],
+    }),
+  );
   const configDigest = put(config);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configDigest}`, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerData.length }],
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configDigest}`, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerData.length }],
+    }),
+  );
   const manifestDigest = put(manifest);
   const tag = ref.slice(ref.lastIndexOf(':') + 1);
   fs.writeFileSync(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest: `sha256:${manifestDigest}`,
-      size: manifest.length,
-      annotations: { 'io.containerd.image.name': ref, 'org.opencontainers.image.ref.name': tag },
-    }],
-  }));
+  fs.writeFileSync(
+    path.join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${manifestDigest}`,
+          size: manifest.length,
+          annotations: { 'io.containerd.image.name': ref, 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
   // docker-archive view of the same blobs (docker load reads manifest.json and ignores the rest)
-  fs.writeFileSync(path.join(layout, 'manifest.json'), JSON.stringify([
-    { Config: `blobs/sha256/${configDigest}`, RepoTags: [ref.replace(/^docker\.io\//, '')], Layers: [`blobs/sha256/${layerDigest}`] },
-  ]));
+  fs.writeFileSync(
+    path.join(layout, 'manifest.json'),
+    JSON.stringify([
+      { Config: `blobs/sha256/${configDigest}`, RepoTags: [ref.replace(/^docker\.io\//, '')], Layers: [`blobs/sha256/${layerDigest}`] },
+    ]),
+  );
   const tarball = path.join(dir, `${name}.tar`);
-  sh('tar', ['-C', layout, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-cf', tarball, 'oci-layout', 'index.json', 'manifest.json', 'blobs']);
+  sh('tar', [
+    '-C',
+    layout,
+    '--numeric-owner',
+    '--owner=0',
+    '--group=0',
+    '--sort=name',
+    '--mtime=@0',
+    '-cf',
+    tarball,
+    'oci-layout',
+    'index.json',
+    'manifest.json',
+    'blobs',
+  ]);
   return { tarball, layer, ref, manifestDigest: `sha256:${manifestDigest}` };
 }

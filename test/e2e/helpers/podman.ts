@@ -10,7 +10,10 @@ import { readmeSnippet } from './readme';
 
 /** A hard limit of this process, as /proc/self/limits shows it. */
 function hardLimit(name: string): string {
-  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(name));
+  const line = fs
+    .readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(name));
   return line?.slice(26).trim().split(/\s+/)[1] ?? 'unlimited';
 }
 
@@ -21,16 +24,28 @@ export class Podman {
   readonly conf: string;
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(readonly dir: string, readonly cgroupParent: string) {
+  constructor(
+    readonly dir: string,
+    readonly cgroupParent: string,
+  ) {
     this.storage = path.join(dir, 'storage');
     this.runroot = path.join(dir, 'run');
     this.tmp = path.join(dir, 'tmp');
     this.conf = path.join(dir, 'containers.conf');
     fs.mkdirSync(this.tmp, { recursive: true });
-    fs.writeFileSync(this.conf, Podman.containersConf(readmeSnippet('podman-containers-conf'), {
-      tmp: this.tmp, events: path.join(dir, 'events.log'), volumes: path.join(this.storage, 'volumes'), cni: path.join(dir, 'cni'),
-    }));
-    fs.writeFileSync(path.join(dir, 'storage.conf'), `[storage]\ndriver = "overlay"\ngraphroot = ${JSON.stringify(this.storage)}\nrunroot = ${JSON.stringify(this.runroot)}\n`);
+    fs.writeFileSync(
+      this.conf,
+      Podman.containersConf(readmeSnippet('podman-containers-conf'), {
+        tmp: this.tmp,
+        events: path.join(dir, 'events.log'),
+        volumes: path.join(this.storage, 'volumes'),
+        cni: path.join(dir, 'cni'),
+      }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'storage.conf'),
+      `[storage]\ndriver = "overlay"\ngraphroot = ${JSON.stringify(this.storage)}\nrunroot = ${JSON.stringify(this.runroot)}\n`,
+    );
     fs.writeFileSync(path.join(dir, 'registries.conf'), 'unqualified-search-registries = []\n');
     this.env = {
       ...process.env,
@@ -74,7 +89,20 @@ export class Podman {
   }
 
   globalArgs(): string[] {
-    return ['--root', this.storage, '--runroot', this.runroot, '--storage-driver', 'overlay', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--tmpdir', this.tmp];
+    return [
+      '--root',
+      this.storage,
+      '--runroot',
+      this.runroot,
+      '--storage-driver',
+      'overlay',
+      '--cgroup-manager',
+      'cgroupfs',
+      '--events-backend',
+      'file',
+      '--tmpdir',
+      this.tmp,
+    ];
   }
 
   podman(args: string[], opts: { timeout?: number } = {}): Result {

@@ -83,147 +83,187 @@ function leftovers(b: Bundle, unit: string, cg: string, pid?: number): string[] 
   return left;
 }
 
-describe(`systemd cgroup driver (VM, systemd as PID 1, ${LAYOUT.mode})`, { skip: !booted && 'needs systemd as init with cgroup2 (unified or hybrid): run through test/vm/systemd.test.ts' }, () => {
-  test('a transient scope with Delegate=yes holds the init before create returns; the limits are unit properties and files, and survive daemon-reload', () => {
-    const { b, unit, cg } = scoped((c) => {
-      c.process.args = ['/bin/sleep', '1000'];
-      c.linux.resources = { memory: { limit: 64 * MiB }, pids: { limit: 40 }, cpu: { shares: 1024, quota: 50000, period: 100000, cpus: '0' } };
+describe(
+  `systemd cgroup driver (VM, systemd as PID 1, ${LAYOUT.mode})`,
+  { skip: !booted && 'needs systemd as init with cgroup2 (unified or hybrid): run through test/vm/systemd.test.ts' },
+  () => {
+    test('a transient scope with Delegate=yes holds the init before create returns; the limits are unit properties and files, and survive daemon-reload', () => {
+      const { b, unit, cg } = scoped((c) => {
+        c.process.args = ['/bin/sleep', '1000'];
+        c.linux.resources = {
+          memory: { limit: 64 * MiB },
+          pids: { limit: 40 },
+          cpu: { shares: 1024, quota: 50000, period: 100000, cpus: '0' },
+        };
+      });
+      sd(['create', '-b', b.dir, b.id]);
+      const pid = stateOf(b.id).pid;
+      inScope(pid, cg);
+      const [mem, weight] = V2 ? ['MemoryMax', 'CPUWeight'] : ['MemoryLimit', 'CPUShares'];
+      const p = show(
+        unit,
+        'ActiveState',
+        'Slice',
+        'Delegate',
+        mem,
+        'TasksMax',
+        weight,
+        'CPUQuotaPerSecUSec',
+        'DevicePolicy',
+        'Description',
+      );
+      assert.deepEqual(p, {
+        ActiveState: 'active',
+        Slice: SLICE,
+        Delegate: 'yes',
+        [mem]: String(64 * MiB),
+        TasksMax: '40',
+        [weight]: V2 ? '39' : '1024',
+        CPUQuotaPerSecUSec: '500ms',
+        DevicePolicy: 'strict',
+        Description: `skiff container ${b.id}`,
+      });
+      const files = (): string[] =>
+        V2
+          ? ['memory.max', 'pids.max', 'cpu.max', 'cpu.weight', 'cpuset.cpus'].map((f) => read(cg, '', f))
+          : [
+              read(cg, 'memory', 'memory.limit_in_bytes'),
+              read(cg, 'pids', 'pids.max'),
+              read(cg, 'cpu', 'cpu.cfs_quota_us'),
+              read(cg, 'cpu', 'cpu.shares'),
+              read(cg, 'cpuset', 'cpuset.cpus'),
+            ];
+      const want = [String(64 * MiB), '40', V2 ? '50000 100000' : '50000', V2 ? '39' : '1024', '0'];
+      assert.deepEqual(files(), want);
+      // systemd rewrites the cgroup files of its units on daemon-reload: from the properties.
+      assert.equal(spawnSync('systemctl', ['daemon-reload']).status, 0);
+      assert.deepEqual(files(), want);
+      sd(['delete', b.id]);
+      assert.deepEqual(leftovers(b, unit, cg, pid), []);
     });
-    sd(['create', '-b', b.dir, b.id]);
-    const pid = stateOf(b.id).pid;
-    inScope(pid, cg);
-    const [mem, weight] = V2 ? ['MemoryMax', 'CPUWeight'] : ['MemoryLimit', 'CPUShares'];
-    const p = show(unit, 'ActiveState', 'Slice', 'Delegate', mem, 'TasksMax', weight, 'CPUQuotaPerSecUSec', 'DevicePolicy', 'Description');
-    assert.deepEqual(p, {
-      ActiveState: 'active', Slice: SLICE, Delegate: 'yes', [mem]: String(64 * MiB), TasksMax: '40', [weight]: V2 ? '39' : '1024',
-      CPUQuotaPerSecUSec: '500ms', DevicePolicy: 'strict', Description: `skiff container ${b.id}`,
-    });
-    const files = (): string[] => V2
-      ? ['memory.max', 'pids.max', 'cpu.max', 'cpu.weight', 'cpuset.cpus'].map((f) => read(cg, '', f))
-      : [read(cg, 'memory', 'memory.limit_in_bytes'), read(cg, 'pids', 'pids.max'), read(cg, 'cpu', 'cpu.cfs_quota_us'), read(cg, 'cpu', 'cpu.shares'), read(cg, 'cpuset', 'cpuset.cpus')];
-    const want = [String(64 * MiB), '40', V2 ? '50000 100000' : '50000', V2 ? '39' : '1024', '0'];
-    assert.deepEqual(files(), want);
-    // systemd rewrites the cgroup files of its units on daemon-reload: from the properties.
-    assert.equal(spawnSync('systemctl', ['daemon-reload']).status, 0);
-    assert.deepEqual(files(), want);
-    sd(['delete', b.id]);
-    assert.deepEqual(leftovers(b, unit, cg, pid), []);
-  });
 
-  test('an empty cgroupsPath is system.slice:skiff:<id>; exec joins the scope; devices: systemd\'s strict policy and skiff\'s filter', () => {
-    const vda = fs.readFileSync('/sys/block/vda/dev', 'utf8').trim();
-    const id = uniqueId('sd');
-    const b = makeBundle((c) => {
-      delete c.linux.cgroupsPath;
-      c.root.readonly = false;
-      c.process.capabilities = { bounding: ['CAP_MKNOD'], effective: ['CAP_MKNOD'], permitted: ['CAP_MKNOD'] };
-      c.process.args = ['/bin/sleep', '1000'];
-    }, id);
-    const unit = `skiff-${id}.scope`;
-    const cg = `/system.slice/${unit}`;
-    sd(['run', '-d', '-b', b.dir, b.id]);
-    const pid = stateOf(b.id).pid;
-    inScope(pid, cg);
-    assert.equal(show(unit, 'Slice').Slice, 'system.slice');
-    // The allowed devices work under both filters; an mknod'ed disk is refused.
-    const out = sd(['exec', b.id, '/bin/sh', '-c', `head -c1 /dev/zero >/dev/null && echo zero-ok; echo x > /dev/null && echo null-ok; mknod /dev/vda-node b ${vda.replace(':', ' ')} && echo mknod-ok; head -c1 /dev/vda-node >/dev/null 2>&1 && echo vda-READ || echo vda-denied`]);
-    assert.match(out, /zero-ok/);
-    assert.match(out, /null-ok/);
-    assert.match(out, /mknod-ok/);
-    assert.match(out, /vda-denied/);
-    sd(['exec', '-d', b.id, '/bin/sleep', '1000']);
-    const pids = JSON.parse(sd(['ps', '--format', 'json', b.id])) as number[];
-    assert.equal(pids.length, 2, 'the exec\'d process is in the scope too');
-    for (const p of pids) inScope(p, cg);
-    sd(['delete', '--force', b.id]);
-    assert.deepEqual(leftovers(b, unit, cg, pid), []);
-  });
-
-  test('update --resources - sets the unit property and the file; events --stats shows the new limit; pause, resume, kill --all', async () => {
-    const { b, unit, cg } = scoped((c) => {
-      c.process.args = ['/bin/sh', '-c', 'while :; do :; done'];
-      c.linux.resources = { memory: { limit: 64 * MiB } };
+    test("an empty cgroupsPath is system.slice:skiff:<id>; exec joins the scope; devices: systemd's strict policy and skiff's filter", () => {
+      const vda = fs.readFileSync('/sys/block/vda/dev', 'utf8').trim();
+      const id = uniqueId('sd');
+      const b = makeBundle((c) => {
+        delete c.linux.cgroupsPath;
+        c.root.readonly = false;
+        c.process.capabilities = { bounding: ['CAP_MKNOD'], effective: ['CAP_MKNOD'], permitted: ['CAP_MKNOD'] };
+        c.process.args = ['/bin/sleep', '1000'];
+      }, id);
+      const unit = `skiff-${id}.scope`;
+      const cg = `/system.slice/${unit}`;
+      sd(['run', '-d', '-b', b.dir, b.id]);
+      const pid = stateOf(b.id).pid;
+      inScope(pid, cg);
+      assert.equal(show(unit, 'Slice').Slice, 'system.slice');
+      // The allowed devices work under both filters; an mknod'ed disk is refused.
+      const out = sd([
+        'exec',
+        b.id,
+        '/bin/sh',
+        '-c',
+        `head -c1 /dev/zero >/dev/null && echo zero-ok; echo x > /dev/null && echo null-ok; mknod /dev/vda-node b ${vda.replace(':', ' ')} && echo mknod-ok; head -c1 /dev/vda-node >/dev/null 2>&1 && echo vda-READ || echo vda-denied`,
+      ]);
+      assert.match(out, /zero-ok/);
+      assert.match(out, /null-ok/);
+      assert.match(out, /mknod-ok/);
+      assert.match(out, /vda-denied/);
+      sd(['exec', '-d', b.id, '/bin/sleep', '1000']);
+      const pids = JSON.parse(sd(['ps', '--format', 'json', b.id])) as number[];
+      assert.equal(pids.length, 2, "the exec'd process is in the scope too");
+      for (const p of pids) inScope(p, cg);
+      sd(['delete', '--force', b.id]);
+      assert.deepEqual(leftovers(b, unit, cg, pid), []);
     });
-    sd(['run', '-d', '-b', b.dir, b.id]);
-    sd(['update', '--resources', '-', b.id], { input: JSON.stringify({ memory: { limit: 96 * MiB }, pids: { limit: 20 } }) });
-    const mem = V2 ? 'MemoryMax' : 'MemoryLimit';
-    assert.deepEqual(show(unit, mem, 'TasksMax'), { [mem]: String(96 * MiB), TasksMax: '20' });
-    assert.equal(V2 ? read(cg, '', 'memory.max') : read(cg, 'memory', 'memory.limit_in_bytes'), String(96 * MiB));
-    const ev = JSON.parse(sd(['events', '--stats', b.id]));
-    assert.equal(ev.data.memory.usage.limit, 96 * MiB);
-    assert.ok(ev.data.memory.usage.usage > 0);
-    assert.equal(ev.data.pids.limit, 20);
-    const frozen = (): boolean => (V2 ? /^frozen 1$/m.test(read(cg, '', 'cgroup.events')) : read(cg, 'freezer', 'freezer.state') === 'FROZEN');
-    sd(['pause', b.id]);
-    assert.ok(frozen());
-    assert.equal(stateOf(b.id).status, 'paused');
-    sd(['resume', b.id]);
-    assert.ok(!frozen());
-    sd(['kill', '--all', b.id, 'KILL']);
-    // An emptied scope is stopped and forgotten by systemd on its own; delete still succeeds.
-    await waitFor('the scope to empty', () => procsOf(cg).length === 0, 30_000);
-    await waitFor('the container to read as stopped', () => stateOf(b.id).status === 'stopped', 10_000);
-    sd(['delete', b.id]);
-    assert.deepEqual(leftovers(b, unit, cg), []);
-  });
 
-  test('an OOM kill shows in events and in state; delete frees the unit name', async () => {
-    // The hog is a child of the init: the kill leaves the scope populated, so systemd sees it too
-    // (systemd 252 then stops the whole scope with result "oom-kill"; later ones keep it running).
-    const { b, unit, cg } = scoped((c) => {
-      c.process.args = ['/bin/sh', '-c', '(x=0123456789; while :; do x=$x$x; done); sleep 1000'];
-      c.linux.resources = { memory: { limit: 32 * MiB, swap: 32 * MiB } };
+    test('update --resources - sets the unit property and the file; events --stats shows the new limit; pause, resume, kill --all', async () => {
+      const { b, unit, cg } = scoped((c) => {
+        c.process.args = ['/bin/sh', '-c', 'while :; do :; done'];
+        c.linux.resources = { memory: { limit: 64 * MiB } };
+      });
+      sd(['run', '-d', '-b', b.dir, b.id]);
+      sd(['update', '--resources', '-', b.id], { input: JSON.stringify({ memory: { limit: 96 * MiB }, pids: { limit: 20 } }) });
+      const mem = V2 ? 'MemoryMax' : 'MemoryLimit';
+      assert.deepEqual(show(unit, mem, 'TasksMax'), { [mem]: String(96 * MiB), TasksMax: '20' });
+      assert.equal(V2 ? read(cg, '', 'memory.max') : read(cg, 'memory', 'memory.limit_in_bytes'), String(96 * MiB));
+      const ev = JSON.parse(sd(['events', '--stats', b.id]));
+      assert.equal(ev.data.memory.usage.limit, 96 * MiB);
+      assert.ok(ev.data.memory.usage.usage > 0);
+      assert.equal(ev.data.pids.limit, 20);
+      const frozen = (): boolean =>
+        V2 ? /^frozen 1$/m.test(read(cg, '', 'cgroup.events')) : read(cg, 'freezer', 'freezer.state') === 'FROZEN';
+      sd(['pause', b.id]);
+      assert.ok(frozen());
+      assert.equal(stateOf(b.id).status, 'paused');
+      sd(['resume', b.id]);
+      assert.ok(!frozen());
+      sd(['kill', '--all', b.id, 'KILL']);
+      // An emptied scope is stopped and forgotten by systemd on its own; delete still succeeds.
+      await waitFor('the scope to empty', () => procsOf(cg).length === 0, 30_000);
+      await waitFor('the container to read as stopped', () => stateOf(b.id).status === 'stopped', 10_000);
+      sd(['delete', b.id]);
+      assert.deepEqual(leftovers(b, unit, cg), []);
     });
-    sd(['create', '-b', b.dir, b.id]);
-    const pid = stateOf(b.id).pid;
-    // events reports OOM kills after its first look at the counter: start once it is running (a
-    // first stats line), or a kill could happen before.
-    const events = skiffBackground(['events', '--interval', '1s', b.id]);
-    try {
-      await waitFor('events to run', () => events.lines().length > 0, 60_000);
-      sd(['start', b.id]);
-      await waitFor('the oom event', () => events.lines().some((l) => JSON.parse(l).type === 'oom'), 120_000);
-    } finally {
-      events.kill();
-      await within('events to end', events.exited, 30_000);
-    }
-    assert.equal(stateOf(b.id).oomKilled, true, JSON.stringify(stateOf(b.id)));
-    sd(['delete', '--force', b.id]);
-    assert.deepEqual(leftovers(b, unit, cg, pid), []);
-    // The same name can be used again at once, by a container that is not OOM-killed.
-    const again = makeBundle((c) => {
-      c.linux.cgroupsPath = b.config.linux.cgroupsPath;
-      c.process.args = ['/bin/sleep', '1000'];
-    });
-    sd(['run', '-d', '-b', again.dir, again.id]);
-    assert.equal(stateOf(again.id).oomKilled, undefined);
-    sd(['delete', '--force', again.id]);
-    assert.deepEqual(leftovers(again, unit, cg), []);
-  });
 
-  test('a unit name in use: a clear error, the running container untouched; a create failing after the scope started leaves no unit', () => {
-    const { b, unit, cg } = scoped((c) => (c.process.args = ['/bin/sleep', '1000']));
-    sd(['run', '-d', '-b', b.dir, b.id]);
-    const pid = stateOf(b.id).pid;
-    const twin = makeBundle((c) => {
-      c.linux.cgroupsPath = b.config.linux.cgroupsPath;
-      c.process.args = ['/bin/sleep', '1000'];
+    test('an OOM kill shows in events and in state; delete frees the unit name', async () => {
+      // The hog is a child of the init: the kill leaves the scope populated, so systemd sees it too
+      // (systemd 252 then stops the whole scope with result "oom-kill"; later ones keep it running).
+      const { b, unit, cg } = scoped((c) => {
+        c.process.args = ['/bin/sh', '-c', '(x=0123456789; while :; do x=$x$x; done); sleep 1000'];
+        c.linux.resources = { memory: { limit: 32 * MiB, swap: 32 * MiB } };
+      });
+      sd(['create', '-b', b.dir, b.id]);
+      const pid = stateOf(b.id).pid;
+      // events reports OOM kills after its first look at the counter: start once it is running (a
+      // first stats line), or a kill could happen before.
+      const events = skiffBackground(['events', '--interval', '1s', b.id]);
+      try {
+        await waitFor('events to run', () => events.lines().length > 0, 60_000);
+        sd(['start', b.id]);
+        await waitFor('the oom event', () => events.lines().some((l) => JSON.parse(l).type === 'oom'), 120_000);
+      } finally {
+        events.kill();
+        await within('events to end', events.exited, 30_000);
+      }
+      assert.equal(stateOf(b.id).oomKilled, true, JSON.stringify(stateOf(b.id)));
+      sd(['delete', '--force', b.id]);
+      assert.deepEqual(leftovers(b, unit, cg, pid), []);
+      // The same name can be used again at once, by a container that is not OOM-killed.
+      const again = makeBundle((c) => {
+        c.linux.cgroupsPath = b.config.linux.cgroupsPath;
+        c.process.args = ['/bin/sleep', '1000'];
+      });
+      sd(['run', '-d', '-b', again.dir, again.id]);
+      assert.equal(stateOf(again.id).oomKilled, undefined);
+      sd(['delete', '--force', again.id]);
+      assert.deepEqual(leftovers(again, unit, cg), []);
     });
-    const r = skiff(['--systemd-cgroup', 'create', '-b', twin.dir, twin.id]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`systemd unit ${unit.replace(/\./g, '\\.')} already exists`));
-    assert.doesNotMatch(r.stderr, /\n\s+at /);
-    assert.ok(!fs.existsSync(path.join(STATE_ROOT, twin.id)));
-    assert.ok(pidAlive(pid));
-    assert.equal(show(unit, 'ActiveState').ActiveState, 'active');
-    assert.equal(stateOf(b.id).status, 'running');
-    sd(['delete', '--force', b.id]);
-    assert.deepEqual(leftovers(b, unit, cg, pid), []);
 
-    const bad = scoped((c) => (c.process.args = ['/no/such/binary']));
-    const f = skiff(['--systemd-cgroup', 'create', '-b', bad.b.dir, bad.b.id]);
-    assert.equal(f.code, 1);
-    assert.match(f.stderr, /no\/such\/binary/);
-    assert.deepEqual(leftovers(bad.b, bad.unit, bad.cg), []);
-  });
-});
+    test('a unit name in use: a clear error, the running container untouched; a create failing after the scope started leaves no unit', () => {
+      const { b, unit, cg } = scoped((c) => (c.process.args = ['/bin/sleep', '1000']));
+      sd(['run', '-d', '-b', b.dir, b.id]);
+      const pid = stateOf(b.id).pid;
+      const twin = makeBundle((c) => {
+        c.linux.cgroupsPath = b.config.linux.cgroupsPath;
+        c.process.args = ['/bin/sleep', '1000'];
+      });
+      const r = skiff(['--systemd-cgroup', 'create', '-b', twin.dir, twin.id]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`systemd unit ${unit.replace(/\./g, '\\.')} already exists`));
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+      assert.ok(!fs.existsSync(path.join(STATE_ROOT, twin.id)));
+      assert.ok(pidAlive(pid));
+      assert.equal(show(unit, 'ActiveState').ActiveState, 'active');
+      assert.equal(stateOf(b.id).status, 'running');
+      sd(['delete', '--force', b.id]);
+      assert.deepEqual(leftovers(b, unit, cg, pid), []);
+
+      const bad = scoped((c) => (c.process.args = ['/no/such/binary']));
+      const f = skiff(['--systemd-cgroup', 'create', '-b', bad.b.dir, bad.b.id]);
+      assert.equal(f.code, 1);
+      assert.match(f.stderr, /no\/such\/binary/);
+      assert.deepEqual(leftovers(bad.b, bad.unit, bad.cg), []);
+    });
+  },
+);
