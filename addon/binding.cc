@@ -531,17 +531,76 @@ Napi::Value Unmount(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// openTree(path, recursive) → a detached copy of the mount tree at path (open_tree with
-// OPEN_TREE_CLONE). Opened here, as host root, for a container with a new user namespace: its
-// mapped root may not be able to reach a bind source (one under a 0700 directory), and the init
-// attaches the copy with move_mount instead of resolving the path itself.
+// openTree(path, recursive[, usernsFd, idmapRecursive]) → a detached copy of the mount tree at
+// path (open_tree with OPEN_TREE_CLONE), opened here as host root: for a container with a new
+// user namespace, whose mapped root may not be able to reach a bind source (one under a 0700
+// directory); and for an idmapped mount, which only host root may set up (mount_setattr with
+// MOUNT_ATTR_IDMAP and the user namespace whose mapping the mount takes). The init attaches the
+// copy with move_mount instead of resolving the path itself.
 Napi::Value OpenTree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
   bool recursive = info[1].As<Napi::Boolean>();
+  int usernsFd = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : -1;
+  bool idmapRecursive = info.Length() > 3 && info[3].ToBoolean();
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
-  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path.c_str(), flags);
-  if (fd < 0) throw sysError(info.Env(), "mount", "open bind source " + path, errno);
-  return Napi::Number::New(info.Env(), fd);
+  UniqueFd fd((int)syscall(SYS_open_tree, AT_FDCWD, path.c_str(), flags));
+  if (!fd.ok()) throw sysError(env, "mount", "open bind source " + path, errno);
+  if (usernsFd >= 0) {
+    struct mount_attr attr = {};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = (uint64_t)usernsFd;
+    unsigned at = AT_EMPTY_PATH | (idmapRecursive ? AT_RECURSIVE : 0);
+    if (syscall(SYS_mount_setattr, fd.get(), "", at, &attr, sizeof attr) < 0) {
+      int e = errno;
+      std::string why = e == EINVAL ? " (its filesystem cannot be idmapped, or it is idmapped already)" : "";
+      throw sysError(env, "mount", "idmap " + path + why, e);
+    }
+  }
+  return Napi::Number::New(env, fd.release());
+}
+
+// makeUserns(uidMap, gidMap) → an fd of a new user namespace with these maps, for an idmapped
+// mount to take its mapping from. A child holds it while the maps are written; nothing runs in it.
+Napi::Value MakeUserns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string uidMap = info[0].As<Napi::String>();
+  std::string gidMap = info[1].As<Napi::String>();
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) throw sysError(env, "userns", "pipe", errno);
+  UniqueFd rd(p[0]), wr(p[1]);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  struct clone_args ca = {};
+  ca.flags = CLONE_NEWUSER;
+  ca.exit_signal = SIGCHLD;
+  long pid = syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid == 0) {
+    // Only async-signal-safe calls here: wait for EOF (the parent is done with us), then go.
+    close(p[1]);
+    char c;
+    while (read(p[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    _exit(0);
+  }
+  int cloneErr = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) throw sysError(env, "userns", "clone a user namespace for an idmapped mount", cloneErr);
+  rd.reset();
+  std::string dir = "/proc/" + std::to_string(pid);
+  int e = 0;
+  UniqueFd ns;
+  bool ok = writeFile(dir + "/uid_map", uidMap, e) && writeFile(dir + "/gid_map", gidMap, e);
+  if (ok) {
+    ns.reset(open((dir + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.ok()) e = errno;
+  }
+  wr.reset();
+  reap((pid_t)pid);
+  if (!ok) throw sysError(env, "userns", "write the id map of an idmapped mount's user namespace", e);
+  if (!ns.ok()) throw sysError(env, "userns", "open the user namespace of an idmapped mount", e);
+  return Napi::Number::New(env, ns.release());
 }
 
 // runHook(kind, {path, args, env, timeout}, state) → "" or the failure (common/hook-runner.h: the
@@ -758,6 +817,22 @@ Napi::Value SendFdTo(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// sendPidfd(socketPath, pid, kind): runc's --pidfd-socket. A pidfd of the process goes to the
+// unix socket with SCM_RIGHTS, the payload naming which process it is ("standard" for a
+// container's init, "setns" for an exec'd one), as runc sends it.
+Napi::Value SendPidfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  pid_t pid = (pid_t)info[1].As<Napi::Number>().Int32Value();
+  std::string kind = info[2].As<Napi::String>();
+  UniqueFd pidfd((int)syscall(SYS_pidfd_open, pid, 0));
+  if (!pidfd.ok()) throw sysError(env, "pidfd", "pidfd_open " + std::to_string(pid), errno);
+  UniqueFd sock = connectUnixSocket(env, path, "pidfd", "the --pidfd-socket");
+  if (!skiff::sendWithFd(sock.get(), kind.data(), kind.size(), pidfd.get()))
+    throw sysError(env, "pidfd", "send the pidfd to " + path, errno);
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -776,7 +851,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openPath", Napi::Function::New(env, OpenPath));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("openTree", Napi::Function::New(env, OpenTree));
+  exports.Set("makeUserns", Napi::Function::New(env, MakeUserns));
   exports.Set("runHook", Napi::Function::New(env, RunHook));
+  exports.Set("sendPidfd", Napi::Function::New(env, SendPidfd));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));

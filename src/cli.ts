@@ -19,6 +19,7 @@ interface CreateFlags {
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
+  pidfdSocket?: string;
   pivot?: boolean;
   newKeyring?: boolean;
   preserveFds?: number;
@@ -31,6 +32,7 @@ function createOptions(id: string, f: CreateFlags) {
     bundle: f.bundle,
     pidFile: f.pidFile,
     consoleSocket: f.consoleSocket,
+    pidfdSocket: f.pidfdSocket,
     noPivot: f.pivot === false,
     noNewKeyring: f.newKeyring === false,
     preserveFds: f.preserveFds,
@@ -43,6 +45,7 @@ function withCreateFlags(cmd: Command): Command {
     .option('-b, --bundle <dir>', 'path to the bundle directory (default: the current directory)')
     .option('--pid-file <file>', "write the container init's pid to this file")
     .option('--console-socket <path>', 'unix socket that receives the pty master when process.terminal is true')
+    .option('--pidfd-socket <path>', "unix socket that receives a pidfd of the container's init (SCM_RIGHTS)")
     .option('--no-pivot', 'do not use pivot_root (MS_MOVE + chroot instead; for a rootfs on ramfs)')
     .option('--no-new-keyring', "keep the caller's session keyring instead of a new one")
     .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the container', intArg('--preserve-fds'), 0);
@@ -100,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-d, --detach', 'return once the process has started')
     .option('--pid-file <file>', "write the process's pid to this file")
     .option('--console-socket <path>', 'unix socket that receives the pty master when a terminal is used')
+    .option('--pidfd-socket <path>', 'unix socket that receives a pidfd of the process (SCM_RIGHTS)')
     .option('-t, --tty', 'allocate a pseudo-terminal')
     .option('--cwd <dir>', 'working directory inside the container')
     .option('-e, --env <key=value>', 'set an environment variable (repeatable)', collect, [])
@@ -123,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
         detach: f.detach,
         pidFile: f.pidFile,
         consoleSocket: f.consoleSocket,
+        pidfdSocket: f.pidfdSocket,
         tty: f.tty,
         cwd: f.cwd,
         env: f.env,
@@ -221,8 +226,9 @@ export async function main(argv: string[]): Promise<number> {
 
   withCreateFlags(program.command('run').description('create and start a container; wait for it unless --detach').argument('<id>'))
     .option('-d, --detach', 'return once the container has started')
-    .action(async (id: string, f: CreateFlags) => {
-      exitCode = await require('./commands/run').run(globals, createOptions(id, f));
+    .option('--keep', 'keep the container (stopped) after it exits, for inspection; delete it yourself')
+    .action(async (id: string, f: CreateFlags & { keep?: boolean }) => {
+      exitCode = await require('./commands/run').run(globals, { ...createOptions(id, f), keep: f.keep });
     });
 
   program

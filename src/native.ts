@@ -78,8 +78,15 @@ interface Binding {
   openPath(path: string): number;
   /** The hook runner skiff-init uses too (addon/common/hook-runner.h): "" or the failure. */
   runHook(kind: string, hook: { path: string; args: string[]; env: string[]; timeout: number | null }, state: string): string;
-  /** open_tree(OPEN_TREE_CLONE): a detached copy of the mount at path, for the init to attach. */
-  openTree(path: string, recursive: boolean): number;
+  /**
+   * open_tree(OPEN_TREE_CLONE): a detached copy of the mount at path, for the init to attach;
+   * idmapped (MOUNT_ATTR_IDMAP, recursively with idmapRecursive) with the user namespace usernsFd.
+   */
+  openTree(path: string, recursive: boolean, usernsFd?: number, idmapRecursive?: boolean): number;
+  /** runc's --pidfd-socket: a pidfd of pid to the unix socket at path (payload: "standard" or "setns"). */
+  sendPidfd(path: string, pid: number, kind: 'standard' | 'setns'): void;
+  /** A new user namespace with these maps (its fd), for an idmapped mount's mapping. */
+  makeUserns(uidMap: string, gidMap: string): number;
   /** Lazily unmounts the mount `mountId` at `path` (no symlink followed); false if it is not there. */
   unmount(path: string, mountId: number): boolean;
   connectUnix(path: string): number;

@@ -56,10 +56,12 @@ void waitForStart(int fifo, const Json& startHooks, const std::string& state) {
   std::string answer = err.empty() ? "0" : "E" + err;
   signal(SIGPIPE, SIG_IGN);
   (void)writeAll(fd, answer.data(), answer.size());
-  close(fd);
   close(fifo);
   if (!err.empty()) _exit(1);
   signal(SIGPIPE, SIG_DFL);
+  // The write end stays open (close-on-exec): `start` reads to EOF, which comes with the execve
+  // of the process (or the init's exit), so poststart hooks run after the process is executed
+  // (runtime.md lifecycle step 9), not while the init is still on its way to it.
 }
 
 // Until skiff has recorded this process (state.json, pid file) it may be killed at any moment; an

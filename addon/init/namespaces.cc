@@ -7,10 +7,26 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <grp.h>
+#include <csignal>
+#include <sys/prctl.h>
+
 #include "../common/fd.h"
 #include "report.h"
 
 namespace skiff {
+
+// Joined, skiff-init is still host root, an id the namespace does not map (files it made would
+// fail with EOVERFLOW): become the namespace's root, as runc does.
+static void becomeNamespaceRoot(const std::string& path) {
+  // Supplementary groups of host root mean nothing in there; dropping them is allowed unless the
+  // namespace denies setgroups.
+  if (setgroups(0, nullptr) < 0 && errno != EPERM) fail("namespace", "setgroups in user namespace " + path, errno);
+  if (setresgid(0, 0, 0) < 0) fail("namespace", "become gid 0 in user namespace " + path, errno);
+  if (setresuid(0, 0, 0) < 0) fail("namespace", "become uid 0 in user namespace " + path, errno);
+  // A change of credentials clears the parent-death signal: arm it again until the handover.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("namespace", "set the parent-death signal", errno);
+}
 
 void enterNamespaces(const Json& plan) {
   for (auto& ns : plan.at("join").asArray()) {
@@ -19,6 +35,7 @@ void enterNamespaces(const Json& plan) {
     if (!fd.ok()) fail("namespace", "open " + ns.at("type").asString() + " namespace " + path, errno);
     if (setns(fd.get(), (int)ns.at("flag").asInt()) < 0)
       fail("namespace", "join " + ns.at("type").asString() + " namespace " + path, errno);
+    if (ns.at("type").asString() == "user") becomeNamespaceRoot(path);
   }
 }
 

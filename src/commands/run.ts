@@ -3,6 +3,7 @@ import * as path from 'node:path';
 
 import { createContainer, type CreateOptions } from '../container/create';
 import { deleteContainer, startContainer } from '../container/lifecycle';
+import { SkiffError } from '../errors';
 import type { Globals } from '../globals';
 import { timing } from '../log';
 import { native } from '../native';
@@ -20,7 +21,9 @@ function wantsTerminal(bundle: string | undefined): boolean {
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP'];
 
 /** create + start; in the foreground, wait and exit with the container's status (128+n for a signal). */
-export async function run(g: Globals, opts: CreateOptions & { detach?: boolean }): Promise<number> {
+export async function run(g: Globals, opts: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
+  // runc's rule: a detached container is never deleted by run, so --keep means nothing there.
+  if (opts.detach && opts.keep) throw new SkiffError('--keep cannot be used with --detach');
   const store = g.store();
   // In the foreground without a console socket, skiff relays the terminal itself.
   const relay = !opts.detach && !opts.consoleSocket && wantsTerminal(opts.bundle) ? new TerminalRelay() : undefined;
@@ -52,6 +55,7 @@ export async function run(g: Globals, opts: CreateOptions & { detach?: boolean }
   for (const sig of FORWARDED) process.off(sig, forward);
   await relay?.finish();
   timing('terminal relay finished');
-  await deleteContainer(store, s.id, true);
+  // --keep (runc 1.2): the stopped container stays, for state, ps or a look at its cgroups.
+  if (!opts.keep) await deleteContainer(store, s.id, true);
   return st.code ?? 128 + (st.signal ?? 0);
 }

@@ -14,7 +14,7 @@ import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
 import { MS } from '../linux/mount-options';
 import { serializePlan } from '../linux/launch-plan';
-import { buildPlan, unsupportedFields } from '../linux/plan';
+import { buildPlan, unsupportedFields, type LaunchPlan } from '../linux/plan';
 import { runHooks } from './hooks';
 import { launchInit } from './launch';
 import { FRAME } from '../linux/frames';
@@ -33,6 +33,8 @@ export interface CreateOptions {
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** runc's --pidfd-socket: a pidfd of the init goes there. */
+  pidfdSocket?: string;
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
@@ -73,6 +75,54 @@ function listenFds(): number {
   if (!Number.isInteger(n) || n <= 0) return 0;
   const pid = process.env.LISTEN_PID;
   return pid === undefined || Number(pid) === process.pid ? n : 0;
+}
+
+/**
+ * Bind sources skiff opens itself (open_tree) for the init to attach: every one with a new user
+ * namespace (runc's way: its mapped root may not reach a source under a 0700 directory), and
+ * every idmapped one (only host root can idmap a mount), idmapped here with the mount's own
+ * mapping or the container's user namespace's. Returns the fds, for the caller to close.
+ */
+function openMountSources(plan: LaunchPlan, spec: Spec): number[] {
+  const n = native();
+  const fds: number[] = [];
+  const userns = new Map<string, number>();
+  const usernsFor = (uidMap: string, gidMap: string): number => {
+    const key = `${uidMap}|${gidMap}`;
+    let fd = userns.get(key);
+    if (fd === undefined) userns.set(key, (fd = n.makeUserns(uidMap, gidMap)));
+    return fd;
+  };
+  const joined = spec.linux?.namespaces?.find((ns) => ns.type === 'user' && ns.path)?.path;
+  try {
+    for (const m of plan.init.mounts) {
+      if (!m.bind || !m.source || m.cgroup) continue;
+      const recursive = (m.flags & MS.REC) !== 0;
+      if (m.idmap) {
+        let fd: number;
+        if (m.idmap.uidMap && m.idmap.gidMap) fd = usernsFor(m.idmap.uidMap, m.idmap.gidMap);
+        else if (plan.uidMap && plan.gidMap) fd = usernsFor(plan.uidMap, plan.gidMap);
+        else if (joined) {
+          fd = fs.openSync(joined, 'r');
+          fds.push(fd);
+        } else
+          throw new SkiffError(
+            `config.json: /mounts/${m.idmap.configIndex}: an idmapped mount needs uidMappings and gidMappings, or a user namespace with mappings`,
+          );
+        m.sourceFd = n.openTree(m.source, recursive, fd, m.idmap.recursive);
+        fds.push(m.sourceFd);
+      } else if (plan.namespaces.newUser) {
+        m.sourceFd = n.openTree(m.source, recursive);
+        fds.push(m.sourceFd);
+      }
+    }
+  } catch (err) {
+    for (const fd of fds) n.closeFd(fd);
+    throw err;
+  } finally {
+    for (const fd of userns.values()) n.closeFd(fd);
+  }
+  return fds;
 }
 
 function resolveRootfs(bundle: string, spec: Spec): string {
@@ -192,15 +242,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       runtimeBounding: runtimeBoundingSet(),
       runtimeEnv: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
     });
-    // runc's way: the bind sources are opened as host root, before the mapped root of a new user
-    // namespace would have to reach them (a source under a 0700 directory).
-    if (plan.namespaces.newUser) {
-      for (const m of plan.init.mounts) {
-        if (!m.bind || !m.source || m.cgroup) continue;
-        m.sourceFd = n.openTree(m.source, (m.flags & MS.REC) !== 0);
-        fds.push(m.sourceFd);
-      }
-    }
+    fds.push(...openMountSources(plan, spec));
     // Unknown names were reported with the config's warnings already.
     for (const w of plan.warnings) if (w.kind !== 'unknown') log('warning', `config.json: ${w.message}`);
     timing('launch plan built');
@@ -273,6 +315,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     store.write(state);
     faultPoint('state-written');
     if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(pid));
+    if (opts.pidfdSocket) n.sendPidfd(path.resolve(opts.pidfdSocket), pid, 'standard');
     faultPoint('pid-file-written');
     // Only now, with everything recorded, does the init stop dying with this process.
     const s = sync;

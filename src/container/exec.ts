@@ -33,6 +33,8 @@ export interface ExecOptions {
   detach?: boolean;
   pidFile?: string;
   consoleSocket?: string;
+  /** runc's --pidfd-socket: a pidfd of the process goes there. */
+  pidfdSocket?: string;
   tty?: boolean;
   cwd?: string;
   env: string[];
@@ -227,6 +229,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     // process along (closing sync without the word ends it).
     try {
       if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
+      if (o.pidfdSocket) n.sendPidfd(path.resolve(o.pidfdSocket), pid, 'setns');
     } catch (err) {
       n.closeFd(spawned.sync);
       throw err;

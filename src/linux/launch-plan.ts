@@ -100,6 +100,12 @@ export interface PlanMount {
   sourceFd?: number;
   /** One of the container's own cgroup directories (made after the plan, and world-readable). */
   cgroup: boolean;
+  /**
+   * For skiff, not the init: an idmapped bind (config.md idmap, ridmap, uidMappings). skiff makes
+   * the idmapped copy (sourceFd); maps null: the container's user namespace's. configIndex: its
+   * place in config.json's mounts, for errors.
+   */
+  idmap: { recursive: boolean; uidMap: string | null; gidMap: string | null; configIndex: number } | null;
 }
 
 export interface PlanDevice {

@@ -105,6 +105,8 @@ export interface ParsedOptions {
   flags: number;
   /** tmpcopyup (podman, CRI-O): fill a tmpfs with what the image has at its destination. */
   copyUp: boolean;
+  /** idmap / ridmap (config.md): an idmapping on the mount, recursive for ridmap; never mount(2) data. */
+  idmap: 'none' | 'idmap' | 'ridmap';
   propagation: number[];
   attrSet: number;
   attrClr: number;
@@ -118,9 +120,14 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
   const propagation: number[] = [];
   const data: string[] = [];
   let copyUp = false;
+  let idmap: ParsedOptions['idmap'] = 'none';
   for (const opt of options ?? []) {
     if (opt === 'tmpcopyup') {
       copyUp = true;
+      continue;
+    }
+    if (opt === 'idmap' || opt === 'ridmap') {
+      if (idmap !== 'ridmap') idmap = opt;
       continue;
     }
     const f = FLAGS[opt];
@@ -148,7 +155,7 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
     // Anything else is the filesystem's business (size=, mode=, newinstance, ptmxmode=, …).
     data.push(opt);
   }
-  return { flags, copyUp, propagation, attrSet, attrClr, data: data.join(',') };
+  return { flags, copyUp, idmap, propagation, attrSet, attrClr, data: data.join(',') };
 }
 
 export function propagationFlag(name: string | undefined): number | undefined {

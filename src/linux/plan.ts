@@ -110,6 +110,15 @@ export function unsupportedFields(spec: Spec, host: { selinux: boolean } = { sel
   const l = spec.linux ?? {};
   const no = (path: string, what: string) => out.push({ path, message: `${what} is not supported by skiff yet` });
   if (l.intelRdt) no('/linux/intelRdt', 'Intel RDT');
+  // The new pid namespace would be made by clone3 in skiff's user namespace, not the joined one,
+  // and /proc could not be mounted for it (runc makes it after joining, in a second child).
+  const nsl = l.namespaces ?? [];
+  if (nsl.some((n) => n.type === 'user' && n.path) && nsl.some((n) => n.type === 'pid' && !n.path))
+    out.push({
+      path: '/linux/namespaces',
+      message:
+        'a new pid namespace inside a joined user namespace is not supported by skiff yet: join the pid namespace too (give it a path)',
+    });
   if (l.netDevices && Object.keys(l.netDevices).length) no('/linux/netDevices', 'moving network devices');
   if (l.personality?.flags?.length) no('/linux/personality/flags', 'personality flags');
   if (p.selinuxLabel && host.selinux) no('/process/selinuxLabel', 'SELinux');
@@ -173,11 +182,14 @@ function isBind(m: Mount): boolean {
   return m.type === 'bind' || !!m.options?.some((o) => o === 'bind' || o === 'rbind');
 }
 
-function planMount(m: Mount, bundle: string): PlanMount {
+function planMount(m: Mount, bundle: string, configIndex: number): PlanMount {
   const o = parseMountOptions(m.options);
   const bind = isBind(m);
   let source = m.source ?? '';
   if (bind && source && !path.isAbsolute(source)) source = path.resolve(bundle, source);
+  const mapped = o.idmap !== 'none' || m.uidMappings !== undefined || m.gidMappings !== undefined;
+  if (mapped && !bind)
+    throw new Error(`config.json: /mounts/${configIndex}: idmapped mounts are bind mounts (this one is type "${m.type ?? ''}")`);
   return {
     destination: path.posix.normalize(m.destination),
     source,
@@ -190,6 +202,9 @@ function planMount(m: Mount, bundle: string): PlanMount {
     attrSet: o.attrSet,
     attrClr: o.attrClr,
     cgroup: false,
+    idmap: mapped
+      ? { recursive: o.idmap === 'ridmap', uidMap: idMap(m.uidMappings) ?? null, gidMap: idMap(m.gidMappings) ?? null, configIndex }
+      : null,
   };
 }
 
@@ -199,7 +214,7 @@ function planMount(m: Mount, bundle: string): PlanMount {
  */
 function planCgroupMount(m: Mount, cgroup: CgroupPaths, newCgroupns: boolean): PlanMount[] {
   const o = parseMountOptions(m.options);
-  const base = { bind: false, copyUp: false, propagation: [], attrSet: 0, attrClr: 0, cgroup: true };
+  const base = { bind: false, copyUp: false, propagation: [], attrSet: 0, attrClr: 0, cgroup: true, idmap: null };
   const dest = path.posix.normalize(m.destination);
   if (cgroup.mode === 'unified') {
     if (newCgroupns) return [{ ...base, destination: dest, source: 'cgroup', type: 'cgroup2', flags: o.flags, data: o.data }];
@@ -275,11 +290,11 @@ export function buildPlan(input: PlanInput): LaunchPlan {
 
   const mounts: PlanMount[] = [];
   let devIsBind = false;
-  for (const m of spec.mounts ?? []) {
+  (spec.mounts ?? []).forEach((m, i) => {
     if (m.type === 'cgroup') mounts.push(...planCgroupMount(m, cgroup, ns.has.has('cgroup')));
-    else mounts.push(planMount(m, bundle));
+    else mounts.push(planMount(m, bundle, i));
     if (path.posix.normalize(m.destination) === '/dev' && isBind(m)) devIsBind = true;
-  }
+  });
 
   // A read-only /dev tmpfs is mounted writable and made read-only once its device nodes, /dev/pts
   // and the symlinks are in (as runc does): otherwise nothing could be created in it.

@@ -479,8 +479,20 @@ function securityFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
     if (idmapOk === false) {
       out.push({ path: pointer, verdict: 'error', message: `idmapped mounts need Linux 5.12 or later (this kernel is ${host.release})` });
     }
+    const bind = m.type === 'bind' || opts.includes('bind') || opts.includes('rbind');
+    if (!bind)
+      out.push({
+        path: `/mounts/${i}`,
+        verdict: 'error',
+        message: `idmapped mounts are bind mounts (this one is type ${JSON.stringify(m.type ?? '')})`,
+      });
     if (!idmapSupported) out.push({ path: pointer, verdict: 'error', message: 'idmapped mounts are not supported by skiff yet' });
-    else if (idmapOk) out.push({ path: pointer, verdict: 'ok', message: `idmapped mounts are supported (kernel ${host.release})` });
+    else if (idmapOk && bind)
+      out.push({
+        path: pointer,
+        verdict: 'ok',
+        message: `idmapped (kernel ${host.release}); the source's filesystem must support idmapped mounts (ext4, xfs, btrfs, tmpfs, overlayfs do; create says so when it does not)`,
+      });
   });
 }
 
