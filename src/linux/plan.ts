@@ -112,7 +112,7 @@ export function unsupportedFields(spec: Spec, host: { selinux: boolean } = { sel
   if (l.intelRdt) no('/linux/intelRdt', 'Intel RDT');
   // The new pid namespace would be made by clone3 in skiff's user namespace, not the joined one,
   // and /proc could not be mounted for it (runc makes it after joining, in a second child).
-  const nsl = l.namespaces ?? [];
+  const nsl = Array.isArray(l.namespaces) ? l.namespaces.filter((n) => n && typeof n === 'object') : [];
   if (nsl.some((n) => n.type === 'user' && n.path) && nsl.some((n) => n.type === 'pid' && !n.path))
     out.push({
       path: '/linux/namespaces',
