@@ -37,6 +37,7 @@
 #include "common/hook-runner.h"
 #include "common/json.h"
 #include "common/proto.h"
+#include "netdev.h"
 #include "systemd.h"
 
 using skiff::UniqueFd;
@@ -833,6 +834,23 @@ Napi::Value SendPidfd(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// moveNetDevice(hostName, newName, netnsPath): linux.netDevices (netdev.cc).
+Napi::Value MoveNetDevice(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>();
+  std::string newName = info[1].As<Napi::String>();
+  std::string nsPath = info[2].As<Napi::String>();
+  UniqueFd ns(open(nsPath.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns.ok()) throw sysError(env, "netdev", "open network namespace " + nsPath, errno);
+  std::string err = skiff::moveNetDevice(name, newName, ns.get());
+  if (!err.empty()) {
+    Napi::Error e = Napi::Error::New(env, err);
+    e.Set("step", Napi::String::New(env, "netdev"));
+    throw e;
+  }
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -854,6 +872,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("makeUserns", Napi::Function::New(env, MakeUserns));
   exports.Set("runHook", Napi::Function::New(env, RunHook));
   exports.Set("sendPidfd", Napi::Function::New(env, SendPidfd));
+  exports.Set("moveNetDevice", Napi::Function::New(env, MoveNetDevice));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));

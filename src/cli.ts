@@ -118,6 +118,12 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('--preserve-fds <n>', 'pass fds 3 … 3+n-1 to the process', intArg('--preserve-fds'), 0)
     .option('--ignore-paused', 'allow exec in a paused container')
+    .option(
+      '--cgroup <[controller[,controller]:]path>',
+      "run the process in an existing sub-cgroup of the container's (repeatable)",
+      collect,
+      [],
+    )
     .passThroughOptions()
     .action(async (id: string, args: string[], f: Record<string, any>) => {
       exitCode = await require('./commands/exec').exec(globals, {
@@ -128,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
         pidFile: f.pidFile,
         consoleSocket: f.consoleSocket,
         pidfdSocket: f.pidfdSocket,
+        cgroups: f.cgroup,
         tty: f.tty,
         cwd: f.cwd,
         env: f.env,

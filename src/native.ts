@@ -85,6 +85,8 @@ interface Binding {
   openTree(path: string, recursive: boolean, usernsFd?: number, idmapRecursive?: boolean): number;
   /** runc's --pidfd-socket: a pidfd of pid to the unix socket at path (payload: "standard" or "setns"). */
   sendPidfd(path: string, pid: number, kind: 'standard' | 'setns'): void;
+  /** linux.netDevices: move a host device into the network namespace at netnsPath, renamed, addresses kept, up. */
+  moveNetDevice(hostName: string, newName: string, netnsPath: string): void;
   /** A new user namespace with these maps (its fd), for an idmapped mount's mapping. */
   makeUserns(uidMap: string, gidMap: string): number;
   /** Lazily unmounts the mount `mountId` at `path` (no symlink followed); false if it is not there. */

@@ -119,6 +119,7 @@ export function featuresDocument(): Record<string, unknown> {
       apparmor: { enabled: true },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
+      netDevices: { enabled: true },
       mountExtensions: { idmap: { enabled: true } },
     },
     annotations: { 'org.skiff.version': SKIFF_VERSION },

@@ -125,6 +125,19 @@ function openMountSources(plan: LaunchPlan, spec: Spec): number[] {
   return fds;
 }
 
+/**
+ * linux.netDevices, right after the clone (before the init runs): each host device into the
+ * container's network namespace, its new one or the one it joins. Not moved back on delete
+ * (config-linux.md forbids it: the kernel returns physical devices when the namespace goes).
+ */
+function moveNetDevices(spec: Spec, pid: number): void {
+  const devices = Object.entries((spec.linux?.netDevices ?? {}) as Record<string, { name?: string }>);
+  if (!devices.length) return;
+  const net = spec.linux?.namespaces?.find((n) => n.type === 'network');
+  const nsPath = net?.path ?? `/proc/${pid}/ns/net`;
+  for (const [hostName, d] of devices) native().moveNetDevice(hostName, d?.name ?? '', nsPath);
+}
+
 function resolveRootfs(bundle: string, spec: Spec): string {
   const root = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   let real: string;
@@ -279,6 +292,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       (plan.namespaces.cloneFlags & CLONE.NEWUSER) !== 0 && !!plan.uidMap,
       {
         cloned: (pid) => {
+          moveNetDevices(spec, pid);
           if (systemd) {
             cg.attach(id, pid, resources);
             scopeStarted = true;

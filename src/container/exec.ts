@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { v1ProcsFiles } from '../cgroups/manager';
+import { subCgroupPaths } from '../cgroups/sub-cgroup';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { SkiffError, messageOf } from '../errors';
 import { faultPoint } from '../fault';
@@ -46,6 +47,8 @@ export interface ExecOptions {
   processLabel?: string;
   preserveFds: number;
   ignorePaused?: boolean;
+  /** --cgroup (runc 1.2): existing sub-cgroups of the container's to run the process in. */
+  cgroups?: string[];
 }
 
 /** runc's exit status for an exec that could not be set up. */
@@ -184,9 +187,22 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     } else if (relay) {
       consoleFd = relay.childEnd;
     }
+    let cg = s.cgroup;
+    if (o.cgroups?.length) {
+      try {
+        cg = subCgroupPaths(s.cgroup, o.cgroups);
+      } catch (err) {
+        throw fail(messageOf(err));
+      }
+      const own = new Set([s.cgroup.unified, ...Object.values(s.cgroup.v1)]);
+      for (const dir of [cg.unified, ...Object.values(cg.v1)]) {
+        if (dir && !own.has(dir) && !fs.existsSync(dir))
+          throw fail(`exec --cgroup: ${dir} does not exist (the sub-cgroup must be made first)`);
+      }
+    }
     let cgroupFd: number | undefined;
-    if (s.cgroup.unified && fs.existsSync(s.cgroup.unified)) {
-      cgroupFd = n.openDir(s.cgroup.unified);
+    if (cg.unified && fs.existsSync(cg.unified)) {
+      cgroupFd = n.openDir(cg.unified);
       fds.push(cgroupFd);
     }
     let planned;
@@ -208,7 +224,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
         cloneFlags: 0,
         cgroupFd,
         pidnsPath: ns.pidns,
-        cgroupProcs: v1ProcsFiles(s.cgroup).filter((f) => fs.existsSync(f)),
+        cgroupProcs: v1ProcsFiles(cg).filter((f) => fs.existsSync(f)),
         keepFds,
       },
       serializePlan(

@@ -119,7 +119,6 @@ export function unsupportedFields(spec: Spec, host: { selinux: boolean } = { sel
       message:
         'a new pid namespace inside a joined user namespace is not supported by skiff yet: join the pid namespace too (give it a path)',
     });
-  if (l.netDevices && Object.keys(l.netDevices).length) no('/linux/netDevices', 'moving network devices');
   if (l.personality?.flags?.length) no('/linux/personality/flags', 'personality flags');
   if (p.selinuxLabel && host.selinux) no('/process/selinuxLabel', 'SELinux');
   if (l.mountLabel && host.selinux) no('/linux/mountLabel', 'SELinux');

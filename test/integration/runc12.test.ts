@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { assertGone, cleanupAll, makeBundle, skiff, stateOf, tempDir, waitFor } from '../helpers/skiff';
+import { CGROUP_PREFIX, assertGone, cgroupDirs, cleanupAll, makeBundle, skiff, stateOf, tempDir, waitFor } from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -28,22 +28,27 @@ fd = fds[0]
 pid = [l.split()[1] for l in open('/proc/self/fdinfo/%d' % fd) if l.startswith('Pid:')][0]
 print(pid, msg.decode(), flush=True)
 if len(sys.argv) > 3:
+    # Once create has returned (the test makes this file), as a caller would.
+    import time
+    while not os.path.exists(sys.argv[3]):
+        time.sleep(0.01)
     signal.pidfd_send_signal(fd, signal.SIGKILL)
 `;
 
-function receiver(kill: boolean): { sock: string; done: Promise<string> } {
+function receiver(kill: boolean): { sock: string; done: Promise<string>; go: string } {
   const dir = tempDir('skiff-pidfd-');
   const script = path.join(dir, 'recv.py');
   fs.writeFileSync(script, RECEIVER);
   const sock = path.join(dir, 'pidfd.sock');
   const ready = path.join(dir, 'ready');
-  const p = spawn('python3', [script, sock, ready, ...(kill ? ['kill'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const go = path.join(dir, 'go');
+  const p = spawn('python3', [script, sock, ready, ...(kill ? [go] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout.on('data', (d) => (out += d));
   const done = new Promise<string>((resolve) => p.on('exit', () => resolve(out.trim())));
   const until = Date.now() + 10_000;
   while (!fs.existsSync(ready) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-  return { sock, done };
+  return { sock, done, go };
 }
 
 describe('runc 1.2 flags', () => {
@@ -54,6 +59,7 @@ describe('runc 1.2 flags', () => {
     const c = skiff(['create', '--pid-file', pidFile, '--pidfd-socket', r.sock, '-b', b.dir, b.id]);
     assert.equal(c.code, 0, c.stderr);
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    fs.writeFileSync(r.go, '');
     assert.equal(await r.done, `${pid} standard`);
     await waitFor('the container to stop', () => stateOf(b.id).status === 'stopped');
     assert.equal(skiff(['delete', b.id]).code, 0);
@@ -94,5 +100,43 @@ describe('runc 1.2 flags', () => {
     assert.equal(both.code, 1);
     assert.match(both.stderr, /--keep cannot be used with --detach/);
     assert.deepEqual(assertGone(d), []);
+  });
+
+  test('exec --cgroup: into an existing sub-cgroup, in every hierarchy or only the named controllers', () => {
+    const b = makeBundle((c) => (c.process.args = ['/bin/sleep', '100']));
+    assert.equal(skiff(['run', '-d', '-b', b.dir, b.id]).code, 0);
+    for (const d of cgroupDirs(`${CGROUP_PREFIX}/${b.id}/sub`)) fs.mkdirSync(d, { recursive: true });
+    for (const d of cgroupDirs(`${CGROUP_PREFIX}/${b.id}/sub`)) {
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        const parent = path.join(path.dirname(d), f);
+        if (fs.existsSync(parent)) fs.writeFileSync(path.join(d, f), fs.readFileSync(parent, 'utf8').trim() || '\n');
+      }
+    }
+    const cgroupOf = (args: string[]): Record<string, string> => {
+      const pidFile = path.join(tempDir('skiff-excg-'), 'pid');
+      const e = skiff(['exec', '-d', '--pid-file', pidFile, ...args, b.id, '/bin/sleep', '100']);
+      assert.equal(e.code, 0, e.stderr);
+      const lines = fs
+        .readFileSync(`/proc/${fs.readFileSync(pidFile, 'utf8').trim()}/cgroup`, 'utf8')
+        .trim()
+        .split('\n');
+      return Object.fromEntries(lines.map((l) => l.split(':')).map(([, k, v]) => [k, v]));
+    };
+    const own = `${CGROUP_PREFIX}/${b.id}`;
+    const all = cgroupOf(['--cgroup', 'sub']);
+    assert.equal(all['memory'], `${own}/sub`);
+    assert.equal(all['pids'], `${own}/sub`);
+    assert.equal(all[''], `${own}/sub`, 'the cgroup2 directory of this hybrid host too');
+    const some = cgroupOf(['--cgroup', 'memory:sub']);
+    assert.equal(some['memory'], `${own}/sub`);
+    assert.equal(some['pids'], own, "the other hierarchies stay the container's own");
+    const missing = skiff(['exec', '--cgroup', 'nosuch', b.id, '/bin/true']);
+    assert.equal(missing.code, 255);
+    assert.match(missing.stderr, /exec --cgroup: .*nosuch does not exist/);
+    const escape = skiff(['exec', '--cgroup', '../x', b.id, '/bin/true']);
+    assert.equal(escape.code, 255);
+    assert.match(escape.stderr, /a path below the container's cgroup/);
+    assert.equal(skiff(['delete', '--force', b.id]).code, 0);
+    assert.deepEqual(assertGone(b), []);
   });
 });
