@@ -559,6 +559,30 @@ export function hostFindings(doc: unknown, opts: { systemdCgroup?: boolean } = {
   cgroupFindings(doc, host, out);
   securityFindings(doc, host, out);
   hookFindings(doc, host, out);
+  netDeviceFindings(doc, host, out);
   notAppliedFindings(doc, out);
   return out;
+}
+
+/** linux.netDevices: each must be a network device in skiff's network namespace now. */
+function netDeviceFindings(doc: Obj, host: HostProbe, out: Finding[]): void {
+  const linux = isObj(doc.linux) ? doc.linux : undefined;
+  if (!linux || !isObj(linux.netDevices)) return;
+  for (const [name, d] of Object.entries(linux.netDevices)) {
+    const pointer = `/linux/netDevices/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (!/^[^/\s:]{1,15}$/.test(name) || name === '.' || name === '..') continue; // the rules report it
+    const to = isObj(d) && isStr(d.name) && d.name !== '' ? d.name : name;
+    if (host.exists(`/sys/class/net/${name}`))
+      out.push({
+        path: pointer,
+        verdict: 'ok',
+        message: `moves the network device ${name} into the container as ${to} (addresses kept, up)`,
+      });
+    else
+      out.push({
+        path: pointer,
+        verdict: 'error',
+        message: `no network device ${name} in skiff's network namespace (/sys/class/net/${name})`,
+      });
+  }
 }

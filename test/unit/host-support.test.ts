@@ -349,3 +349,12 @@ describe('rootfs lookup', () => {
     assert.equal(lookup(tree, '/bin/tool/x').kind, 'notdir');
   });
 });
+
+describe('host-support: network devices', () => {
+  test('a device the host has moves; a missing one is an error', () => {
+    const c = config((c) => (c.linux.netDevices = { eth9: { name: 'ctr0' }, nodev0: {} }));
+    const f = hostFindings(c, {}, fakeHost({ files: { '/sys/class/net/eth9': '' } }));
+    assert.match(f.find((x) => x.path === '/linux/netDevices/eth9')!.message, /moves the network device eth9 into the container as ctr0/);
+    assert.equal(at(f, '/linux/netDevices/nodev0')[0]!.verdict, 'error');
+  });
+});
