@@ -171,6 +171,13 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     if (spec.process?.selinuxLabel) log('warning', 'config.json: /process/selinuxLabel: ignored: SELinux is not enabled on this host');
     if (spec.linux?.mountLabel) log('warning', 'config.json: /linux/mountLabel: ignored: SELinux is not enabled on this host');
   }
+  // config-linux.md: "Currently no flag values are supported"; runc warns and goes on, so does skiff.
+  const personalityFlags = spec.linux?.personality?.flags ?? [];
+  if (personalityFlags.length)
+    log(
+      'warning',
+      `config.json: /linux/personality/flags: ignored (${personalityFlags.join(', ')}): runtime-spec 1.3.0 defines no personality flags`,
+    );
   if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process;

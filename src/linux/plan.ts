@@ -119,12 +119,7 @@ export function unsupportedFields(spec: Spec, host: { selinux: boolean } = { sel
       message:
         'a new pid namespace inside a joined user namespace is not supported by skiff yet: join the pid namespace too (give it a path)',
     });
-  // config-linux.md: "Currently no flag values are supported": none is defined to apply.
-  if (l.personality?.flags?.length)
-    out.push({
-      path: '/linux/personality/flags',
-      message: 'runtime-spec 1.3.0 defines no personality flags: skiff refuses them rather than ignore them',
-    });
+
   if (p.selinuxLabel && host.selinux) no('/process/selinuxLabel', 'SELinux');
   if (l.mountLabel && host.selinux) no('/linux/mountLabel', 'SELinux');
   return out;

@@ -560,6 +560,13 @@ export function hostFindings(doc: unknown, opts: { systemdCgroup?: boolean } = {
   securityFindings(doc, host, out);
   hookFindings(doc, host, out);
   netDeviceFindings(doc, host, out);
+  const personality = isObj(doc.linux) && isObj(doc.linux.personality) ? doc.linux.personality : undefined;
+  if (personality && list(personality.flags).length)
+    out.push({
+      path: '/linux/personality/flags',
+      verdict: 'warning',
+      message: 'ignored, as by runc: runtime-spec 1.3.0 defines no personality flags',
+    });
   notAppliedFindings(doc, out);
   return out;
 }

@@ -139,4 +139,16 @@ describe('runc 1.2 flags', () => {
     assert.equal(skiff(['delete', '--force', b.id]).code, 0);
     assert.deepEqual(assertGone(b), []);
   });
+
+  test('personality flags: ignored with a warning, as runc does (the spec defines none); the domain applies', () => {
+    const b = makeBundle((c) => {
+      c.linux.personality = { domain: 'LINUX32', flags: ['SOMETHING'] };
+      c.process.args = ['/bin/uname', '-m'];
+    });
+    const r = skiff(['run', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\/linux\/personality\/flags: ignored \(SOMETHING\): runtime-spec 1\.3\.0 defines no personality flags/);
+    assert.match(r.stdout, /^i686$/m);
+    assert.deepEqual(assertGone(b), []);
+  });
 });
