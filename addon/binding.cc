@@ -288,6 +288,15 @@ Napi::Value NextEvent(const Napi::CallbackInfo& info) {
     ev.Set("type", type);
     return ev;
   }
+  if (type == skiff::frame::kPid) {
+    // The init forked into a new pid namespace: the process that wrote this exits now; reap it.
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    ev.Set("type", type);
+    ev.Set("pid", (double)msg["pid"].integer());
+    return ev;
+  }
   if (type == skiff::frame::kWarning) {
     ev.Set("type", type);
     ev.Set("message", msg["message"].string());
@@ -851,6 +860,14 @@ Napi::Value MoveNetDevice(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setChildSubreaper(): orphans below skiff come to it (runc run does the same): an init that
+// forked into a new pid namespace is a grandchild of `skiff run`, which must still wait for it.
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    throw sysError(info.Env(), "run", "become a child subreaper", errno);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -873,6 +890,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runHook", Napi::Function::New(env, RunHook));
   exports.Set("sendPidfd", Napi::Function::New(env, SendPidfd));
   exports.Set("moveNetDevice", Napi::Function::New(env, MoveNetDevice));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));

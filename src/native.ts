@@ -24,6 +24,8 @@ export type InitEvent =
   | { type: 'hooks' }
   | { type: 'warning'; message: string }
   | { type: 'seccomp-fd'; fd: number }
+  /** The init forked into a new pid namespace (inside a joined user namespace): this is it now. */
+  | { type: 'pid'; pid: number }
   /** The init is gone (reaped): its error frame, or why it died. */
   | { type: 'error'; step: string; errno: number; message: string };
 
@@ -87,6 +89,8 @@ interface Binding {
   sendPidfd(path: string, pid: number, kind: 'standard' | 'setns'): void;
   /** linux.netDevices: move a host device into the network namespace at netnsPath, renamed, addresses kept, up. */
   moveNetDevice(hostName: string, newName: string, netnsPath: string): void;
+  /** PR_SET_CHILD_SUBREAPER, for `run` (its init may be a grandchild). */
+  setChildSubreaper(): void;
   /** A new user namespace with these maps (its fd), for an idmapped mount's mapping. */
   makeUserns(uidMap: string, gidMap: string): number;
   /** Lazily unmounts the mount `mountId` at `path` (no symlink followed); false if it is not there. */

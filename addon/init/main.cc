@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
 
   enterNamespaces(plan);
   if (create) {
-    createNamespaces(plan);
+    createNamespaces(plan, sync);
     setHostnames(plan);
     joinSessionKeyring(plan);
   }

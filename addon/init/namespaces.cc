@@ -12,6 +12,8 @@
 #include <sys/prctl.h>
 
 #include "../common/fd.h"
+#include "../common/frames.h"
+#include "../common/proto.h"
 #include "report.h"
 
 namespace skiff {
@@ -28,6 +30,30 @@ static void becomeNamespaceRoot(const std::string& path) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("namespace", "set the parent-death signal", errno);
 }
 
+// A new pid namespace inside a joined user namespace must be made after joining it (so that the
+// joined namespace owns it, and /proc can be mounted for it), and unshare(CLONE_NEWPID) only
+// applies to children: fork, the child goes on as the container's init (pid 1 in there), the
+// parent tells skiff the child's pid and exits. The child starts once that frame is out.
+static void forkIntoNewPidns(int sync) {
+  if (unshare(CLONE_NEWPID) < 0) fail("namespace", "create pid namespace inside the joined user namespace", errno);
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) < 0) fail("namespace", "pipe", errno);
+  pid_t child = fork();
+  if (child < 0) fail("namespace", "fork into the new pid namespace", errno);
+  if (child == 0) {
+    close(gate[1]);
+    char c;
+    while (read(gate[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    close(gate[0]);
+    return;
+  }
+  close(gate[0]);
+  std::string msg = std::string("{\"type\":\"") + frame::kPid + "\",\"pid\":" + std::to_string(child) + "}";
+  if (!sendFrame(sync, msg)) _exit(1);
+  _exit(0);
+}
+
 void enterNamespaces(const Json& plan) {
   for (auto& ns : plan.at("join").asArray()) {
     const std::string& path = ns.at("path").asString();
@@ -39,7 +65,7 @@ void enterNamespaces(const Json& plan) {
   }
 }
 
-void createNamespaces(const Json& plan) {
+void createNamespaces(const Json& plan, int sync) {
   int unshareFlags = (int)plan.at("unshareFlags").asInt();
   if (unshareFlags && unshare(unshareFlags) < 0)
     fail("namespace", "create namespaces inside the joined user namespace", errno);
@@ -60,6 +86,7 @@ void createNamespaces(const Json& plan) {
     UniqueFd child(open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
     if (!child.ok() || setns(child.get(), CLONE_NEWTIME) < 0) fail("namespace", "enter the new time namespace", errno);
   }
+  if (plan.at("newPidnsInJoinedUserns").asBool()) forkIntoNewPidns(sync);
 }
 
 void joinSessionKeyring(const Json& plan) {

@@ -25,6 +25,9 @@ export async function run(g: Globals, opts: CreateOptions & { detach?: boolean; 
   // runc's rule: a detached container is never deleted by run, so --keep means nothing there.
   if (opts.detach && opts.keep) throw new SkiffError('--keep cannot be used with --detach');
   const store = g.store();
+  // The init may fork into a new pid namespace (inside a joined user namespace): it is then a
+  // grandchild, and comes to skiff to be waited for only as a subreaper's orphan.
+  if (!opts.detach) native().setChildSubreaper();
   // In the foreground without a console socket, skiff relays the terminal itself.
   const relay = !opts.detach && !opts.consoleSocket && wantsTerminal(opts.bundle) ? new TerminalRelay() : undefined;
   let s;

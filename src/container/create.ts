@@ -78,8 +78,9 @@ function listenFds(): number {
 }
 
 /**
- * Bind sources skiff opens itself (open_tree) for the init to attach: every one with a new user
- * namespace (runc's way: its mapped root may not reach a source under a 0700 directory), and
+ * Bind sources skiff opens itself (open_tree) for the init to attach: every one with a user
+ * namespace, new or joined (runc's way: its mapped root may not reach a source under a 0700
+ * directory), and
  * every idmapped one (only host root can idmap a mount), idmapped here with the mount's own
  * mapping or the container's user namespace's. Returns the fds, for the caller to close.
  */
@@ -111,7 +112,7 @@ function openMountSources(plan: LaunchPlan, spec: Spec): number[] {
           );
         m.sourceFd = n.openTree(m.source, recursive, fd, m.idmap.recursive);
         fds.push(m.sourceFd);
-      } else if (plan.namespaces.newUser) {
+      } else if (plan.namespaces.newUser || joined) {
         m.sourceFd = n.openTree(m.source, recursive);
         fds.push(m.sourceFd);
       }

@@ -36,6 +36,9 @@ export function launchInit(req: SpawnRequest, plan: string, userns: boolean, ste
         case FRAME.warning:
           log('warning', ev.message);
           break;
+        case FRAME.pid:
+          init.pid = ev.pid;
+          break;
         case FRAME.hooks:
           if (!steps.hooks) throw new SkiffError('container init asked for hooks nobody runs');
           n.reply(init.sync, steps.hooks(init.pid));

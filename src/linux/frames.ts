@@ -6,5 +6,6 @@ export const FRAME = {
   warning: 'warning',
   hooks: 'hooks',
   seccompFd: 'seccomp-fd',
+  pid: 'pid',
   continue: 'continue',
 } as const;

@@ -149,6 +149,8 @@ export interface CreatePlan {
   unshareFlags: number;
   newCgroupns: boolean;
   newTimens: boolean;
+  /** Fork into a new pid namespace after joining the user namespace (the init's pid changes). */
+  newPidnsInJoinedUserns: boolean;
   timeOffsets: { clock: string; secs: number | bigint; nanosecs: number }[];
   hostname: string | null;
   domainname: string | null;

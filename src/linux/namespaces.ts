@@ -51,6 +51,8 @@ export interface NamespacePlan {
   pidnsPath?: string;
   has: Set<NamespaceType>;
   newUser: boolean;
+  /** A new pid namespace with a joined user namespace: skiff-init forks into it after joining. */
+  newPidnsInJoinedUserns: boolean;
 }
 
 export function planNamespaces(list: readonly Namespace[] | undefined): NamespacePlan {
@@ -65,6 +67,7 @@ export function planNamespaces(list: readonly Namespace[] | undefined): Namespac
     join: [],
     has: new Set(byType.keys()),
     newUser: byType.has('user') && !userJoined,
+    newPidnsInJoinedUserns: userJoined && byType.has('pid') && !byType.get('pid')!.path,
   };
   for (const type of JOIN_ORDER) {
     const ns = byType.get(type);
@@ -79,7 +82,9 @@ export function planNamespaces(list: readonly Namespace[] | undefined): Namespac
       plan.newCgroupns = true; // rooted at the final cgroup: made by the init
     else if (type === 'time')
       plan.newTimens = true; // offsets are written before it is entered
-    else if (userJoined && type !== 'pid' && type !== 'user') plan.unshareFlags |= NS_FLAG[type];
+    else if (userJoined && type === 'pid')
+      continue; // made by the init after joining (newPidnsInJoinedUserns)
+    else if (userJoined && type !== 'user') plan.unshareFlags |= NS_FLAG[type];
     else plan.cloneFlags |= NS_FLAG[type];
   }
   return plan;

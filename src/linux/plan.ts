@@ -110,15 +110,6 @@ export function unsupportedFields(spec: Spec, host: { selinux: boolean } = { sel
   const l = spec.linux ?? {};
   const no = (path: string, what: string) => out.push({ path, message: `${what} is not supported by skiff yet` });
   if (l.intelRdt) no('/linux/intelRdt', 'Intel RDT');
-  // The new pid namespace would be made by clone3 in skiff's user namespace, not the joined one,
-  // and /proc could not be mounted for it (runc makes it after joining, in a second child).
-  const nsl = Array.isArray(l.namespaces) ? l.namespaces.filter((n) => n && typeof n === 'object') : [];
-  if (nsl.some((n) => n.type === 'user' && n.path) && nsl.some((n) => n.type === 'pid' && !n.path))
-    out.push({
-      path: '/linux/namespaces',
-      message:
-        'a new pid namespace inside a joined user namespace is not supported by skiff yet: join the pid namespace too (give it a path)',
-    });
 
   if (p.selinuxLabel && host.selinux) no('/process/selinuxLabel', 'SELinux');
   if (l.mountLabel && host.selinux) no('/linux/mountLabel', 'SELinux');
@@ -329,6 +320,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     unshareFlags: ns.unshareFlags,
     newCgroupns: ns.newCgroupns,
     newTimens: ns.newTimens,
+    newPidnsInJoinedUserns: ns.newPidnsInJoinedUserns,
     timeOffsets: Object.entries(linux.timeOffsets ?? {}).map(([clock, o]) => ({ clock, secs: o.secs ?? 0, nanosecs: o.nanosecs ?? 0 })),
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { assertGone, cleanupAll, makeBundle, run, skiff, stateOf, tempDir } from '../helpers/skiff';
+import { assertGone, cleanupAll, makeBundle, run, skiff, stateOf, tempDir, waitFor } from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -71,19 +71,21 @@ describe('idmapped mounts', () => {
       userns(c);
       c.process.args = ['/bin/sleep', '300'];
     });
-    assert.equal(skiff(['run', '-d', '-b', pause.dir, pause.id]).code, 0);
+    const p0 = skiff(['run', '-d', '-b', pause.dir, pause.id]);
+    assert.equal(p0.code, 0, p0.stderr);
     const pid = stateOf(pause.id).pid;
     assert.equal(hostUid(pid), 100000, 'the pod runs as host uid 100000');
     const app = makeBundle((c) => {
-      // CRI's shape: join the sandbox's user, network, ipc and uts namespaces (and its pid
-      // namespace: a new one inside a joined user namespace is refused, see the README); the mount
-      // carries the pod's mapping itself.
+      // CRI's shape: join the sandbox's user, network, ipc and uts namespaces, with a pid
+      // namespace of its own (Kubernetes' default; skiff-init forks into it once it has joined the
+      // user namespace, so that the pod's user namespace owns it); the mount carries the pod's
+      // mapping itself.
       c.linux.namespaces = [
         { type: 'user', path: `/proc/${pid}/ns/user` },
         { type: 'network', path: `/proc/${pid}/ns/net` },
         { type: 'ipc', path: `/proc/${pid}/ns/ipc` },
         { type: 'uts', path: `/proc/${pid}/ns/uts` },
-        { type: 'pid', path: `/proc/${pid}/ns/pid` },
+        { type: 'pid' },
         { type: 'mount' },
       ];
       delete c.hostname;
@@ -96,26 +98,44 @@ describe('idmapped mounts', () => {
         uidMappings: MAP,
         gidMappings: MAP,
       });
-      c.process.args = ['/bin/sh', '-c', `${SCRIPT}; readlink /proc/self/ns/user`];
+      c.process.args = ['/bin/sh', '-c', `${SCRIPT}; readlink /proc/self/ns/user; echo pid=$$; exit 7`];
     });
+    // In the foreground: run waits for its init although that is now a grandchild.
     const r = skiff(['run', '-b', app.dir, app.id]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 7, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.deepEqual(lines.slice(0, 3), ['0:0', 'wrote', '0']);
     assert.equal(lines[3], fs.readlinkSync(`/proc/${pid}/ns/user`), "the pod's user namespace");
+    assert.equal(lines[4], 'pid=1', 'pid 1 of a pid namespace of its own');
     const st = fs.statSync(path.join(vol, 'new'));
     assert.deepEqual([st.uid, st.gid], [0, 0]);
-    assert.equal(skiff(['delete', '--force', pause.id]).code, 0);
     assert.deepEqual(assertGone(app), []);
-    // A new pid namespace in the joined user namespace: refused clearly, nothing left.
-    const own = makeBundle((c) => {
-      c.linux.namespaces = [{ type: 'user', path: '/proc/self/ns/user' }, { type: 'pid' }, { type: 'mount' }];
+    // Detached, with exec and kill: the state names the forked init, which outlives create.
+    const app2 = makeBundle((c) => {
+      c.linux.namespaces = [
+        { type: 'user', path: `/proc/${pid}/ns/user` },
+        { type: 'network', path: `/proc/${pid}/ns/net` },
+        { type: 'ipc', path: `/proc/${pid}/ns/ipc` },
+        { type: 'pid' },
+        { type: 'mount' },
+      ];
       delete c.hostname;
+      c.process.args = ['/bin/sleep', '300'];
     });
-    const refused = skiff(['create', '-b', own.dir, own.id]);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /\/linux\/namespaces: a new pid namespace inside a joined user namespace is not supported by skiff yet/);
-    assert.deepEqual(assertGone(own), []);
+    const d = skiff(['run', '-d', '-b', app2.dir, app2.id]);
+    assert.equal(d.code, 0, d.stderr);
+    const app2State = stateOf(app2.id);
+    assert.equal(app2State.status, 'running');
+    assert.equal(hostUid(app2State.pid), 100000);
+    assert.notEqual(fs.readlinkSync(`/proc/${app2State.pid}/ns/pid`), fs.readlinkSync(`/proc/${pid}/ns/pid`));
+    const e = skiff(['exec', app2.id, '/bin/sh', '-c', 'echo $$; cat /proc/1/cmdline | tr "\\0" " "']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stdout, /^\d+\n\/bin\/sleep 300 $/, 'pid 1 of its pid namespace is its own init');
+    assert.equal(skiff(['kill', app2.id, 'KILL']).code, 0);
+    await waitFor('the app to stop', () => stateOf(app2.id).status === 'stopped');
+    assert.equal(skiff(['delete', app2.id]).code, 0);
+    assert.deepEqual(assertGone(app2, app2State.pid), []);
+    assert.equal(skiff(['delete', '--force', pause.id]).code, 0);
     assert.deepEqual(assertGone(pause, pid), []);
   });
 

@@ -61,6 +61,14 @@ describe('namespaces', () => {
     assert.equal(p.newUser, false);
   });
 
+  test('a new pid namespace inside a joined user namespace: made by the init after joining', () => {
+    const p = planNamespaces([{ type: 'user', path: '/u' }, { type: 'pid' }, { type: 'mount' }]);
+    assert.equal(p.newPidnsInJoinedUserns, true);
+    assert.equal(p.cloneFlags, 0);
+    assert.equal(p.unshareFlags, CLONE.NEWNS);
+    assert.equal(planNamespaces([{ type: 'user' }, { type: 'pid' }]).newPidnsInJoinedUserns, false);
+  });
+
   test('a new user namespace is cloned with the rest; an omitted type is not made (inherited)', () => {
     const p = planNamespaces([{ type: 'user' }, { type: 'uts' }]);
     assert.equal(p.cloneFlags, CLONE.NEWUSER | CLONE.NEWUTS);
