@@ -59,6 +59,8 @@ export function runGuestSuite(t: TestContext, suite: GuestSuite): void {
     process.execPath,
     '--test',
     '--test-reporter=tap',
+    // A test stuck in the guest fails in minutes, with the TAP so far, not at the VM's timeout.
+    '--test-timeout=240000',
     js,
   ];
   const r = spawnSync('bash', args, { cwd: ROOT, encoding: 'utf8', env, timeout: 25 * 60_000, maxBuffer: 64 << 20 });
