@@ -110,6 +110,16 @@ export function unsupportedFields(spec: Spec, host: { selinux: boolean } = { sel
   const l = spec.linux ?? {};
   const no = (path: string, what: string) => out.push({ path, message: `${what} is not supported by skiff yet` });
   if (l.intelRdt) no('/linux/intelRdt', 'Intel RDT');
+  // Devices move right after the clone; a network namespace made inside a joined user namespace
+  // does not exist yet then (skiff-init makes it after joining).
+  const nsList = Array.isArray(l.namespaces) ? l.namespaces.filter((n) => n && typeof n === 'object') : [];
+  if (
+    l.netDevices &&
+    Object.keys(l.netDevices).length &&
+    nsList.some((n) => n.type === 'user' && n.path) &&
+    nsList.some((n) => n.type === 'network' && !n.path)
+  )
+    no('/linux/netDevices', 'moving network devices into a new network namespace inside a joined user namespace');
 
   if (p.selinuxLabel && host.selinux) no('/process/selinuxLabel', 'SELinux');
   if (l.mountLabel && host.selinux) no('/linux/mountLabel', 'SELinux');

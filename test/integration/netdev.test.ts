@@ -85,4 +85,26 @@ describe('linux.netDevices', () => {
   test('features says so', () => {
     assert.equal(JSON.parse(skiff(['features']).stdout).linux.netDevices.enabled, true);
   });
+
+  test('into a new network namespace inside a joined user namespace: refused clearly (not silently left on the host)', () => {
+    makeDevice();
+    const b = makeBundle((c) => {
+      c.linux.namespaces = [
+        { type: 'user', path: '/proc/self/ns/user' },
+        { type: 'network' },
+        { type: 'mount' },
+        { type: 'pid', path: '/proc/self/ns/pid' },
+      ];
+      delete c.hostname;
+      c.linux.netDevices = { [DEV]: {} };
+    });
+    const r = skiff(['create', '-b', b.dir, b.id]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /\/linux\/netDevices: moving network devices into a new network namespace inside a joined user namespace is not supported by skiff yet/,
+    );
+    assert.deepEqual(assertGone(b), []);
+    assert.equal(ip('link', 'show', DEV).code, 0, 'the device stays on the host');
+  });
 });
