@@ -76,7 +76,9 @@ ensure_link() {
   fi
 }
 
-for d in bin etc proc sys dev dev/pts dev/shm run var root home home/probe usr; do
+# /out and /data: the tests' mount points (the probe's report, volumes). They must be there before a
+# test in a user namespace needs them: its mapped root cannot create them in a root-owned rootfs.
+for d in bin etc proc sys dev dev/pts dev/shm run var root home home/probe usr out data; do
   mkdir -p "$DEST/$d"
   chmod 0755 "$DEST/$d"
 done
