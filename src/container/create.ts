@@ -7,6 +7,7 @@ import { cgroupDriver } from '../cgroups/driver';
 import { checkExistingCgroups, planCgroupCreation, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
+import { errnoWords } from '../errno';
 import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
 import { runtimeBoundingSet } from '../linux/own-capabilities';
@@ -139,6 +140,26 @@ function moveNetDevices(spec: Spec, pid: number): void {
   for (const [hostName, d] of devices) native().moveNetDevice(hostName, d?.name ?? '', nsPath);
 }
 
+/**
+ * A namespace path must be a namespace file (nsfs): skiff and skiff-init open these paths as root,
+ * and a FIFO would hang them, a device node could act on being opened (a watchdog).
+ */
+function checkNamespacePaths(spec: Spec): void {
+  let nsfs: number | undefined;
+  (spec.linux?.namespaces ?? []).forEach((ns, i) => {
+    if (!ns.path) return;
+    const where = `config.json: /linux/namespaces/${i}/path: ${ns.type} namespace ${ns.path}`;
+    nsfs ??= fs.statSync('/proc/self/ns/user').dev;
+    let dev: number;
+    try {
+      dev = fs.statSync(ns.path).dev;
+    } catch (err) {
+      throw new SkiffError(`${where}: ${errnoWords((err as NodeJS.ErrnoException).code ?? 'EIO')}`);
+    }
+    if (dev !== nsfs) throw new SkiffError(`${where}: not a namespace file (expected /proc/<pid>/ns/... or a bind mount of one)`);
+  });
+}
+
 function resolveRootfs(bundle: string, spec: Spec): string {
   const root = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   let real: string;
@@ -180,6 +201,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       `config.json: /linux/personality/flags: ignored (${personalityFlags.join(', ')}): runtime-spec 1.3.0 defines no personality flags`,
     );
   if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
+  checkNamespacePaths(spec);
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process;
   if (proc?.terminal && !opts.consoleSocket && opts.consoleFd === undefined)

@@ -463,4 +463,20 @@ describe('conformance (issue 18)', () => {
     assert.equal(out.skiff, 'from the host\nread-only\n0\n');
     assert.equal(out.skiff, out.runc);
   });
+
+  test('a namespace path that is not a namespace file (a FIFO, a regular file): refused at once, no hang', () => {
+    const dir = tempDir('skiff-nspath-');
+    const fifo = path.join(dir, 'fifo');
+    assert.equal(run('mkfifo', [fifo]).code, 0);
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    for (const p of [fifo, path.join(dir, 'file'), path.join(dir, 'missing')]) {
+      const b = makeBundle((c) => c.linux.namespaces.push({ type: 'ipc', path: p }));
+      b.config.linux.namespaces = b.config.linux.namespaces.filter((n: any) => n.type !== 'ipc' || n.path);
+      b.write();
+      const r = skiff(['create', '-b', b.dir, b.id], { timeout: 20_000 });
+      assert.equal(r.code, 1, `${p}: ${r.stderr}`);
+      assert.match(r.stderr, /\/linux\/namespaces\/\d+\/path: /);
+      assert.deepEqual(assertGone(b), []);
+    }
+  });
 });

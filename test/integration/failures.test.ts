@@ -66,7 +66,7 @@ describe('failures', () => {
       (c) =>
         (c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/etc/hostname' } : n))),
     );
-    failsCleanly(b2, /join network namespace \/etc\/hostname: EINVAL/);
+    failsCleanly(b2, /network namespace \/etc\/hostname: not a namespace file/);
     const b3 = makeBundle(
       (c) => (c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'pid' ? { type: 'pid', path: '/nonexistent/pid' } : n))),
     );
