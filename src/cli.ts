@@ -249,7 +249,11 @@ export async function main(argv: string[]): Promise<number> {
     .command('spec')
     .description('write a default config.json into the bundle directory')
     .option('-b, --bundle <dir>', 'bundle directory (default: the current directory)')
-    .action((f: { bundle?: string }) => require('./commands/spec').spec(f));
+    .option(
+      '--rootless',
+      "runc's rootless default: a user namespace mapping your uid and gid to 0, no network namespace, /sys bound from the host, no cgroup limits",
+    )
+    .action((f: { bundle?: string; rootless?: boolean }) => require('./commands/spec').spec(f));
 
   program
     .command('features')

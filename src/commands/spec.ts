@@ -70,7 +70,35 @@ export function defaultSpec(opts: { cgroupNamespace?: boolean } = {}): Spec {
   };
 }
 
-export function spec(opts: { bundle?: string }): void {
+/**
+ * runc's `spec --rootless`: the default made runnable by an unprivileged user. A user namespace
+ * mapping the caller's own uid and gid to 0, no network namespace (an unprivileged user could not
+ * configure one), /sys bind-mounted from the host (sysfs cannot be mounted
+ * without owning a network namespace), no uid=/gid= mount options, no cgroup limits.
+ */
+export function rootlessSpec(base: Spec, ids: { uid: number; gid: number }): Spec {
+  const linux = base.linux ?? {};
+  const namespaces = (linux.namespaces ?? []).filter((n) => n.type !== 'network' && n.type !== 'user');
+  namespaces.push({ type: 'user' });
+  const mounts = (base.mounts ?? []).map((m) =>
+    path.posix.normalize(m.destination) === '/sys'
+      ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { ...m, ...(m.options ? { options: m.options.filter((o) => !o.startsWith('uid=') && !o.startsWith('gid=')) } : {}) },
+  );
+  const { resources: _resources, ...rest } = linux;
+  return {
+    ...base,
+    mounts,
+    linux: {
+      ...rest,
+      uidMappings: [{ containerID: 0, hostID: ids.uid, size: 1 }],
+      gidMappings: [{ containerID: 0, hostID: ids.gid, size: 1 }],
+      namespaces,
+    },
+  };
+}
+
+export function spec(opts: { bundle?: string; rootless?: boolean }): void {
   const file = path.join(path.resolve(opts.bundle ?? '.'), 'config.json');
   let fd: number;
   try {
@@ -80,6 +108,8 @@ export function spec(opts: { bundle?: string }): void {
     if (code === 'EEXIST') throw new SkiffError(`File ${file} exists. Remove it first`);
     throw new SkiffError(`open ${file}: ${code}`);
   }
-  fs.writeSync(fd, JSON.stringify(defaultSpec({ cgroupNamespace: hierarchy().mode === 'unified' }), null, '\t') + '\n');
+  const base = defaultSpec({ cgroupNamespace: hierarchy().mode === 'unified' });
+  const doc = opts.rootless ? rootlessSpec(base, { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 }) : base;
+  fs.writeSync(fd, JSON.stringify(doc, null, '\t') + '\n');
   fs.closeSync(fd);
 }

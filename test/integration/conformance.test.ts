@@ -69,6 +69,21 @@ describe('conformance (issue 18)', () => {
     assert.deepEqual(types.skiff, types.runc);
   });
 
+  test("skiff spec --rootless writes runc's rootless config (its mounts and linux section identical)", () => {
+    assert.ok(RUNC);
+    const docs: Record<string, any> = {};
+    for (const name of ['skiff', 'runc']) {
+      const d = tempDir('skiff-spec-');
+      const r: Result = name === 'skiff' ? skiff(['spec', '--rootless', '-b', d]) : run(RUNC!, ['spec', '--rootless', '-b', d]);
+      assert.equal(r.code, 0, r.stderr);
+      docs[name] = JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8'));
+    }
+    assert.deepEqual(docs.skiff.linux, docs.runc.linux);
+    assert.deepEqual(docs.skiff.mounts, docs.runc.mounts);
+    assert.deepEqual(docs.skiff.linux.uidMappings, [{ containerID: 0, hostID: process.geteuid!(), size: 1 }]);
+    assert.equal(docs.skiff.linux.resources, undefined);
+  });
+
   test("rootfsPropagation unbindable and runbindable: create works and the container's / is unbindable", () => {
     // runc 1.1.5 fails both here (`mount <rootfs>:<rootfs>, flags: 0x5000: invalid argument`): it
     // makes / unbindable before it bind-mounts the rootfs onto itself; skiff applies it after.
