@@ -32,11 +32,13 @@ const WORDS: Record<string, string> = {
   EXDEV: 'invalid cross-device link',
 };
 
-const BY_NUMBER = new Map<number, string>(Object.entries(os.constants.errno).map(([k, v]) => [v, k]));
+let byNumber: Map<number, string> | undefined;
 
 /** "ENOENT" for 2; undefined for a number the platform does not know. */
 export function errnoName(errno: number): string | undefined {
-  return BY_NUMBER.get(Math.abs(errno));
+  // Built on first use: every command loads this module, few ever name an errno.
+  byNumber ??= new Map(Object.entries(os.constants.errno).map(([k, v]) => [v, k]));
+  return byNumber.get(Math.abs(errno));
 }
 
 /** The words for a code ("no such file or directory"); the code in lower case when unknown. */

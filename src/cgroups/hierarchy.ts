@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 
+import { unescapeMountField } from '../linux/host-mounts';
+
 /** unified: cgroup2 at /sys/fs/cgroup; hybrid: v1 controllers plus cgroup2 at …/unified; legacy: v1 only. */
 export type CgroupMode = 'unified' | 'hybrid' | 'legacy';
 
@@ -19,10 +21,6 @@ export interface Hierarchy {
 
 let cached: Hierarchy | undefined;
 
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
 /** Reads the host's cgroup layout from /proc/self/mountinfo, once per process. */
 export function hierarchy(): Hierarchy {
   if (cached) return cached;
@@ -33,8 +31,8 @@ export function hierarchy(): Hierarchy {
     if (sep < 0) continue;
     const pre = line.slice(0, sep).split(' ');
     const [fstype, , superOpts] = line.slice(sep + 3).split(' ');
-    const root = unescapeMount(pre[3]!);
-    const mountpoint = unescapeMount(pre[4]!);
+    const root = unescapeMountField(pre[3]!);
+    const mountpoint = unescapeMountField(pre[4]!);
     if (fstype === 'cgroup2') {
       if (!unified || mountpoint === '/sys/fs/cgroup' || (unified.root !== '/' && root === '/')) unified = { mountpoint, root };
     } else if (fstype === 'cgroup') {

@@ -301,16 +301,3 @@ export function oomKillsV1(memoryDir: string | undefined): N {
 export function oomKillsV2(dir: string): N {
   return keyValues(read(dir, 'memory.events'))['oom_kill'] ?? 0n;
 }
-
-/** JSON with bigints as plain numbers (Go's uint64 encoding). */
-export function toJson(v: unknown): string {
-  const marks: string[] = [];
-  const text = JSON.stringify(v, (_k, val: unknown) => {
-    if (typeof val === 'bigint') {
-      marks.push(val.toString());
-      return `\u0000${marks.length - 1}\u0000`;
-    }
-    return val;
-  });
-  return text.replace(/"\\u0000(\d+)\\u0000"/g, (_m, i: string) => marks[Number(i)]!);
-}

@@ -29,14 +29,12 @@ export function subCgroupPaths(paths: CgroupPaths, specs: readonly string[]): Cg
   if (plain.length > 1) throw new Error('--cgroup: one PATH without controllers at most');
   const out: CgroupPaths = { ...paths, v1: { ...paths.v1 } };
   if (paths.mode === 'unified') {
-    if (parsed.some((p) => p.controllers && !(p.controllers.length === 1 && p.controllers[0] === ''))) {
-      const named = parsed.find((p) => p.controllers)!;
-      if (!plain.length)
-        throw new Error(
-          `--cgroup ${named.controllers!.join(',')}:${named.sub}: cgroup v2 has one hierarchy: give a PATH without controllers`,
-        );
-    }
-    if (plain.length) out.unified = path.join(paths.unified!, plain[0]!.sub);
+    const named = parsed.find((p) => p.controllers);
+    if (named)
+      throw new Error(
+        `--cgroup ${named.controllers!.join(',')}:${named.sub}: cgroup v2 has one hierarchy: give a PATH without controllers`,
+      );
+    out.unified = path.join(paths.unified!, plain[0]!.sub);
     return out;
   }
   const known = new Set(Object.keys(paths.v1).flatMap((k) => k.split(',')));

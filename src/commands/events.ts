@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 
 import { cgroupDriver } from '../cgroups/driver';
-import { toJson } from '../cgroups/stats';
+import { stringifyExact as toJson } from '../spec/exact-integers';
 import { scopeResult } from '../cgroups/systemd-scope';
 import { currentStatus } from '../container/lifecycle';
 import { SkiffError } from '../errors';

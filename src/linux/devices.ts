@@ -1,14 +1,5 @@
 import type { Device } from '../spec/types';
-
-export interface DeviceNode {
-  path: string;
-  type: string;
-  major: number;
-  minor: number;
-  mode: number;
-  uid: number;
-  gid: number;
-}
+import type { PlanDevice } from './launch-plan';
 
 // The devices every container gets (runtime-linux.md "Default Devices").
 const DEFAULTS: [string, number, number][] = [
@@ -20,8 +11,8 @@ const DEFAULTS: [string, number, number][] = [
   ['/dev/tty', 5, 0],
 ];
 
-export function planDevices(devices: readonly Device[] | undefined): DeviceNode[] {
-  const out = new Map<string, DeviceNode>();
+export function planDevices(devices: readonly Device[] | undefined): PlanDevice[] {
+  const out = new Map<string, PlanDevice>();
   for (const [path, major, minor] of DEFAULTS) out.set(path, { path, type: 'c', major, minor, mode: 0o666, uid: 0, gid: 0 });
   for (const d of devices ?? []) {
     out.set(d.path, {

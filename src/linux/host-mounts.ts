@@ -11,7 +11,7 @@ export interface MountInfoEntry {
 }
 
 /** /proc/self/mountinfo's mount point field: space, tab, newline and backslash are octal-escaped. */
-function unescape(field: string): string {
+export function unescapeMountField(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
@@ -20,7 +20,7 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
   for (const line of text.split('\n')) {
     const f = line.split(' ');
     if (f.length < 5) continue;
-    out.push({ id: Number(f[0]), mountPoint: unescape(f[4]) });
+    out.push({ id: Number(f[0]), mountPoint: unescapeMountField(f[4]) });
   }
   return out;
 }

@@ -93,15 +93,19 @@ export function restoreExactIntegers(doc: unknown, exact: Map<string, bigint>, f
 /** state.json keeps config.json's process and seccomp: the same fields, under its own keys. */
 export const EXACT_STATE_FIELDS = [/^\/seccomp\/syscalls\/\d+\/args\/\d+\/(value|valueTwo)$/, /^\/process\/rlimits\/\d+\/(soft|hard)$/];
 
-/** JSON.stringify that writes bigints as plain digits (it throws on them otherwise). */
+/**
+ * JSON.stringify that writes bigints as plain digits (it throws on them otherwise). A bigint goes
+ * through a marker string first; the marker holds a fresh random nonce, so no string of the
+ * document (an annotation, say) can pass for one.
+ */
 export function stringifyExact(value: unknown): string {
-  let big = false;
+  let nonce: string | undefined;
   const text = JSON.stringify(value, (_k, v) => {
     if (typeof v !== 'bigint') return v;
-    big = true;
-    return `\u0000${v.toString()}`;
+    nonce ??= Math.random().toString(36).slice(2, 10);
+    return `\u0000${nonce}:${v.toString()}`;
   });
-  return big ? text.replace(/"\\u0000(-?\d+)"/g, '$1') : text;
+  return nonce === undefined ? text : text.replace(new RegExp(`"\\\\u0000${nonce}:(-?\\d+)"`, 'g'), '$1');
 }
 
 /** JSON.parse, with the exact values of `fields` restored. */

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { ROOT, SKIFF, cgroupDirs, mountsMentioning, run } from '../helpers/skiff';
+import { ROOT, SKIFF, cgroupDirs, mountsMentioning, rmCgroupTree, run } from '../helpers/skiff';
 import { compare, expectationTable, parseTap, type Expectation } from './tap';
 
 const SUITE = path.join(ROOT, 'build/runtime-tools');
@@ -37,12 +37,6 @@ const wrapper = path.join(work, 'skiff-runtime');
 
 function ownCgroups(): string[] {
   return cgroupDirs(CGROUP);
-}
-
-function removeTree(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeTree(path.join(dir, e.name));
-  fs.rmdirSync(dir);
 }
 
 function skiffAt(args: string[]) {
@@ -87,13 +81,8 @@ before(() => {
 
 after(() => {
   cleanUp();
-  for (const dir of ownCgroups()) {
-    try {
-      removeTree(dir);
-    } catch {
-      // still busy: the leftover check of the last test reported it
-    }
-  }
+  // One still busy stays: the leftover check of the last test reported it.
+  for (const dir of ownCgroups()) rmCgroupTree(dir);
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -183,7 +183,8 @@ export function assertGone(b: Bundle, pid?: number, root = STATE_ROOT): string[]
   return left;
 }
 
-function rmCgroupTree(dir: string): void {
+/** Removes a cgroup directory and those below it, deepest first; a busy one stays. */
+export function rmCgroupTree(dir: string): void {
   if (!fs.existsSync(dir)) return;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmCgroupTree(path.join(dir, e.name));
   try {

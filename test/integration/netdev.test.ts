@@ -26,17 +26,22 @@ function makeDevice(): void {
   assert.equal(ip('addr', 'add', '10.199.2.1/16', 'dev', DEV).code, 0);
 }
 
+/** A container that gets DEV as ctr0 and prints its IPv4 addresses, then "up" if the link is. */
+function movingBundle() {
+  return makeBundle((c) => {
+    c.linux.netDevices = { [DEV]: { name: 'ctr0' } };
+    c.process.args = [
+      '/bin/sh',
+      '-c',
+      "ip -o -4 addr show dev ctr0 | awk '{print $4}'; ip -o link show ctr0 | grep -q '[<,]UP[,>]' && echo up",
+    ];
+  });
+}
+
 describe('linux.netDevices', () => {
   test('moved, renamed, addresses kept, up; gone with the namespace on delete, never moved back', () => {
     makeDevice();
-    const b = makeBundle((c) => {
-      c.linux.netDevices = { [DEV]: { name: 'ctr0' } };
-      c.process.args = [
-        '/bin/sh',
-        '-c',
-        "ip -o -4 addr show dev ctr0 | awk '{print $4}'; ip -o link show ctr0 | grep -q '[<,]UP[,>]' && echo up",
-      ];
-    });
+    const b = movingBundle();
     assert.equal(skiff(['create', '-b', b.dir, b.id]).code, 0);
     assert.notEqual(ip('link', 'show', DEV).code, 0, 'the device left the host namespace');
     const r = skiff(['start', b.id]);
@@ -53,14 +58,7 @@ describe('linux.netDevices', () => {
 
   test('what the container sees (run)', () => {
     makeDevice();
-    const b = makeBundle((c) => {
-      c.linux.netDevices = { [DEV]: { name: 'ctr0' } };
-      c.process.args = [
-        '/bin/sh',
-        '-c',
-        "ip -o -4 addr show dev ctr0 | awk '{print $4}'; ip -o link show ctr0 | grep -q '[<,]UP[,>]' && echo up",
-      ];
-    });
+    const b = movingBundle();
     const r = skiff(['run', '-b', b.dir, b.id]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '10.199.1.1/24\n10.199.2.1/16\nup\n');

@@ -12,7 +12,7 @@ import {
   type CgroupWrite,
 } from '../../src/cgroups/resources-v1';
 import { blkioWeightToIoWeight, sharesToWeight, swapToV2, unifiedWrites, v2Writes } from '../../src/cgroups/resources-v2';
-import { toJson } from '../../src/cgroups/stats';
+import { stringifyExact as toJson } from '../../src/spec/exact-integers';
 import { parseDuration } from '../../src/commands/events';
 import { checkResourcesJson, ramInBytes, resourcesFromFlags } from '../../src/commands/update';
 import type { Resources } from '../../src/spec/types';

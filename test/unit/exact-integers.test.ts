@@ -51,3 +51,9 @@ describe('exact integers', () => {
     assert.equal(back.process.rlimits[0].soft, 18446744073709551615n);
   });
 });
+
+test('a string that looks like the marker stays a string', () => {
+  const doc = { a: '\u00001234', b: 18446744073709551615n, c: '\u0000abcdefgh:5' };
+  assert.deepEqual(JSON.parse(stringifyExact(doc).replace('18446744073709551615', '1')), { a: '\u00001234', b: 1, c: '\u0000abcdefgh:5' });
+  assert.equal(stringifyExact({ a: '\u00007' }), JSON.stringify({ a: '\u00007' }));
+});
