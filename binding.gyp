@@ -15,7 +15,7 @@
       "type": "executable",
       "sources": [
         "addon/init/main.cc", "addon/init/report.cc", "addon/init/resolve.cc", "addon/init/rootfs.cc",
-        "addon/init/process.cc", "addon/init/namespaces.cc", "addon/init/seccomp.cc", "addon/init/hooks.cc", "addon/common/json.cc", "addon/common/hook-runner.cc"
+        "addon/init/process.cc", "addon/init/namespaces.cc", "addon/init/seccomp.cc", "addon/init/hooks.cc", "addon/init/trial.cc", "addon/common/json.cc", "addon/common/hook-runner.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],

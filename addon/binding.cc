@@ -272,7 +272,8 @@ Napi::Value SendPlan(const Napi::CallbackInfo& info) {
 }
 
 // nextEvent(sync, pid) → the init's next frame as a value (frames.h): {type: "ready"},
-// {type: "hooks"}, {type: "warning", message}, {type: "seccomp-fd", fd}, or, once the init is gone
+// {type: "hooks"}, {type: "warning", message}, {type: "seccomp-fd", fd}, {type: "trial", report}
+// (check's trial init, reaped here), or, once the init is gone
 // (reaped here), {type: "error", step, errno, message}.
 Napi::Value NextEvent(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -295,6 +296,15 @@ Napi::Value NextEvent(const Napi::CallbackInfo& info) {
     }
     ev.Set("type", type);
     ev.Set("pid", (double)msg["pid"].integer());
+    return ev;
+  }
+  if (type == skiff::frame::kTrial) {
+    // check's trial create reports and exits: reap it; the report is for TypeScript to read.
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    ev.Set("type", type);
+    ev.Set("report", body);
     return ev;
   }
   if (type == skiff::frame::kWarning) {

@@ -26,6 +26,8 @@ export type InitEvent =
   | { type: 'seccomp-fd'; fd: number }
   /** The init forked into a new pid namespace (inside a joined user namespace): this is it now. */
   | { type: 'pid'; pid: number }
+  /** check's trial create found this (JSON, addon/init/trial.cc) and exited (reaped). */
+  | { type: 'trial'; report: string }
   /** The init is gone (reaped): its error frame, or why it died. */
   | { type: 'error'; step: string; errno: number; message: string };
 

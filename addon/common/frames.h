@@ -11,6 +11,7 @@ constexpr const char* kWarning = "warning";       // {message}; the init goes on
 constexpr const char* kHooks = "hooks";           // run prestart and createRuntime now, then reply
 constexpr const char* kSeccompFd = "seccomp-fd";  // the notify fd follows on one byte (SCM_RIGHTS)
 constexpr const char* kPid = "pid";               // {pid}: the init forked into a new pid namespace; that is it
+constexpr const char* kTrial = "trial";           // check's trial create: what it found; the init exits
 // skiff → skiff-init
 constexpr const char* kContinue = "continue";  // the hooks ran: {state, startState}
 

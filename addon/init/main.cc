@@ -22,6 +22,7 @@
 #include "hooks.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "trial.h"
 
 using namespace skiff;
 
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
   if (!Json::parse(body, plan, err)) failMsg("plan", "malformed launch plan: " + err);
   Json::onContractError = [](const std::string& what) { failMsg("plan", what); };
   const bool create = plan.at("mode").asString() == "create";
+  setTrialMode(create && plan.at("trial").asBool());
   const Json& proc = plan.at("process");
   if (!proc.isNull()) applyCpuAffinity(proc.at("cpuAffinityInitial"), "initial");
   const Json& fds = plan.at("fds");
@@ -135,7 +137,8 @@ int main(int argc, char** argv) {
     }
     enterRootfs(plan);
     if (!proc.isNull()) setupConsole(proc, consoleSocket, true);
-    writeSysctls(plan);
+    // A trial's namespaces are its own, but a sysctl that is not namespaced would reach the host.
+    if (!trialMode()) writeSysctls(plan);
     finishRootfs(plan);
   } else {
     enterContainerRoot(plan.at("root"));
@@ -153,7 +156,7 @@ int main(int argc, char** argv) {
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while the init has it.
   bool nnp = proc.at("noNewPrivileges").asBool();
   int notifyFd = -1;
-  if (!nnp) {
+  if (!nnp && !trialMode()) {
     if (seccompNotifies())
       notifyFd = loadSeccompForNotify();
     else
@@ -164,6 +167,7 @@ int main(int argc, char** argv) {
   switchUser(proc);
   applyCapabilities(proc);
   if (!inCwd) enterCwd(proc);
+  if (trialMode()) finishTrial(plan, proc);
   std::string exe = resolveExecutable(proc);
   if (proc.at("noNewPrivileges").asBool() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", errno);

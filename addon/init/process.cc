@@ -239,7 +239,7 @@ static std::string envValue(const Json& proc, const char* key) {
   return "";
 }
 
-static bool executable(const std::string& p, int& err) {
+bool executable(const std::string& p, int& err) {
   struct stat st;
   if (stat(p.c_str(), &st) < 0) {
     err = errno;
@@ -256,31 +256,58 @@ static bool executable(const std::string& p, int& err) {
   return true;
 }
 
-std::string resolveExecutable(const Json& proc) {
+static bool danglingLink(const std::string& p) {
+  struct stat st;
+  return lstat(p.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && stat(p.c_str(), &st) < 0 && errno == ENOENT;
+}
+
+ExecutableLookup lookupExecutable(const Json& proc) {
   const auto& args = proc.at("args").asArray();
   if (args.empty()) failMsg("exec", "process.args must not be empty");
-  const std::string& name = args[0].string();
-  int err = 0;
-  if (name.find('/') != std::string::npos) {
-    if (executable(name, err)) return name;
-    fail("exec", "exec: \"" + name + "\": stat " + name, err);
+  ExecutableLookup r;
+  r.name = args[0].string();
+  if (r.name.find('/') != std::string::npos) {
+    r.path = r.name;
+    if (!executable(r.name, r.err) && danglingLink(r.name)) r.dangling = r.name;
+    return r;
   }
-  std::string path = envValue(proc, "PATH");
-  if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  int firstErr = 0;
+  r.searchPath = envValue(proc, "PATH");
+  if (r.searchPath.empty()) r.searchPath = kDefaultPath;
+  // As Go's exec.LookPath (runc): the first executable candidate wins; if none, the first one that
+  // exists but may not be executed is the error; else "not found".
+  std::string denied;
+  int deniedErr = 0;
   size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
+  while (start <= r.searchPath.size()) {
+    size_t end = r.searchPath.find(':', start);
+    if (end == std::string::npos) end = r.searchPath.size();
+    std::string dir = r.searchPath.substr(start, end - start);
     if (dir.empty()) dir = ".";
-    std::string cand = dir + "/" + name;
-    if (executable(cand, err)) return cand;
-    if (err == EACCES && !firstErr) firstErr = err;
+    std::string cand = dir + "/" + r.name;
+    int err = 0;
+    if (executable(cand, err)) {
+      r.path = cand;
+      r.err = 0;
+      return r;
+    }
+    if (err == EACCES && denied.empty()) {
+      denied = cand;
+      deniedErr = err;
+    }
+    if (r.dangling.empty() && danglingLink(cand)) r.dangling = cand;
     start = end + 1;
   }
-  if (firstErr) fail("exec", "exec: \"" + name + "\"", firstErr);
-  failMsg("exec", "exec: \"" + name + "\": executable file not found in $PATH");
+  r.path = denied;
+  r.err = denied.empty() ? ENOENT : deniedErr;
+  return r;
+}
+
+std::string resolveExecutable(const Json& proc) {
+  ExecutableLookup r = lookupExecutable(proc);
+  if (r.err == 0) return r.path;
+  if (r.searchPath.empty()) fail("exec", "exec: \"" + r.name + "\": stat " + r.name, r.err);
+  if (!r.path.empty()) fail("exec", "exec: \"" + r.name + "\"", r.err);
+  failMsg("exec", "exec: \"" + r.name + "\": executable file not found in $PATH");
 }
 
 std::string homeDirectory(const Json& proc) {

@@ -14,6 +14,7 @@
 
 #include "report.h"
 #include "resolve.h"
+#include "trial.h"
 
 namespace skiff {
 namespace {
@@ -261,7 +262,9 @@ void prepareRootfs(const Json& plan) {
   if (prop && mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail("mount", "set propagation of /", errno);
   // pivot_root needs the new root to be a mount point; so does a read-only / after chroot (the
   // remount must change this bind, never the filesystem the rootfs lives on).
-  if (mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+  if (trialMode())
+    mountTrialRoot(rootfs);
+  else if (mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
     fail("mount", "bind rootfs " + rootfs, errno);
   UniqueFd rootfd(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.ok()) fail("mount", "open rootfs " + rootfs, errno);
@@ -270,8 +273,14 @@ void prepareRootfs(const Json& plan) {
 
   // runc creates a missing cwd; so does skiff (inside the root, like every other path).
   const Json& proc = plan.at("process");
-  if (!proc.isNull() && !proc.at("cwd").asString().empty())
-    ensureInRoot(rootfd.get(), proc.at("cwd").asString(), Kind::Dir, "cwd");
+  if (!proc.isNull() && !proc.at("cwd").asString().empty()) {
+    const std::string& cwd = proc.at("cwd").asString();
+    if (trialMode()) {
+      UniqueFd there(openInRoot(rootfd.get(), cwd, O_PATH));
+      if (!there.ok() && errno == ENOENT) noteTrialCwdCreated();
+    }
+    ensureInRoot(rootfd.get(), cwd, Kind::Dir, "cwd");
+  }
 
   bool bindDevices = plan.at("bindDevices").asBool();
   for (auto& d : plan.at("devices").asArray()) createDevice(rootfd.get(), rootfs, d, bindDevices);

@@ -1,14 +1,20 @@
 // `skiff check [--bundle DIR] [--format text|json]`: says whether a bundle would run, and why not,
-// without running it: config.json (schema + MUST rules), the rootfs, process.args[0] and
-// process.cwd inside it, and what the host and skiff support (src/spec/host-support.ts).
+// without running it: config.json (schema + MUST rules), what the host and skiff support
+// (src/spec/host-support.ts), then a trial create (src/container/trial.ts) for the mounts,
+// process.cwd, process.args[0] and startContainer hooks, answered by create's own code.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { trialCreate, type TrialOutcome, type TrialPath, type TrialReport } from '../container/trial';
+import { errnoName, errnoText } from '../errno';
 import { SkiffError } from '../errors';
 import type { Globals } from '../globals';
 import { hostFindings, type Finding } from '../spec/host-support';
 import { readJsonFile, SpecError } from '../spec/json-file';
+import type { Spec } from '../spec/types';
 import { configWarnings, MAX_REPORTED_PROBLEMS, validateConfig } from '../spec/validate';
+
+const EROFS = 30;
 
 export type { Finding } from '../spec/host-support';
 
@@ -25,279 +31,107 @@ function q(s: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The container's file tree as create would build it: the rootfs, with bind mounts on top.
-// Paths are resolved one component at a time, symlinks inside the tree included, so nothing is
-// ever looked up outside it: an absolute symlink target starts again from the container's "/",
-// and ".." stops at "/" (what skiff-init does with openat2(RESOLVE_IN_ROOT)).
+// process.args[0], process.cwd, the mounts and startContainer hooks: a trial create
+// (src/container/trial.ts) answers, with the code create runs.
 
-interface MountCover {
-  /** Normalised absolute destination in the container. */
-  dest: string;
-  /** Host directory or file for bind mounts; undefined for other mounts (tmpfs, proc, ...). */
-  source?: string;
-  type: string;
-  index: number;
+function mode(st: number): string {
+  return (st & 0o7777).toString(8).padStart(4, '0');
 }
 
-export interface ContainerTree {
-  rootfs: string;
-  mounts: MountCover[];
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+
+/** Why the trial's process could not execute `p`. */
+function whyNot(p: TrialPath, uid: number): string {
+  if (p.mode === undefined) return `${p.path} does not exist in the rootfs${danglingText(p)}`;
+  if ((p.mode & S_IFMT) === S_IFDIR) return `${p.path} is a directory`;
+  if ((p.mode & S_IFMT) !== S_IFREG) return `${p.path} is not a regular file`;
+  if (p.errno === 13) return `${p.path} is not executable by uid ${uid} (mode ${mode(p.mode)})`;
+  return `${p.path}: ${errnoText(errnoName(p.errno) ?? `errno ${p.errno}`)}`;
 }
 
-export type Lookup =
-  | { kind: 'found'; path: string; host: string; stat: fs.Stats; hops: string[] }
-  | { kind: 'missing'; path: string; hops: string[] }
-  | { kind: 'notdir'; path: string; hops: string[] }
-  | { kind: 'mount'; path: string; mount: MountCover; hops: string[] }
-  | { kind: 'loop'; path: string; hops: string[] }
-  | { kind: 'error'; path: string; message: string; hops: string[] };
+/** " (a symlink to /bin/busybox, which does not exist in the rootfs)" for a dangling link. */
+function danglingText(p: TrialPath): string {
+  if (p.link === undefined) return '';
+  const target = path.posix.resolve(path.posix.dirname(p.path.startsWith('/') ? p.path : `/${p.path}`), p.link);
+  return `: a symlink to ${p.link}; ${target} does not exist in the rootfs`;
+}
 
-const MAX_SYMLINKS = 40;
+function resolvesTo(p: TrialPath): string {
+  return p.real !== undefined && p.real !== path.posix.normalize(p.path) ? ` (resolves to ${p.real})` : '';
+}
 
-export function containerTree(rootfs: string, bundle: string, mounts: unknown): ContainerTree {
-  const out: MountCover[] = [];
-  (Array.isArray(mounts) ? mounts : []).forEach((m, index) => {
-    if (!isObj(m) || !isStr(m.destination) || m.destination === '') return;
-    const dest = path.posix.normalize('/' + m.destination).replace(/\/+$/, '') || '/';
-    const options = Array.isArray(m.options) ? m.options : [];
-    const bind = m.type === 'bind' || options.includes('bind') || options.includes('rbind');
-    const type = isStr(m.type) ? m.type : '';
+/** Where in config.json a step of the init's belongs. */
+const STEP_POINTER: Record<string, string> = {
+  exec: '/process/args/0',
+  cwd: '/process/cwd',
+  mount: '/mounts',
+  device: '/linux/devices',
+  seccomp: '/linux/seccomp',
+  rlimits: '/process/rlimits',
+  user: '/process/user',
+  capabilities: '/process/capabilities',
+};
+
+function trialReportFindings(r: TrialReport): Finding[] {
+  const out: Finding[] = [];
+  const x = r.exec;
+  const pointer = '/process/args/0';
+  const name = q(x.name);
+  if (x.found.errno === 0) {
     out.push({
-      dest,
-      source: bind && isStr(m.source) && m.source !== '' ? path.resolve(bundle, m.source) : undefined,
-      type: bind ? 'bind' : type,
-      index,
+      path: pointer,
+      verdict: 'ok',
+      message: `${name} ${x.searchPath === '' ? 'is' : 'found at'} ${x.found.path}${resolvesTo(x.found)}, an executable file`,
+    });
+  } else if (x.found.path !== '' && x.found.mode !== undefined) {
+    out.push({ path: pointer, verdict: 'error', message: `${name}: ${whyNot(x.found, r.uid)}` });
+  } else {
+    const dangling = x.dangling ? `; ${x.dangling.path}${danglingText(x.dangling)}` : '';
+    const where = x.searchPath === '' ? `: ${whyNot(x.found, r.uid)}` : ` (PATH=${x.searchPath})${dangling}`;
+    out.push({ path: pointer, verdict: 'error', message: `${name} not found in the rootfs${where}` });
+  }
+  out.push(
+    r.cwdCreated
+      ? { path: '/process/cwd', verdict: 'warning', message: `${r.cwd} does not exist in the rootfs: it will be created` }
+      : { path: '/process/cwd', verdict: 'ok', message: `${r.cwd} is a directory` },
+  );
+  r.startContainer.forEach((h, i) => {
+    if (h.errno === 0) return;
+    out.push({
+      path: `/hooks/startContainer/${i}/path`,
+      verdict: 'error',
+      message: `${q(h.path)} (resolved in the container): ${whyNot(h, r.uid)}: the startContainer hook would fail, and with it start`,
     });
   });
-  return { rootfs, mounts: out };
+  return out;
 }
 
-/** The mount that provides container path `p` (the last one wins, like mounting in order), if any. */
-function coverOf(tree: ContainerTree, p: string): MountCover | undefined {
-  let best: MountCover | undefined;
-  for (const m of tree.mounts) {
-    if (p === m.dest || m.dest === '/' || p.startsWith(m.dest + '/')) {
-      if (!best || m.dest.length >= best.dest.length) best = m;
-    }
+function trialFindings(doc: Spec, bundle: string, rootfs: string): Finding[] {
+  if (process.getuid?.() !== 0)
+    return [{ path: '/process', verdict: 'warning', message: 'not checked: the trial create check runs needs root' }];
+  let outcome: TrialOutcome;
+  try {
+    outcome = trialCreate(doc, bundle, rootfs);
+  } catch (err) {
+    return [{ path: '', verdict: 'error', message: `create would fail: ${SkiffError.from(err).message}` }];
   }
-  return best;
-}
-
-function hostPathOf(tree: ContainerTree, p: string): { host?: string; mount?: MountCover } {
-  const m = coverOf(tree, p);
-  if (!m) return { host: path.join(tree.rootfs, p) };
-  if (m.source === undefined) return { mount: m };
-  return { host: m.dest === p ? m.source : path.join(m.source, p.slice(m.dest === '/' ? 0 : m.dest.length)) };
-}
-
-/** Resolves container path `p` (relative paths from `cwd`) inside the tree. Never throws. */
-export function lookup(tree: ContainerTree, p: string, cwd = '/'): Lookup {
-  const hops: string[] = [];
-  let done: string[] = [];
-  let todo = (p.startsWith('/') ? p : `${cwd}/${p}`).split('/');
-  let symlinks = 0;
-  const current = (extra?: string) => '/' + (extra === undefined ? done : [...done, extra]).join('/');
-  for (;;) {
-    // Skip "." and empty components; ".." never goes above "/".
-    while (todo.length && (todo[0] === '' || todo[0] === '.' || todo[0] === '..')) {
-      if (todo.shift() === '..') done.pop();
-    }
-    const cpath = todo.length ? current(todo[0]) : current();
-    const where = hostPathOf(tree, cpath);
-    if (where.mount) {
-      if (todo.length) todo.shift();
-      return { kind: 'mount', path: cpath, mount: where.mount, hops };
-    }
-    const host = where.host!;
-    const cover = coverOf(tree, cpath);
-    let st: fs.Stats;
-    try {
-      // A bind mount's source is resolved on the host; everything else inside the container.
-      st = cover && cover.dest === cpath ? fs.statSync(host) : fs.lstatSync(host);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // Missing directories on the way to a mount destination are created by skiff-init.
-      if (code === 'ENOENT' && todo.length && tree.mounts.some((m) => m.dest.startsWith(cpath + '/'))) {
-        done.push(todo.shift()!);
-        continue;
-      }
-      if (code === 'ENOENT') return { kind: 'missing', path: cpath, hops };
-      if (code === 'ENOTDIR') return { kind: 'notdir', path: cpath, hops };
-      return { kind: 'error', path: cpath, message: `${code ?? (err as Error).message}`, hops };
-    }
-    if (!todo.length) return { kind: 'found', path: cpath, host, stat: st, hops };
-    if (st.isSymbolicLink()) {
-      if (++symlinks > MAX_SYMLINKS) return { kind: 'loop', path: cpath, hops };
-      let target: string;
-      try {
-        target = fs.readlinkSync(host);
-      } catch (err) {
-        return { kind: 'error', path: cpath, message: (err as NodeJS.ErrnoException).code ?? String(err), hops };
-      }
-      hops.push(`${cpath} -> ${target}`);
-      todo.shift();
-      if (target.startsWith('/')) done = [];
-      todo = [...target.split('/'), ...todo];
-      continue;
-    }
-    const rest = todo.slice(1).filter((c) => c !== '' && c !== '.');
-    if (rest.length && !st.isDirectory()) return { kind: 'notdir', path: cpath, hops };
-    done.push(todo.shift()!);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// process.args[0] and process.cwd
-
-interface UserIds {
-  uid: number;
-  gids: number[];
-  uidMap?: { containerID: number; hostID: number; size: number }[];
-  gidMap?: { containerID: number; hostID: number; size: number }[];
-}
-
-function mapToContainer(id: number, map: UserIds['uidMap']): number {
-  if (!map) return id;
-  for (const m of map) if (id >= m.hostID && id < m.hostID + m.size) return id - m.hostID + m.containerID;
-  return -1; // unmapped: the overflow id, which no process has
-}
-
-function userIds(doc: Obj): UserIds {
-  const proc = isObj(doc.process) ? doc.process : {};
-  const user = isObj(proc.user) ? proc.user : {};
-  const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : undefined);
-  const gids = [
-    num(user.gid) ?? 0,
-    ...(Array.isArray(user.additionalGids) ? user.additionalGids.filter((g): g is number => typeof g === 'number') : []),
-  ];
-  const linux = isObj(doc.linux) ? doc.linux : {};
-  const userNs = Array.isArray(linux.namespaces) && linux.namespaces.some((n) => isObj(n) && n.type === 'user');
-  const maps = (x: unknown) => (userNs && Array.isArray(x) ? (x.filter(isObj) as unknown as UserIds['uidMap']) : undefined);
-  return { uid: num(user.uid) ?? 0, gids, uidMap: maps(linux.uidMappings), gidMap: maps(linux.gidMappings) };
-}
-
-/** Whether the container's user may execute this file (mode bits; root needs any x bit). */
-function mayExecute(st: fs.Stats, ids: UserIds): boolean {
-  if (ids.uid === 0) return (st.mode & 0o111) !== 0;
-  if (mapToContainer(st.uid, ids.uidMap) === ids.uid) return (st.mode & 0o100) !== 0;
-  if (ids.gids.includes(mapToContainer(st.gid, ids.gidMap))) return (st.mode & 0o010) !== 0;
-  return (st.mode & 0o001) !== 0;
-}
-
-function mode(st: fs.Stats): string {
-  return (st.mode & 0o7777).toString(8).padStart(4, '0');
-}
-
-function via(hops: string[]): string {
-  if (hops.length === 0) return '';
-  const shown = hops.length > 4 ? [...hops.slice(0, 3), `... ${hops.length - 3} more symlinks`] : hops;
-  return ` (via ${shown.join(', ')})`;
-}
-
-/** Why a resolved candidate cannot be executed, or undefined when it can. */
-function notExecutable(l: Lookup & { kind: 'found' }, ids: UserIds): string | undefined {
-  if (l.stat.isDirectory()) return `${l.path} is a directory`;
-  if (!l.stat.isFile()) return `${l.path} is not a regular file`;
-  if (!mayExecute(l.stat, ids)) return `${l.path} is not executable by uid ${ids.uid} (mode ${mode(l.stat)})`;
-  return undefined;
-}
-
-function describeMiss(l: Lookup): string {
-  switch (l.kind) {
-    case 'missing':
-      return `${l.path} does not exist in the rootfs${via(l.hops)}`;
-    case 'notdir':
-      return `${l.path} is not a directory${via(l.hops)}`;
-    case 'loop':
-      return `too many levels of symbolic links at ${l.path}${via(l.hops)}`;
-    case 'error':
-      return `${l.path}: ${l.message}${via(l.hops)}`;
-    default:
-      return l.path;
-  }
-}
-
-function envValue(env: unknown, key: string): string | undefined {
-  if (!Array.isArray(env)) return undefined;
-  for (const e of env) if (isStr(e) && e.startsWith(key + '=')) return e.slice(key.length + 1);
-  return undefined;
-}
-
-/** skiff-init's default when the process has no PATH (src/addon/init/process.cc). */
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-function argsFinding(doc: Obj, tree: ContainerTree, cwd: string): Finding | undefined {
-  const proc = isObj(doc.process) ? doc.process : undefined;
-  if (!proc || !Array.isArray(proc.args) || !isStr(proc.args[0]) || proc.args[0] === '') return undefined;
-  const name = proc.args[0];
-  const pointer = '/process/args/0';
-  const ids = userIds(doc);
-  const found = (l: Lookup & { kind: 'found' }, how: string, candidate: string): Finding => {
-    const why = notExecutable(l, ids);
-    const shown = path.posix.normalize(candidate.startsWith('/') ? candidate : `${cwd}/${candidate}`);
-    const resolved = shown === l.path ? '' : ` (resolves to ${l.path})`;
-    return why
-      ? { path: pointer, verdict: 'error', message: `${q(name)}: ${why}${via(l.hops)}` }
-      : { path: pointer, verdict: 'ok', message: `${q(name)} ${how} ${shown}${resolved}, an executable file` };
-  };
-  const onMount = (l: Lookup & { kind: 'mount' }): Finding => ({
-    path: pointer,
-    verdict: 'warning',
-    message: `${q(name)} would be on the ${l.mount.type || 'unknown'} mount at ${l.mount.dest} (/mounts/${l.mount.index}): not checked`,
-  });
-
-  if (name.includes('/')) {
-    const l = lookup(tree, name, cwd);
-    if (l.kind === 'found') return found(l, 'is', name);
-    if (l.kind === 'mount') return onMount(l);
-    return { path: pointer, verdict: 'error', message: `${q(name)} not found in the rootfs: ${describeMiss(l)}` };
-  }
-  const given = envValue(proc.env, 'PATH');
-  const searchPath = given === undefined || given === '' ? DEFAULT_PATH : given;
-  let firstDenied: Finding | undefined;
-  let firstDangling: string | undefined;
-  for (const dir of searchPath.split(':')) {
-    const candidate = `${dir === '' ? '.' : dir}/${name}`;
-    const l = lookup(tree, candidate, cwd);
-    if (l.kind === 'mount') return onMount(l);
-    if (l.kind !== 'found') {
-      // A candidate that exists as a symlink leading nowhere inside the rootfs is worth naming.
-      if (l.hops.some((h) => h.startsWith(path.posix.normalize(`${candidate.startsWith('/') ? '' : cwd + '/'}${candidate}`) + ' -> '))) {
-        firstDangling ??= describeMiss(l);
-      }
-      continue;
-    }
-    const f = found(l, 'found at', candidate);
-    if (f.verdict === 'ok') return f;
-    firstDenied ??= f;
-  }
-  if (firstDenied) return firstDenied;
-  const shown = given === undefined || given === '' ? `PATH unset, so ${DEFAULT_PATH}` : `PATH=${searchPath}`;
-  const dangling = firstDangling ? `; ${firstDangling}` : '';
-  return { path: pointer, verdict: 'error', message: `${q(name)} not found in the rootfs (${shown})${dangling}` };
-}
-
-function cwdFinding(doc: Obj, tree: ContainerTree): Finding | undefined {
-  const proc = isObj(doc.process) ? doc.process : undefined;
-  if (!proc || !isStr(proc.cwd) || !proc.cwd.startsWith('/')) return undefined;
-  const cwd = proc.cwd;
-  const l = lookup(tree, cwd);
-  switch (l.kind) {
-    case 'found':
-      return l.stat.isDirectory()
-        ? { path: '/process/cwd', verdict: 'ok', message: `${cwd} is a directory${via(l.hops)}` }
-        : { path: '/process/cwd', verdict: 'error', message: `${cwd} is not a directory${via(l.hops)}` };
-    case 'missing':
-      return { path: '/process/cwd', verdict: 'warning', message: `${cwd} does not exist in the rootfs: it will be created` };
-    case 'mount':
-      return {
-        path: '/process/cwd',
-        verdict: 'ok',
-        message: `${cwd} is on the ${l.mount.type || 'unknown'} mount at ${l.mount.dest} (not checked)`,
-      };
-    default:
-      return { path: '/process/cwd', verdict: 'error', message: `${cwd} cannot be used: ${describeMiss(l)}` };
-  }
+  if (outcome.kind === 'report') return trialReportFindings(outcome.report);
+  const f = outcome;
+  if (f.step === 'trial')
+    return [{ path: '/root/path', verdict: 'warning', message: `not checked further: the trial create could not start: ${f.message}` }];
+  // The init's message names the path it could not make: the bind it is under is the one.
+  const binds = f.readonlyBinds.filter((d) => f.message.includes(d + '/'));
+  if (f.errno === EROFS && binds.length)
+    return [
+      {
+        path: STEP_POINTER[f.step] ?? '',
+        verdict: 'warning',
+        message: `not checked further: ${f.message}: create would make this inside a bind mount's host directory (${binds.join(', ')}), which check does not write to`,
+      },
+    ];
+  return [{ path: STEP_POINTER[f.step] ?? '', verdict: 'error', message: `create would fail: ${f.message}` }];
 }
 
 /** Bind mount sources are host paths (relative ones from the bundle): a missing one fails create. */
@@ -322,28 +156,8 @@ function bindSourceFindings(doc: Obj, bundle: string): Finding[] {
   return out;
 }
 
-/** startContainer hooks: config.md says their path resolves in the container, so look in the tree. */
-function startHookFindings(doc: Obj, tree: ContainerTree): Finding[] {
-  const out: Finding[] = [];
-  const hooks = isObj(doc.hooks) && Array.isArray(doc.hooks.startContainer) ? doc.hooks.startContainer : [];
-  hooks.forEach((h, i) => {
-    if (!isObj(h) || !isStr(h.path) || !h.path.startsWith('/')) return;
-    const pointer = `/hooks/startContainer/${i}/path`;
-    const l = lookup(tree, h.path);
-    if (l.kind === 'mount') return;
-    const why = l.kind === 'found' ? notExecutable(l, { uid: 0, gids: [0] }) : `${describeMiss(l)}`;
-    if (why)
-      out.push({
-        path: pointer,
-        verdict: 'error',
-        message: `${q(h.path)} (resolved in the container): ${why}: the startContainer hook would fail, and with it start`,
-      });
-  });
-  return out;
-}
-
-/** root.path, args[0], cwd and startContainer hooks. */
-export function bundleFindings(doc: unknown, bundle: string): Finding[] {
+/** root.path and the bind sources, then the trial create (only for a bundle with no error so far). */
+export function bundleFindings(doc: unknown, bundle: string, trial: boolean): Finding[] {
   if (!isObj(doc)) return [];
   const out: Finding[] = [];
   const root = isObj(doc.root) ? doc.root : undefined;
@@ -363,15 +177,8 @@ export function bundleFindings(doc: unknown, bundle: string): Finding[] {
     return out;
   }
   out.push({ path: '/root/path', verdict: 'ok', message: `${rootfs} is a directory` });
-  const tree = containerTree(rootfs, bundle, doc.mounts);
-  const proc = isObj(doc.process) ? doc.process : undefined;
-  const cwd = proc && isStr(proc.cwd) && proc.cwd.startsWith('/') ? proc.cwd : '/';
-  const a = argsFinding(doc, tree, cwd);
-  if (a) out.push(a);
-  const c = cwdFinding(doc, tree);
-  if (c) out.push(c);
   out.push(...bindSourceFindings(doc, bundle));
-  out.push(...startHookFindings(doc, tree));
+  if (trial && !out.some((f) => f.verdict === 'error')) out.push(...trialFindings(doc as unknown as Spec, bundle, rootfs));
   return out;
 }
 
@@ -419,7 +226,11 @@ export function checkBundle(bundleDir: string, opts: { systemdCgroup?: boolean }
   }
   // What the bundle and host checks find about a part that is already invalid adds nothing.
   const known = problems.map((p) => p.path);
-  for (const f of [...bundleFindings(doc, bundle), ...hostFindings(doc, opts)]) {
+  const host = hostFindings(doc, opts);
+  // The trial create needs a config create would take: valid, and nothing the host refuses (but
+  // hooks, which the trial does not run).
+  const trial = problems.length === 0 && !host.some((f) => f.verdict === 'error' && !under(f.path, '/hooks'));
+  for (const f of [...bundleFindings(doc, bundle, trial), ...host]) {
     if (f.path === 'host' || !known.some((k) => under(f.path, k))) findings.push(f);
   }
   return report();

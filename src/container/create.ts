@@ -7,16 +7,15 @@ import { cgroupDriver } from '../cgroups/driver';
 import { checkExistingCgroups, planCgroupCreation, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
-import { errnoWords } from '../errno';
 import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
 import { runtimeBoundingSet } from '../linux/own-capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
-import { MS } from '../linux/mount-options';
 import { serializePlan } from '../linux/launch-plan';
-import { buildPlan, unsupportedFields, type LaunchPlan } from '../linux/plan';
+import { buildPlan, unsupportedFields } from '../linux/plan';
 import { runHooks } from './hooks';
+import { checkNamespacePaths, openMountSources } from './mount-sources';
 import { launchInit } from './launch';
 import { FRAME } from '../linux/frames';
 import { CLONE } from '../linux/namespaces';
@@ -79,55 +78,6 @@ function listenFds(): number {
 }
 
 /**
- * Bind sources skiff opens itself (open_tree) for the init to attach: every one with a user
- * namespace, new or joined (runc's way: its mapped root may not reach a source under a 0700
- * directory), and
- * every idmapped one (only host root can idmap a mount), idmapped here with the mount's own
- * mapping or the container's user namespace's. Returns the fds, for the caller to close.
- */
-function openMountSources(plan: LaunchPlan, spec: Spec): number[] {
-  const n = native();
-  const fds: number[] = [];
-  const userns = new Map<string, number>();
-  const usernsFor = (uidMap: string, gidMap: string): number => {
-    const key = `${uidMap}|${gidMap}`;
-    let fd = userns.get(key);
-    if (fd === undefined) userns.set(key, (fd = n.makeUserns(uidMap, gidMap)));
-    return fd;
-  };
-  const joined = spec.linux?.namespaces?.find((ns) => ns.type === 'user' && ns.path)?.path;
-  try {
-    for (const m of plan.init.mounts) {
-      if (!m.bind || !m.source || m.cgroup) continue;
-      const recursive = (m.flags & MS.REC) !== 0;
-      if (m.idmap) {
-        let fd: number;
-        if (m.idmap.uidMap && m.idmap.gidMap) fd = usernsFor(m.idmap.uidMap, m.idmap.gidMap);
-        else if (plan.uidMap && plan.gidMap) fd = usernsFor(plan.uidMap, plan.gidMap);
-        else if (joined) {
-          fd = fs.openSync(joined, 'r');
-          fds.push(fd);
-        } else
-          throw new SkiffError(
-            `config.json: /mounts/${m.idmap.configIndex}: an idmapped mount needs uidMappings and gidMappings, or a user namespace with mappings`,
-          );
-        m.sourceFd = n.openTree(m.source, recursive, fd, m.idmap.recursive);
-        fds.push(m.sourceFd);
-      } else if (plan.namespaces.newUser || joined) {
-        m.sourceFd = n.openTree(m.source, recursive);
-        fds.push(m.sourceFd);
-      }
-    }
-  } catch (err) {
-    for (const fd of fds) n.closeFd(fd);
-    throw err;
-  } finally {
-    for (const fd of userns.values()) n.closeFd(fd);
-  }
-  return fds;
-}
-
-/**
  * linux.netDevices, right after the clone (before the init runs): each host device into the
  * container's network namespace, its new one or the one it joins. Not moved back on delete
  * (config-linux.md forbids it: the kernel returns physical devices when the namespace goes).
@@ -140,27 +90,7 @@ function moveNetDevices(spec: Spec, pid: number): void {
   for (const [hostName, d] of devices) native().moveNetDevice(hostName, d?.name ?? '', nsPath);
 }
 
-/**
- * A namespace path must be a namespace file (nsfs): skiff and skiff-init open these paths as root,
- * and a FIFO would hang them, a device node could act on being opened (a watchdog).
- */
-function checkNamespacePaths(spec: Spec): void {
-  let nsfs: number | undefined;
-  (spec.linux?.namespaces ?? []).forEach((ns, i) => {
-    if (!ns.path) return;
-    const where = `config.json: /linux/namespaces/${i}/path: ${ns.type} namespace ${ns.path}`;
-    nsfs ??= fs.statSync('/proc/self/ns/user').dev;
-    let dev: number;
-    try {
-      dev = fs.statSync(ns.path).dev;
-    } catch (err) {
-      throw new SkiffError(`${where}: ${errnoWords((err as NodeJS.ErrnoException).code ?? 'EIO')}`);
-    }
-    if (dev !== nsfs) throw new SkiffError(`${where}: not a namespace file (expected /proc/<pid>/ns/... or a bind mount of one)`);
-  });
-}
-
-function resolveRootfs(bundle: string, spec: Spec): string {
+export function resolveRootfs(bundle: string, spec: Spec): string {
   const root = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   let real: string;
   try {

@@ -20,6 +20,8 @@ export interface LaunchSteps {
 export interface LaunchedInit {
   pid: number;
   sync: number;
+  /** A trial create's report (check): the init has exited. */
+  trial?: string;
 }
 
 export function launchInit(req: SpawnRequest, plan: string, userns: boolean, steps: LaunchSteps = {}): LaunchedInit {
@@ -33,6 +35,8 @@ export function launchInit(req: SpawnRequest, plan: string, userns: boolean, ste
       switch (ev.type) {
         case FRAME.ready:
           return init;
+        case FRAME.trial:
+          return { ...init, trial: ev.report };
         case FRAME.warning:
           log('warning', ev.message);
           break;

@@ -7,5 +7,6 @@ export const FRAME = {
   hooks: 'hooks',
   seccompFd: 'seccomp-fd',
   pid: 'pid',
+  trial: 'trial',
   continue: 'continue',
 } as const;

@@ -170,6 +170,11 @@ export interface CreatePlan {
   /** null: config.json has no process (create only; start refuses it). */
   process: PlanProcess | null;
   fds: PlanFds;
+  /**
+   * `skiff check`'s trial create (src/container/trial.ts): on a throwaway overlay of the rootfs,
+   * the init reports what it found instead of waiting for start.
+   */
+  trial: boolean;
 }
 
 export interface ExecPlan {

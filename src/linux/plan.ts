@@ -354,6 +354,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     },
     process: proc,
     fds: input.fds,
+    trial: false,
   };
   return { namespaces: ns, uidMap: idMap(linux.uidMappings), gidMap: idMap(linux.gidMappings), init, warnings };
 }

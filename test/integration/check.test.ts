@@ -1,6 +1,7 @@
 // `skiff check` (a bundle's verdict without running it) and validation errors at create time,
 // driven through bin/skiff.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -262,6 +263,124 @@ describe('skiff check', () => {
       assert.match(r.stdout, /would not run \(1 error\)/);
       assert.ok(ms < 2000, `${name}: took ${ms.toFixed(0)} ms`);
       noStack(r);
+    }
+  });
+
+  test('the trial create writes nothing: not to the rootfs, not to a bind source, no mount or process left', () => {
+    const host = tempDir('skiff-check-src-');
+    fs.writeFileSync(path.join(host, 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+    const mountsBefore = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length;
+    const b = makeBundle((c) => {
+      c.process.cwd = '/no/such/dir';
+      c.process.args = ['/mnt/data/tool'];
+      c.mounts.push({ destination: '/trial-new/sub', type: 'tmpfs', source: 'tmpfs' });
+      c.mounts.push({ destination: '/mnt/data', type: 'bind', source: host, options: ['rbind'] });
+      c.linux.devices = [{ path: '/dev/trial-null', type: 'c', major: 1, minor: 3 }];
+    });
+    const r = check(b.dir);
+    assert.equal(r.code, 0, r.stdout);
+    // A bind mount is looked through: the executable is the host file, seen inside the container.
+    assert.match(r.stdout, /^ok +\/process\/args\/0: "\/mnt\/data\/tool" is \/mnt\/data\/tool, an executable file$/m);
+    assert.match(r.stdout, /^warning \/process\/cwd: \/no\/such\/dir does not exist in the rootfs: it will be created$/m);
+    for (const p of ['no', 'trial-new', 'dev/trial-null']) assert.ok(!fs.existsSync(path.join(ROOTFS, p)), `${p} appeared in the rootfs`);
+    assert.deepEqual(fs.readdirSync(host), ['tool']);
+    assert.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length, mountsBefore);
+    assert.deepEqual(assertGone(b), []);
+
+    // A mount inside a writable bind would make its mount point in the host directory: the trial
+    // does not, and says it stopped there.
+    const nested = makeBundle((c) => {
+      c.mounts.push({ destination: '/mnt/data', type: 'bind', source: host, options: ['rbind'] });
+      c.mounts.push({ destination: '/mnt/data/inner', type: 'tmpfs', source: 'tmpfs' });
+    });
+    const n = check(nested.dir);
+    assert.equal(n.code, 0, n.stdout);
+    assert.match(
+      n.stdout,
+      /^warning \/mounts: not checked further: mkdir \/mnt\/data\/inner: EROFS .*inside a bind mount's host directory \(\/mnt\/data\)/m,
+    );
+    assert.deepEqual(fs.readdirSync(host), ['tool']);
+    assert.ok(skiff(['create', '--bundle', nested.dir, nested.id]).code === 0);
+    assert.deepEqual(fs.readdirSync(host).sort(), ['inner', 'tool'], 'create does make it');
+    assert.equal(skiff(['delete', '--force', nested.id]).code, 0);
+  });
+
+  test('joined namespaces are left alone: the trial sets its hostname in a uts namespace of its own', () => {
+    const child = spawn('unshare', ['--uts', '--', 'sh', '-c', 'hostname before-check && exec sleep 30'], { stdio: 'ignore' });
+    try {
+      const ns = `/proc/${child.pid}/ns/uts`;
+      for (
+        let i = 0;
+        i < 100 && spawnSync('nsenter', ['--uts=' + ns, 'hostname'], { encoding: 'utf8' }).stdout.trim() !== 'before-check';
+        i++
+      )
+        spawnSync('sleep', ['0.02']);
+      const b = makeBundle((c) => {
+        c.hostname = 'from-the-trial';
+        c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'uts' ? { type: 'uts', path: ns } : n));
+      });
+      const r = check(b.dir);
+      assert.equal(r.code, 0, r.stdout);
+      assert.equal(spawnSync('nsenter', ['--uts=' + ns, 'hostname'], { encoding: 'utf8' }).stdout.trim(), 'before-check');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('check fails where create fails, with the message create gives', () => {
+    const cases: [string, (c: any) => void, RegExp][] = [
+      [
+        'a tmpfs option the kernel refuses',
+        (c) => c.mounts.push({ destination: '/bad', type: 'tmpfs', source: 'tmpfs', options: ['size=lots'] }),
+        /^error +\/mounts: create would fail: mount tmpfs on \S+\/bad: EINVAL/m,
+      ],
+      [
+        'proc on a symlink',
+        (c) => c.mounts.push({ destination: '/bin/sh', type: 'proc', source: 'proc' }),
+        /^error +\/mounts: create would fail: mount proc on \S+: the destination must be a directory, not a symlink/m,
+      ],
+      [
+        'a cwd that is a file',
+        (c) => (c.process.cwd = '/etc/passwd'),
+        /^error +\/process\/cwd: create would fail: chdir to cwd \("\/etc\/passwd"\) set in config\.json: ENOTDIR/m,
+      ],
+      [
+        'a device node over a directory',
+        (c) => (c.linux.devices = [{ path: '/etc', type: 'c', major: 1, minor: 3 }]),
+        /^error +\/linux\/devices: create would fail: /m,
+      ],
+    ];
+    for (const [name, edit, message] of cases) {
+      const b = makeBundle(edit);
+      const r = check(b.dir);
+      assert.equal(r.code, 1, `${name}: ${r.stdout}`);
+      assert.match(r.stdout, message, name);
+      const c = skiff(['create', '--bundle', b.dir, b.id]);
+      assert.notEqual(c.code, 0, `${name}: create succeeded`);
+      const said = /create would fail: (.*)$/m.exec(r.stdout)![1]!;
+      assert.ok(c.stderr.includes(said), `${name}: check said "${said}", create said ${c.stderr}`);
+      assert.deepEqual(assertGone(b), [], name);
+    }
+  });
+
+  test('symlinks out of the rootfs, absolute or relative, lead nowhere in the trial', () => {
+    const dir = tempDir('skiff-rootfs-');
+    const rootfs = path.join(dir, 'rootfs');
+    const outside = path.join(dir, 'outside');
+    fs.mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
+    fs.mkdirSync(outside);
+    fs.copyFileSync(path.join(ROOTFS, 'bin/busybox'), path.join(outside, 'tool'));
+    fs.chmodSync(path.join(outside, 'tool'), 0o755);
+    fs.symlinkSync(outside, path.join(rootfs, 'abs-out'));
+    fs.symlinkSync('../../../../../../..' + outside, path.join(rootfs, 'rel-out'));
+    for (const arg of ['/abs-out/tool', '/rel-out/tool', '/../../../../' + outside + '/tool']) {
+      const b = makeBundle((c) => {
+        c.root.path = rootfs;
+        c.process.args = [arg];
+      });
+      const r = check(b.dir);
+      assert.equal(r.code, 1, `${arg}: ${r.stdout}`);
+      assert.match(errorLines(r).join('\n'), /^error +\/process\/args\/0: .*does not exist in the rootfs/m, arg);
     }
   });
 

@@ -1,13 +1,8 @@
-// Unit tests of src/spec/host-support.ts (against made-up hosts) and of the rootfs lookup of
-// src/commands/check.ts (symlinks stay inside the rootfs; bind mounts are looked through).
+// Unit tests of src/spec/host-support.ts (against made-up hosts).
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { Hierarchy } from '../../src/cgroups/hierarchy';
-import { containerTree, lookup } from '../../src/commands/check';
 import { hostFindings, kernelVersion, type Finding, type HostProbe } from '../../src/spec/host-support';
 
 const NSFS = 4;
@@ -306,47 +301,6 @@ describe('host-support: security, mounts, hooks', () => {
       assert.doesNotThrow(() => hostFindings(doc, {}, fakeHost()), JSON.stringify(doc));
       assert.doesNotThrow(() => hostFindings(doc, {}, fakeHost({ h: V1 })), JSON.stringify(doc));
     }
-  });
-});
-
-describe('rootfs lookup', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-lookup-'));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const rootfs = path.join(dir, 'rootfs');
-  const outside = path.join(dir, 'outside');
-  fs.mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
-  fs.mkdirSync(path.join(rootfs, 'usr'), { recursive: true });
-  fs.mkdirSync(outside);
-  fs.writeFileSync(path.join(outside, 'secret'), 'x');
-  fs.writeFileSync(path.join(rootfs, 'bin', 'tool'), '#!/bin/sh\n', { mode: 0o755 });
-  fs.symlinkSync('/bin', path.join(rootfs, 'usr', 'bin'));
-  fs.symlinkSync(outside, path.join(rootfs, 'abs-out'));
-  fs.symlinkSync('../../../../../../..' + outside, path.join(rootfs, 'rel-out'));
-  fs.symlinkSync('/usr/bin/tool', path.join(rootfs, 'bin', 'alias'));
-  const tree = containerTree(rootfs, dir, [
-    { destination: '/proc', type: 'proc', source: 'proc' },
-    { destination: '/mnt/data', type: 'bind', source: outside, options: ['rbind'] },
-  ]);
-
-  test('absolute and relative symlinks stay inside the rootfs', () => {
-    const a = lookup(tree, '/bin/alias');
-    assert.equal(a.kind, 'found');
-    assert.equal(a.path, '/bin/tool');
-    assert.equal(lookup(tree, '/abs-out/secret').kind, 'missing');
-    assert.equal(lookup(tree, '/rel-out/secret').kind, 'missing');
-    assert.equal(lookup(tree, '/../../../../' + outside + '/secret').kind, 'missing');
-  });
-
-  test('bind mounts are looked through, other mounts are not checked', () => {
-    const d = lookup(tree, '/mnt/data/secret');
-    assert.equal(d.kind, 'found');
-    assert.equal(d.kind === 'found' && d.host, path.join(outside, 'secret'));
-    assert.equal(lookup(tree, '/proc/self/exe').kind, 'mount');
-  });
-
-  test('relative paths start at the cwd; a file in the middle of a path is not a directory', () => {
-    assert.equal(lookup(tree, 'tool', '/bin').kind, 'found');
-    assert.equal(lookup(tree, '/bin/tool/x').kind, 'notdir');
   });
 });
 
