@@ -37,6 +37,7 @@
 #include "common/hook-runner.h"
 #include "common/json.h"
 #include "common/proto.h"
+#include "id-maps.h"
 #include "netdev.h"
 #include "systemd.h"
 
@@ -246,9 +247,15 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     return sysError(env, step, what, e);
   };
   int e = 0;
-  std::string procDir = "/proc/" + std::to_string(pid);
-  if (!a.uidMap.empty() && !writeFile(procDir + "/uid_map", a.uidMap, e)) throw abort("userns", "write uid_map", e);
-  if (!a.gidMap.empty() && !writeFile(procDir + "/gid_map", a.gidMap, e)) throw abort("userns", "write gid_map", e);
+  skiff::IdMapFailure mapFailure;
+  if (!skiff::writeIdMaps((pid_t)pid, a.uidMap, a.gidMap, mapFailure)) {
+    kill((pid_t)pid, SIGKILL);
+    reap((pid_t)pid);
+    if (mapFailure.err) throw sysError(env, "userns", mapFailure.what, mapFailure.err);
+    Napi::Error helperFailed = Napi::Error::New(env, mapFailure.what);
+    helperFailed.Set("step", Napi::String::New(env, "userns"));
+    throw helperFailed;
+  }
   std::string pidText = std::to_string(pid);
   for (auto& procs : a.cgroupProcs)
     if (!writeFile(procs, pidText, e)) throw abort("cgroup", "add the init to " + procs, e);

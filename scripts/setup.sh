@@ -17,6 +17,8 @@ command -v python3 >/dev/null || need+=(python3)
 command -v go >/dev/null || need+=(golang-go)
 # Formatting of the C++ (scripts/lint.sh).
 command -v clang-format >/dev/null || need+=(clang-format)
+# newuidmap/newgidmap: rootless containers with a subordinate id range (the rootless tests).
+[ -x /usr/bin/newuidmap ] && [ -x /usr/bin/newgidmap ] || need+=(uidmap)
 # Peers for differential tests and benchmarks.
 command -v runc >/dev/null || need+=(runc)
 command -v crun >/dev/null || need+=(crun)

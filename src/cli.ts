@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SkiffError, messageOf } from './errors';
 import { Globals } from './globals';
 import { configureLog, logError, timing, type LogFormat } from './log';
-import { DEFAULT_ROOT } from './state/store';
+import { defaultStateRoot, type RootlessSetting } from './rootless';
 import { SKIFF_VERSION, SPEC_VERSION } from './version';
 
 function intArg(name: string) {
@@ -58,7 +58,7 @@ function commandToken(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (!a.startsWith('-')) return a;
-    if (['--root', '--log', '--log-format'].includes(a)) i++;
+    if (['--root', '--log', '--log-format', '--rootless'].includes(a)) i++;
   }
   return undefined;
 }
@@ -71,7 +71,11 @@ export async function main(argv: string[]): Promise<number> {
     .usage('[global options] command [command options] [arguments...]')
     .description('skiff: an OCI container runtime (runc-compatible)')
     .version(`skiff version ${SKIFF_VERSION}\nspec: ${SPEC_VERSION}`, '-v, --version', 'print the version')
-    .option('--root <dir>', 'directory for container state', DEFAULT_ROOT)
+    .option(
+      '--root <dir>',
+      'directory for container state (default: /run/skiff; $XDG_RUNTIME_DIR/skiff for other users)',
+      defaultStateRoot(),
+    )
     .option('--log <file>', 'append log lines (and errors) to this file')
     .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'))
     .option('--debug', 'log debug lines, with a timing of each step')
@@ -79,12 +83,24 @@ export async function main(argv: string[]): Promise<number> {
       '--systemd-cgroup',
       'use the systemd cgroup driver: the container gets a transient scope unit; cgroupsPath is "slice:prefix:name"',
     )
+    .addOption(
+      new Option('--rootless <value>', 'cgroups that cannot be made mean no cgroup (auto: when not root, or in a user namespace)')
+        .choices(['true', 'false', 'auto'])
+        .default('auto'),
+    )
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => logError(s.replace(/^error: /, '').trimEnd()) })
     .hook('preAction', () => {
-      const o = program.opts<{ root: string; log?: string; logFormat: LogFormat; debug?: boolean; systemdCgroup?: boolean }>();
-      globals = new Globals(o.root, o.log, o.logFormat, !!o.debug, !!o.systemdCgroup);
+      const o = program.opts<{
+        root: string;
+        log?: string;
+        logFormat: LogFormat;
+        debug?: boolean;
+        systemdCgroup?: boolean;
+        rootless: RootlessSetting;
+      }>();
+      globals = new Globals(o.root, o.log, o.logFormat, !!o.debug, !!o.systemdCgroup, o.rootless);
       configureLog({ file: o.log, format: o.logFormat, debug: !!o.debug });
       timing('arguments parsed');
     });

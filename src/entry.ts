@@ -7,7 +7,7 @@
 import { SkiffError, messageOf } from './errors';
 import { Globals } from './globals';
 import { configureLog, logError, timing, type LogFormat } from './log';
-import { DEFAULT_ROOT } from './state/store';
+import { defaultStateRoot, type RootlessSetting } from './rootless';
 
 export { explicitExitRequired as mustExit } from './exit-flag';
 
@@ -81,7 +81,8 @@ function createOptions(id: string, f: Map<string, string | true>) {
 
 /** Globals, then one of those commands in a plain form; undefined for anything else. */
 export function parseFast(args: readonly string[]): Fast | undefined {
-  let root = DEFAULT_ROOT;
+  let root = defaultStateRoot();
+  let rootless: RootlessSetting = 'auto';
   let logFile: string | undefined;
   let logFormat: LogFormat = 'text';
   let debug = false;
@@ -98,11 +99,14 @@ export function parseFast(args: readonly string[]): Fast | undefined {
     const name = a.split('=')[0]!;
     if (name === '--debug' && a === name) debug = true;
     else if (name === '--systemd-cgroup' && a === name) systemd = true;
-    else if (name === '--root' || name === '--log' || name === '--log-format') {
+    else if (name === '--root' || name === '--log' || name === '--log-format' || name === '--rootless') {
       const v = value(name);
       if (v === undefined) return undefined;
       if (name === '--root') root = v;
-      else if (name === '--log') logFile = v;
+      else if (name === '--rootless') {
+        if (v !== 'true' && v !== 'false' && v !== 'auto') return undefined;
+        rootless = v;
+      } else if (name === '--log') logFile = v;
       else if (v === 'text' || v === 'json') logFormat = v;
       else return undefined;
     } else return undefined;
@@ -148,7 +152,7 @@ export function parseFast(args: readonly string[]): Fast | undefined {
     }
   }
   if (!call) return undefined;
-  return { globals: new Globals(root, logFile, logFormat, debug, systemd), call };
+  return { globals: new Globals(root, logFile, logFormat, debug, systemd, rootless), call };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,21 +1,32 @@
 import * as path from 'node:path';
 
 import type { LogFormat } from './log';
-import { DEFAULT_ROOT, Store } from './state/store';
+import { checkStateRootOwner, defaultStateRoot, isRootless, type RootlessSetting } from './rootless';
+import { Store } from './state/store';
 
 /** runc's global flags, parsed before the command. */
 export class Globals {
   private cachedStore?: Store;
   constructor(
-    readonly root: string = DEFAULT_ROOT,
+    readonly root: string = defaultStateRoot(),
     readonly logFile: string | undefined = undefined,
     readonly logFormat: LogFormat = 'text',
     readonly debug = false,
     readonly systemdCgroup = false,
+    readonly rootlessSetting: RootlessSetting = 'auto',
   ) {}
 
+  /** --rootless: cgroups that cannot be made mean no cgroup, not an error. */
+  get rootless(): boolean {
+    return isRootless(this.rootlessSetting);
+  }
+
   store(): Store {
-    this.cachedStore ??= new Store(path.resolve(this.root));
+    if (!this.cachedStore) {
+      const root = path.resolve(this.root);
+      checkStateRootOwner(root);
+      this.cachedStore = new Store(root);
+    }
     return this.cachedStore;
   }
 }

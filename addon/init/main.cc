@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   int consoleSocket = (int)fds.at("console").asInt();
   int preserve = (int)fds.at("preserve").asInt();
 
-  enterNamespaces(plan);
+  enterNamespaces(plan, sync);
   if (create) {
     createNamespaces(plan, sync);
     setHostnames(plan);

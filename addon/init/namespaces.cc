@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include <grp.h>
 #include <csignal>
 #include <sys/prctl.h>
@@ -31,11 +33,13 @@ static void becomeNamespaceRoot(const std::string& path) {
 }
 
 // A new pid namespace inside a joined user namespace must be made after joining it (so that the
-// joined namespace owns it, and /proc can be mounted for it), and unshare(CLONE_NEWPID) only
-// applies to children: fork, the child goes on as the container's init (pid 1 in there), the
+// joined namespace owns it, and /proc can be mounted for it); an unprivileged exec can join the
+// container's pid namespace only from inside its user namespace. Both unshare(CLONE_NEWPID) and
+// setns(CLONE_NEWPID) only apply to children: fork, the child goes on as the container's init (pid 1 in there), the
 // parent tells skiff the child's pid and exits. The child starts once that frame is out.
-static void forkIntoNewPidns(int sync) {
-  if (unshare(CLONE_NEWPID) < 0) fail("namespace", "create pid namespace inside the joined user namespace", errno);
+static void forkIntoPidns(int sync, bool create) {
+  if (create && unshare(CLONE_NEWPID) < 0)
+    fail("namespace", "create pid namespace inside the joined user namespace", errno);
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) < 0) fail("namespace", "pipe", errno);
   pid_t child = fork();
@@ -54,15 +58,26 @@ static void forkIntoNewPidns(int sync) {
   _exit(0);
 }
 
-void enterNamespaces(const Json& plan) {
+void enterNamespaces(const Json& plan, int sync) {
+  bool joinedPid = false;
+  // Every path is opened before the first is joined: /proc/<pid>/ns/... means the host's /proc
+  // only until the container's mount namespace is entered.
+  std::vector<UniqueFd> fds;
   for (auto& ns : plan.at("join").asArray()) {
     const std::string& path = ns.at("path").asString();
-    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.ok()) fail("namespace", "open " + ns.at("type").asString() + " namespace " + path, errno);
+    fds.emplace_back(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fds.back().ok()) fail("namespace", "open " + ns.at("type").asString() + " namespace " + path, errno);
+  }
+  size_t i = 0;
+  for (auto& ns : plan.at("join").asArray()) {
+    const std::string& path = ns.at("path").asString();
+    UniqueFd fd = std::move(fds[i++]);
     if (setns(fd.get(), (int)ns.at("flag").asInt()) < 0)
       fail("namespace", "join " + ns.at("type").asString() + " namespace " + path, errno);
     if (ns.at("type").asString() == "user") becomeNamespaceRoot(path);
+    if (ns.at("type").asString() == "pid") joinedPid = true;
   }
+  if (joinedPid) forkIntoPidns(sync, false);
 }
 
 void createNamespaces(const Json& plan, int sync) {
@@ -86,7 +101,7 @@ void createNamespaces(const Json& plan, int sync) {
     UniqueFd child(open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
     if (!child.ok() || setns(child.get(), CLONE_NEWTIME) < 0) fail("namespace", "enter the new time namespace", errno);
   }
-  if (plan.at("newPidnsInJoinedUserns").asBool()) forkIntoNewPidns(sync);
+  if (plan.at("newPidnsInJoinedUserns").asBool()) forkIntoPidns(sync, true);
 }
 
 void joinSessionKeyring(const Json& plan) {

@@ -10,12 +10,13 @@ import type { Resources } from '../spec/types';
 import { applyV1, applyV2, readCgroupFile, v1Dir, writeCgroupFile } from './apply';
 import { freezeV1, freezeV2, frozenV1, frozenV2, thawV1, thawV2 } from './freezer';
 import { collectPids, createCgroups, everyCgroupPid, removeCgroups, type CgroupPaths } from './manager';
+import { limitsAsked, noCgroupError, processesOf } from './no-cgroup';
 import { effectiveDeviceRules } from './resources-v1';
 import { oomKillsV1, oomKillsV2, statsV1, statsV2, type Stats } from './stats';
 import { startScope, stopScope, updateScope } from './systemd-scope';
 
 export interface CgroupDriver {
-  readonly kind: 'fs-v1' | 'fs-v2' | 'systemd';
+  readonly kind: 'fs-v1' | 'fs-v2' | 'systemd' | 'none';
   readonly paths: CgroupPaths;
   /** Makes the directories skiff makes (with systemd: those in hierarchies systemd leaves alone). */
   create(): void;
@@ -206,7 +207,62 @@ class SystemdDriver implements CgroupDriver {
   }
 }
 
-export function cgroupDriver(paths: CgroupPaths): CgroupDriver {
+/** A rootless container without a cgroup: its processes come from its pid namespace. */
+class NoCgroupDriver implements CgroupDriver {
+  readonly kind = 'none';
+  constructor(
+    readonly paths: CgroupPaths,
+    private owner: ContainerProcess,
+  ) {}
+  create(): void {}
+  attach(): void {}
+  apply(resources: Resources | undefined): void {
+    const asked = limitsAsked(resources);
+    if (asked.length)
+      throw new SkiffError(
+        `config.json: /linux/resources: ${asked.join(', ')}: limits need a cgroup, and this rootless container has none (${this.paths.none}); remove them, or run where a cgroup is delegated to you`,
+      );
+  }
+  update(): void {
+    throw noCgroupError(this.paths, 'update');
+  }
+  freeze(): void {
+    throw noCgroupError(this.paths, 'pause');
+  }
+  thaw(): void {
+    throw noCgroupError(this.paths, 'resume');
+  }
+  isFrozen(): boolean {
+    return false;
+  }
+  pids(): number[] {
+    return processesOf(this.owner.pid, !!this.owner.privatePidns);
+  }
+  everyPid(): number[] {
+    return this.pids();
+  }
+  stats(): Stats {
+    throw noCgroupError(this.paths, 'stats');
+  }
+  oomKills(): bigint {
+    return 0n;
+  }
+  oomEventsFile(): string | undefined {
+    return undefined;
+  }
+  remove(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+}
+
+/** The container's init, for the driver without a cgroup (the others find processes in theirs). */
+export interface ContainerProcess {
+  pid: number;
+  privatePidns?: boolean;
+}
+
+export function cgroupDriver(paths: CgroupPaths, owner: ContainerProcess = { pid: 0, privatePidns: false }): CgroupDriver {
+  if (paths.none !== undefined) return new NoCgroupDriver(paths, owner);
   const fs = paths.mode === 'unified' && paths.unified ? new FsV2Driver(paths) : new FsV1Driver(paths);
   return paths.systemd ? new SystemdDriver(paths, fs) : fs;
 }
@@ -251,7 +307,8 @@ export function signalAll(d: CgroupDriver, sig: number): number {
   const wasFrozen = d.isFrozen();
   let frozen = false;
   try {
-    if (!wasFrozen) {
+    // Without a cgroup there is no freezer: each process is signalled as found.
+    if (!wasFrozen && d.kind !== 'none') {
       d.freeze();
       frozen = true;
     }

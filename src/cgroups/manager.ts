@@ -21,6 +21,8 @@ export interface CgroupPaths {
   createdParents?: string[];
   /** The systemd driver: the scope unit and the directories systemd makes and removes for it. */
   systemd?: { unit: string; slice: string; managed: string[] };
+  /** Rootless without a cgroup it may make: why (no directories then; the "none" driver). */
+  none?: string;
 }
 
 function within(mountpoint: string, mountRoot: string, cgroup: string): string {

@@ -109,8 +109,6 @@ function trialReportFindings(r: TrialReport): Finding[] {
 }
 
 function trialFindings(doc: Spec, bundle: string, rootfs: string): Finding[] {
-  if (process.getuid?.() !== 0)
-    return [{ path: '/process', verdict: 'warning', message: 'not checked: the trial create check runs needs root' }];
   let outcome: TrialOutcome;
   try {
     outcome = trialCreate(doc, bundle, rootfs);

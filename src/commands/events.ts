@@ -45,7 +45,7 @@ export async function events(g: Globals, id: string, opts: { stats?: boolean; in
   const store = g.store();
   const s = store.read(id);
   if (currentStatus(store, s) === 'stopped') throw new SkiffError(`container with id ${id} is not running`);
-  const cg = cgroupDriver(s.cgroup);
+  const cg = cgroupDriver(s.cgroup, s);
   const stats = (): string => toJson({ type: 'stats', id, data: cg.stats() });
   if (opts.stats) {
     emit(stats());

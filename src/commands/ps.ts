@@ -13,7 +13,7 @@ export function ps(g: Globals, id: string, psArgs: string[], opts: { format?: st
   const format = opts.format ?? 'table';
   if (format !== 'table' && format !== 'json') throw new SkiffError(`invalid --format "${format}": use table or json`);
   const s = g.store().read(id);
-  const pids = cgroupDriver(s.cgroup)
+  const pids = cgroupDriver(s.cgroup, s)
     .pids()
     .sort((a, b) => a - b);
   if (format === 'json') {

@@ -32,7 +32,13 @@ export async function run(g: Globals, opts: CreateOptions & { detach?: boolean; 
   const relay = !opts.detach && !opts.consoleSocket && wantsTerminal(opts.bundle) ? new TerminalRelay() : undefined;
   let s;
   try {
-    s = createContainer(store, { ...opts, requireProcess: true, systemdCgroup: g.systemdCgroup, consoleFd: relay?.childEnd });
+    s = createContainer(store, {
+      ...opts,
+      requireProcess: true,
+      systemdCgroup: g.systemdCgroup,
+      rootless: g.rootless,
+      consoleFd: relay?.childEnd,
+    });
     relay?.attach();
   } catch (err) {
     relay?.abandon();

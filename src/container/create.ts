@@ -6,6 +6,8 @@ import { mountsUnder, readMountInfo, undoHostMounts } from '../linux/host-mounts
 import { cgroupDriver } from '../cgroups/driver';
 import { checkExistingCgroups, planCgroupCreation, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
+import { rootlessCgroupPaths } from '../cgroups/rootless';
+import { checkUnprivileged } from '../rootless';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
 import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
@@ -39,6 +41,8 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   preserveFds?: number;
   systemdCgroup?: boolean;
+  /** --rootless: a cgroup skiff may not make means none (src/cgroups/rootless.ts). */
+  rootless?: boolean;
   /** skiff's own end of a console socket pair (the terminal relay of `run -t`). */
   consoleFd?: number;
   /**
@@ -105,7 +109,7 @@ export function resolveRootfs(bundle: string, spec: Spec): string {
 export function createContainer(store: Store, opts: CreateOptions): ContainerState {
   const id = checkId(opts.id);
   // First: it overlaps a kernel wait of ~20 ms with the validation and the plan below.
-  if (!opts.systemdCgroup) warmCgroupMigration();
+  if (!opts.systemdCgroup && !opts.rootless) warmCgroupMigration();
   timing('addon loaded, cgroup warm-up started');
   const bundle = path.resolve(opts.bundle ?? '.');
   if (!fs.existsSync(bundle)) throw new SkiffError(`bundle ${bundle}: no such file or directory`);
@@ -131,6 +135,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       `config.json: /linux/personality/flags: ignored (${personalityFlags.join(', ')}): runtime-spec 1.3.0 defines no personality flags`,
     );
   if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
+  checkUnprivileged(spec, systemd);
   checkNamespacePaths(spec);
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process;
@@ -181,6 +186,10 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   let sync = -1;
   try {
     cgroup = systemd ? systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id)) : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
+    if (opts.rootless && !systemd) {
+      cgroup = rootlessCgroupPaths(cgroup);
+      if (cgroup.none) log('debug', `rootless: no cgroup: ${cgroup.none}`);
+    }
     state.cgroup = cgroup;
     const existing = checkExistingCgroups(cgroup);
     if (existing.error) throw new SkiffError(existing.error);

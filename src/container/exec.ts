@@ -14,12 +14,13 @@ import { CAPABILITY_SETS, capabilityBit, type CapabilityWarning } from '../linux
 import { runtimeBoundingSet } from '../linux/own-capabilities';
 import { checkAppArmor, selinuxEnabled } from '../linux/lsm';
 import { seccompFdSender } from '../linux/seccomp-agent';
-import { NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
+import { CLONE, NS_FLAG, NS_PROC_NAME } from '../linux/namespaces';
 import { serializePlan } from '../linux/launch-plan';
 import { buildExecPlan, planProcess } from '../linux/plan';
 import { launchInit } from './launch';
 import { native } from '../native';
 import { initPath } from '../paths';
+import { euid } from '../rootless';
 import type { NamespaceType, Process } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
 import { initAlive, ociState } from '../state/status';
@@ -160,7 +161,7 @@ function namespacesToJoin(pid: number): { join: { type: NamespaceType; flag: num
 export async function execInContainer(store: Store, o: ExecOptions): Promise<number> {
   const s = store.read(o.id);
   // Before anything else: it overlaps a kernel wait of ~20 ms with the work below.
-  if (s.cgroup.mode !== 'unified') warmCgroupMigration();
+  if (s.cgroup.mode !== 'unified' && s.cgroup.none === undefined) warmCgroupMigration();
   const status = currentStatus(store, s);
   if (status === 'stopped' || status === 'creating')
     throw fail(`cannot exec in container "${o.id}": container not running (it is ${status})`);
@@ -216,6 +217,14 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     // The init's pid must still be the container's when its namespaces are opened.
     if (!initAlive(s)) throw fail(`cannot exec in container "${o.id}": container not running`);
     const ns = namespacesToJoin(s.pid);
+    // Unprivileged, skiff cannot join the pid namespace itself (that needs CAP_SYS_ADMIN in its
+    // own user namespace): the init joins it from inside the container's and forks into it.
+    if (ns.pidns && euid() !== 0 && ns.join.some((j) => j.type === 'user')) {
+      ns.join.push({ type: 'pid', flag: CLONE.NEWPID, path: ns.pidns });
+      ns.pidns = undefined;
+      // The process is then the init's child, and comes to skiff to be waited for as an orphan.
+      if (!o.detach) n.setChildSubreaper();
+    }
     const keepFds = consoleFd >= 0 ? [consoleFd] : [];
     for (let fd = 3; fd < 3 + o.preserveFds; fd++) keepFds.push(fd);
     const spawned = launchInit(

@@ -51,12 +51,12 @@ export function killContainer(store: Store, id: string, sig: number, all: boolea
     if (!all) throw new SkiffError(`cannot kill container "${id}": container not running`);
   }
   if (all) {
-    const any = signalAll(cgroupDriver(s.cgroup), sig) > 0;
+    const any = signalAll(cgroupDriver(s.cgroup, s), sig) > 0;
     if (!any && status === 'stopped') throw new SkiffError(`cannot kill container "${id}": container not running`);
     return;
   }
   if (!initAlive(s) || !signalPid(s.pid, sig)) throw new SkiffError(`cannot kill container "${id}": no such process`);
-  if (sig === 9) thawIfFrozen(cgroupDriver(s.cgroup));
+  if (sig === 9) thawIfFrozen(cgroupDriver(s.cgroup, s));
 }
 
 async function waitGone(s: ContainerState, ms: number): Promise<boolean> {
@@ -100,7 +100,7 @@ async function lockForDelete(store: Store, id: string, force: boolean): Promise<
 
 /** Pids in the cgroups skiff itself made for the container (or in its systemd scope). */
 function createdCgroupPids(s: ContainerState): number[] {
-  return s.cgroup.created?.length || s.cgroup.systemd ? cgroupDriver(s.cgroup).everyPid() : [];
+  return s.cgroup.created?.length || s.cgroup.systemd ? cgroupDriver(s.cgroup, s).everyPid() : [];
 }
 
 /** Kills what is left (force) and removes the cgroups and the state directory. */
@@ -124,16 +124,18 @@ export async function deleteContainer(store: Store, id: string, force: boolean):
     const status = currentStatus(store, s);
     if ((status === 'running' || status === 'paused' || status === 'creating') && !force)
       throw new SkiffError(`cannot delete container "${id}" that is not stopped: ${status} (use --force)`);
+    // Without a pid namespace of its own the container's other processes outlive the init; and a
+    // create that died half-way may have left processes in the cgroups it made. Either way the
+    // processes in the cgroups skiff made for the container are the container's. Without a
+    // cgroup they are the init's descendants: listed before it dies, when they still are.
+    const cg = cgroupDriver(s.cgroup, s);
+    const listStrays = () => (!s.privatePidns ? cg.everyPid() : s.phase === 'creating' ? createdCgroupPids(s) : []);
+    const early = cg.kind === 'none' ? listStrays() : [];
     if (status !== 'stopped') {
       // A created container is deleted without --force, as runc does: its process never ran.
       if (initAlive(s)) signalPid(s.pid, 9);
     }
-    // Without a pid namespace of its own the container's other processes outlive the init; and a
-    // create that died half-way may have left processes in the cgroups it made. Either way the
-    // processes in the cgroups skiff made for the container are the container's.
-    const cg = cgroupDriver(s.cgroup);
-    const strays = !s.privatePidns ? cg.everyPid() : s.phase === 'creating' ? createdCgroupPids(s) : [];
-    for (const pid of strays) signalPid(pid, 9);
+    for (const pid of cg.kind === 'none' ? early : listStrays()) signalPid(pid, 9);
     thawIfFrozen(cg); // a paused container: SIGKILL lands once thawed
     if (!(await waitGone(s, 10_000))) throw new SkiffError(`cannot delete container "${id}": its init (pid ${s.pid}) did not die`);
     faultPoint('delete-killed');

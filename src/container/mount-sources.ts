@@ -7,6 +7,7 @@ import { SkiffError } from '../errors';
 import { MS } from '../linux/mount-options';
 import type { LaunchPlan } from '../linux/plan';
 import { native } from '../native';
+import { euid } from '../rootless';
 import type { Spec } from '../spec/types';
 
 /**
@@ -52,6 +53,10 @@ export function openMountSources(plan: LaunchPlan, spec: Spec): number[] {
       if (!m.bind || !m.source || m.cgroup) continue;
       const recursive = (m.flags & MS.REC) !== 0;
       if (m.idmap) {
+        if (euid() !== 0)
+          throw new SkiffError(
+            `config.json: /mounts/${m.idmap.configIndex}: idmapped mounts need root (only host root can idmap a mount); not available rootless`,
+          );
         let fd: number;
         if (m.idmap.uidMap && m.idmap.gidMap) fd = usernsFor(m.idmap.uidMap, m.idmap.gidMap);
         else if (plan.uidMap && plan.gidMap) fd = usernsFor(plan.uidMap, plan.gidMap);
@@ -64,7 +69,9 @@ export function openMountSources(plan: LaunchPlan, spec: Spec): number[] {
           );
         m.sourceFd = n.openTree(m.source, recursive, fd, m.idmap.recursive);
         fds.push(m.sourceFd);
-      } else if (plan.namespaces.newUser || joined) {
+      } else if ((plan.namespaces.newUser || joined) && euid() === 0) {
+        // Unprivileged (rootless), open_tree would need a capability skiff has not: the init binds
+        // the source itself, with no more access than the user who ran skiff.
         m.sourceFd = n.openTree(m.source, recursive);
         fds.push(m.sourceFd);
       }

@@ -9,7 +9,7 @@ import type { ContainerState } from '../state/container-state';
  */
 export function oomKilled(s: ContainerState, status: Status): boolean {
   try {
-    if (cgroupDriver(s.cgroup).oomKills() > 0n) return true;
+    if (cgroupDriver(s.cgroup, s).oomKills() > 0n) return true;
   } catch {
     // no memory controller, or the cgroup is gone
   }

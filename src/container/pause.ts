@@ -11,7 +11,7 @@ export function pauseContainer(store: Store, id: string): void {
   if (status === 'paused') throw new SkiffError(`cannot pause container "${id}": it is already paused`);
   if (status !== 'running' && status !== 'created')
     throw new SkiffError(`cannot pause container "${id}": container not running (it is ${status})`);
-  const cg = cgroupDriver(s.cgroup);
+  const cg = cgroupDriver(s.cgroup, s);
   cg.freeze();
   // The init may have exited between the status check and the freeze (runc checks the same).
   if (cg.pids().length === 0) throw new SkiffError(`cannot pause container "${id}": container process already exited`);
@@ -22,5 +22,5 @@ export function resumeContainer(store: Store, id: string): void {
   const s = store.read(id);
   const status = currentStatus(store, s);
   if (status !== 'paused') throw new SkiffError(`cannot resume container "${id}": container not paused (it is ${status})`);
-  cgroupDriver(s.cgroup).thaw();
+  cgroupDriver(s.cgroup, s).thaw();
 }

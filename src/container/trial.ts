@@ -16,6 +16,7 @@ import { CLONE } from '../linux/namespaces';
 import { buildPlan, type LaunchPlan } from '../linux/plan';
 import { native } from '../native';
 import { initPath } from '../paths';
+import { checkUnprivileged } from '../rootless';
 import type { Spec } from '../spec/types';
 import { launchInit } from './launch';
 import { checkNamespacePaths, openMountSources } from './mount-sources';
@@ -92,6 +93,7 @@ export function trialPlan(plan: LaunchPlan): string[] {
 
 /** Runs the trial; throws a SkiffError only when it cannot be started at all. */
 export function trialCreate(spec: Spec, bundle: string, rootfs: string): TrialOutcome {
+  checkUnprivileged(spec, false);
   const tspec = trialSpec(spec);
   checkNamespacePaths(tspec);
   const plan = buildPlan({

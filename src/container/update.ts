@@ -13,5 +13,5 @@ export function updateContainer(store: Store, id: string, r: Resources): void {
   // As runc's update: a pids limit of 0 means "unchanged", devices are left alone.
   if (r.pids && !r.pids.limit) delete r.pids;
   delete r.devices;
-  cgroupDriver(s.cgroup).update(r);
+  cgroupDriver(s.cgroup, s).update(r);
 }

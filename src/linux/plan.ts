@@ -216,6 +216,10 @@ function planCgroupMount(m: Mount, cgroup: CgroupPaths, newCgroupns: boolean): P
   const o = parseMountOptions(m.options);
   const base = { bind: false, copyUp: false, propagation: [], attrSet: 0, attrClr: 0, cgroup: true, idmap: null };
   const dest = path.posix.normalize(m.destination);
+  // Rootless without a cgroup (cgroups/rootless.ts): the host's hierarchies as they are, read-only
+  // where asked; the container's ids own nothing in them.
+  if (cgroup.none !== undefined)
+    return [{ ...base, destination: dest, source: '/sys/fs/cgroup', type: '', flags: o.flags | MS.BIND | MS.REC, data: '', bind: true }];
   if (cgroup.mode === 'unified') {
     if (newCgroupns) return [{ ...base, destination: dest, source: 'cgroup', type: 'cgroup2', flags: o.flags, data: o.data }];
     return [{ ...base, destination: dest, source: cgroup.unified!, type: '', flags: o.flags | MS.BIND | MS.REC, data: '', bind: true }];

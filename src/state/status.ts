@@ -39,7 +39,7 @@ export function statusOf(s: ContainerState, fifoPath: string): Status {
   if (s.phase === 'creating' || !s.pid) return creatorAlive(s) ? 'creating' : 'stopped';
   if (!initAlive(s)) return 'stopped';
   // runc lets a created container be paused too; frozen wins over created.
-  if (cgroupDriver(s.cgroup).isFrozen()) return 'paused';
+  if (cgroupDriver(s.cgroup, s).isFrozen()) return 'paused';
   if (fs.existsSync(fifoPath)) return 'created';
   return 'running';
 }

@@ -11,7 +11,6 @@ import { native } from '../native';
 import { EXACT_STATE_FIELDS, parseExact, stringifyExact } from '../spec/exact-integers';
 import type { ContainerState } from './container-state';
 
-export const DEFAULT_ROOT = '/run/skiff';
 const ID_RE = /^[\w+\-.]+$/;
 const STATE = 'state.json';
 const BACKUP = 'state.backup.json';
