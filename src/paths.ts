@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { SkiffError } from './errors';
+import { inUserNamespace } from './rootless';
 
 // Defined true by the build of the compiled executable (scripts/build-executable.sh).
 declare const SKIFF_COMPILED: boolean;
@@ -15,11 +16,25 @@ const FILES = ['skiff.node', 'skiff-init'];
 let libDir: string | undefined;
 
 /**
+ * In a user namespace that does not map host root (a rootless podman's, which runs the runtime as
+ * its root), root's files show as the overflow uid. No id of this namespace can change a file of
+ * an unmapped owner, so that owner counts as root does. undefined outside a user namespace.
+ */
+function unmappedOwner(): number | undefined {
+  if (!inUserNamespace()) return undefined;
+  try {
+    return Number(fs.readFileSync('/proc/sys/kernel/overflowuid', 'utf8').trim());
+  } catch {
+    return 65534;
+  }
+}
+
+/**
  * Why `p` could be changed by someone other than root or us, or undefined when it cannot: it and
  * every directory above it are owned by root (or the caller) and writable by nobody else (a
  * sticky directory such as /tmp may be world-writable: others cannot rename what is ours in it).
  */
-export function untrusted(p: string, uid = process.geteuid?.() ?? 0): string | undefined {
+export function untrusted(p: string, uid = process.geteuid?.() ?? 0, outside = unmappedOwner()): string | undefined {
   let cur = p;
   for (;;) {
     let st: fs.Stats;
@@ -29,7 +44,7 @@ export function untrusted(p: string, uid = process.geteuid?.() ?? 0): string | u
       return `${cur} does not exist`;
     }
     if (st.isSymbolicLink()) return `${cur} is a symbolic link`;
-    if (st.uid !== 0 && st.uid !== uid) return `${cur} is owned by uid ${st.uid}`;
+    if (st.uid !== 0 && st.uid !== uid && (outside === undefined || st.uid !== outside)) return `${cur} is owned by uid ${st.uid}`;
     const othersWrite = (st.mode & 0o022) !== 0;
     if (othersWrite && !(st.isDirectory() && (st.mode & 0o1000) !== 0 && cur !== p)) return `${cur} is writable by group or others`;
     const up = path.dirname(cur);

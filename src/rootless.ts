@@ -32,13 +32,15 @@ export function isRootless(setting: RootlessSetting): boolean {
 }
 
 /**
- * The default --root: /run/skiff for root; for anyone else $XDG_RUNTIME_DIR/skiff (runc:
- * $XDG_RUNTIME_DIR/runc), or /run/user/UID/skiff where systemd-logind made that directory.
+ * The default --root: /run/skiff for root; for anyone else, and for root of a user namespace (a
+ * rootless podman runs its runtime so), $XDG_RUNTIME_DIR/skiff (runc: $XDG_RUNTIME_DIR/runc);
+ * else /run/user/UID/skiff, where systemd-logind makes a user's runtime directory.
  */
-export function defaultStateRoot(env: NodeJS.ProcessEnv = process.env, uid = euid()): string {
-  if (uid === 0) return ROOT_STATE_DIR;
+export function defaultStateRoot(env: NodeJS.ProcessEnv = process.env, uid = euid(), userns = uid === 0 && inUserNamespace()): string {
   const xdg = env.XDG_RUNTIME_DIR;
-  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'skiff');
+  const usable = !!xdg && path.isAbsolute(xdg);
+  if (uid === 0) return userns && usable ? path.join(xdg!, 'skiff') : ROOT_STATE_DIR;
+  if (usable) return path.join(xdg!, 'skiff');
   return `/run/user/${uid}/skiff`;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,15 +29,36 @@ std::string dirOf(const std::string& p) {
   return slash == 0 ? "/" : p.substr(0, slash);
 }
 
+// In a user namespace that does not map host root (a rootless podman's, running the runtime as
+// its root), root's files show as the overflow uid. Ids of this namespace cannot change a file of
+// an unmapped owner, so that owner counts as root does: the same rule as src/paths.ts.
+uid_t unmappedOwner() {
+  char buf[256] = {0};
+  int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  unsigned a = 0, b = 0, c = 0;
+  if (n > 0 && sscanf(buf, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u) return 0;
+  fd = open("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 65534;
+  n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  buf[n > 0 ? n : 0] = 0;
+  return n > 0 ? (uid_t)strtoul(buf, nullptr, 10) : 65534;
+}
+
 // Why p could be changed by someone other than root or us: the same rule as src/paths.ts.
 std::string untrusted(const std::string& p) {
   uid_t me = geteuid();
+  uid_t outside = unmappedOwner();
   std::string cur = p;
   for (;;) {
     struct stat st;
     if (lstat(cur.c_str(), &st) < 0) return cur + ": " + strerror(errno);
     if (S_ISLNK(st.st_mode)) return cur + " is a symbolic link";
-    if (st.st_uid != 0 && st.st_uid != me) return cur + " is owned by uid " + std::to_string(st.st_uid);
+    if (st.st_uid != 0 && st.st_uid != me && (outside == 0 || st.st_uid != outside))
+      return cur + " is owned by uid " + std::to_string(st.st_uid);
     bool othersWrite = (st.st_mode & 022) != 0;
     if (othersWrite && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && cur != p))
       return cur + " is writable by group or others";

@@ -7,7 +7,7 @@ import { cgroupDriver } from '../cgroups/driver';
 import { checkExistingCgroups, planCgroupCreation, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { rootlessCgroupPaths } from '../cgroups/rootless';
-import { checkUnprivileged } from '../rootless';
+import { checkUnprivileged, inUserNamespace } from '../rootless';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
 import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
@@ -223,6 +223,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       fds: { fifo: fifoFd, console: consoleFd, preserve },
       runtimeBounding: runtimeBoundingSet(),
       runtimeEnv: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+      inUserns: inUserNamespace(),
     });
     fds.push(...openMountSources(plan, spec));
     // Unknown names were reported with the config's warnings already.

@@ -20,7 +20,7 @@ import { buildExecPlan, planProcess } from '../linux/plan';
 import { launchInit } from './launch';
 import { native } from '../native';
 import { initPath } from '../paths';
-import { euid } from '../rootless';
+import { euid, inUserNamespace } from '../rootless';
 import type { NamespaceType, Process } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
 import { initAlive, ociState } from '../state/status';
@@ -217,9 +217,10 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
     // The init's pid must still be the container's when its namespaces are opened.
     if (!initAlive(s)) throw fail(`cannot exec in container "${o.id}": container not running`);
     const ns = namespacesToJoin(s.pid);
-    // Unprivileged, skiff cannot join the pid namespace itself (that needs CAP_SYS_ADMIN in its
-    // own user namespace): the init joins it from inside the container's and forks into it.
-    if (ns.pidns && euid() !== 0 && ns.join.some((j) => j.type === 'user')) {
+    // Unprivileged, or root of a user namespace (a rootless podman's), skiff cannot join the pid
+    // namespace and come back (that needs CAP_SYS_ADMIN over the host's): the init joins it, from
+    // inside the container's user namespace if it has one, and forks into it.
+    if (ns.pidns && (euid() !== 0 || inUserNamespace())) {
       ns.join.push({ type: 'pid', flag: CLONE.NEWPID, path: ns.pidns });
       ns.pidns = undefined;
       // The process is then the init's child, and comes to skiff to be waited for as an orphan.

@@ -16,7 +16,7 @@ import { CLONE } from '../linux/namespaces';
 import { buildPlan, type LaunchPlan } from '../linux/plan';
 import { native } from '../native';
 import { initPath } from '../paths';
-import { checkUnprivileged } from '../rootless';
+import { checkUnprivileged, inUserNamespace } from '../rootless';
 import type { Spec } from '../spec/types';
 import { launchInit } from './launch';
 import { checkNamespacePaths, openMountSources } from './mount-sources';
@@ -106,6 +106,7 @@ export function trialCreate(spec: Spec, bundle: string, rootfs: string): TrialOu
     fds: { fifo: -1, console: -1, preserve: 0 },
     runtimeBounding: runtimeBoundingSet(),
     runtimeEnv: [],
+    inUserns: inUserNamespace(),
   });
   const readonlyBinds = trialPlan(plan);
   const n = native();

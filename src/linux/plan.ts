@@ -31,6 +31,8 @@ export interface PlanInput {
   runtimeBounding?: bigint;
   /** The runtime's environment, for hooks the init runs that have no env of their own (runc's rule). */
   runtimeEnv?: string[];
+  /** skiff itself runs in a user namespace (a rootless podman's): no device node can be made. */
+  inUserns?: boolean;
 }
 
 export interface LaunchPlan {
@@ -340,7 +342,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     domainname: spec.domainname ?? null,
     mounts,
     devices: devIsBind ? [] : planDevices(linux.devices),
-    bindDevices: ns.has.has('user'),
+    bindDevices: ns.has.has('user') || !!input.inUserns,
     devSymlinks: !devIsBind,
     devCore: !devIsBind && fs.existsSync('/proc/kcore'),
     maskedPaths: linux.maskedPaths ?? [],

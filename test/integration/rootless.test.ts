@@ -8,40 +8,13 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { compare } from '../helpers/probe-compare';
+import { ROOTLESS_USER, ensureRootlessUser, type RootlessIds } from '../helpers/rootless-user';
 import { ROOT, ROOTFS, SKIFF, pidAlive, run, type Result } from '../helpers/skiff';
 
-const USER = 'skiff-rootless';
+const USER = ROOTLESS_USER;
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
 
-interface Ids {
-  uid: number;
-  gid: number;
-  subuid: number;
-  subgid: number;
-}
-
-/** The test's own unprivileged user, with a subordinate id range (made once per machine). */
-function ensureUser(): Ids {
-  if (spawnSync('id', ['-u', USER]).status !== 0) {
-    const r = spawnSync('useradd', ['--create-home', '--shell', '/bin/sh', USER], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `useradd: ${r.stderr}`);
-  }
-  const num = (args: string[]) => Number(spawnSync('id', args, { encoding: 'utf8' }).stdout.trim());
-  const range = (file: string): number | undefined => {
-    const line = fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(`${USER}:`));
-    return line ? Number(line.split(':')[1]) : undefined;
-  };
-  if (range('/etc/subuid') === undefined || range('/etc/subgid') === undefined) {
-    const r = spawnSync('usermod', ['--add-subuids', '300000-365535', '--add-subgids', '300000-365535', USER], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `usermod: ${r.stderr}`);
-  }
-  return { uid: num(['-u', USER]), gid: num(['-g', USER]), subuid: range('/etc/subuid')!, subgid: range('/etc/subgid')! };
-}
-
-let ids: Ids;
+let ids: RootlessIds;
 let home: string;
 let xdg: string;
 let runcRoot: string;
@@ -110,7 +83,7 @@ function stateOf(id: string): any {
 }
 
 before(() => {
-  ids = ensureUser();
+  ids = ensureRootlessUser();
   home = fs.mkdtempSync('/tmp/skiff-rootless-');
   chown(home);
   fs.chmodSync(home, 0o755);

@@ -12,7 +12,13 @@ import { defaultStateRoot, isRootless } from '../../src/rootless';
 import type { Spec } from '../../src/spec/types';
 
 test('the default --root: /run/skiff for root, $XDG_RUNTIME_DIR/skiff, else /run/user/UID/skiff', () => {
-  assert.equal(defaultStateRoot({ XDG_RUNTIME_DIR: '/run/user/0' }, 0), '/run/skiff');
+  assert.equal(defaultStateRoot({ XDG_RUNTIME_DIR: '/run/user/0' }, 0, false), '/run/skiff');
+  assert.equal(
+    defaultStateRoot({ XDG_RUNTIME_DIR: '/run/user/1000' }, 0, true),
+    '/run/user/1000/skiff',
+    "root of a rootless podman's user namespace",
+  );
+  assert.equal(defaultStateRoot({}, 0, true), '/run/skiff');
   assert.equal(defaultStateRoot({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), '/run/user/1000/skiff');
   assert.equal(defaultStateRoot({}, 1000), '/run/user/1000/skiff');
   assert.equal(defaultStateRoot({ XDG_RUNTIME_DIR: 'relative' }, 1000), '/run/user/1000/skiff', 'a relative XDG_RUNTIME_DIR is ignored');
