@@ -38,9 +38,11 @@ void remountBind(const std::string& target, unsigned long flags, const std::stri
   unsigned long base = MS_BIND | MS_REMOUNT;
   if (mount(nullptr, target.c_str(), nullptr, base | flags, nullptr) == 0) return;
   int err = errno;
-  // Under a user namespace the kernel requires the locked flags to be kept; retry with them.
+  // Under a user namespace the kernel requires the locked flags to be kept; retry with them. The
+  // atime mode is locked as a whole: the mount's own replaces the one asked for (runc does too).
   unsigned long locked = lockedFlags(target) & ~MS_RDONLY;
-  if (err == EPERM && mount(nullptr, target.c_str(), nullptr, base | flags | locked, nullptr) == 0) return;
+  const unsigned long atime = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+  if (err == EPERM && mount(nullptr, target.c_str(), nullptr, base | (flags & ~atime) | locked, nullptr) == 0) return;
   fail("mount", "remount " + what, err);
 }
 

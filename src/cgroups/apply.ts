@@ -18,6 +18,12 @@ import { unifiedWrites, v2Writes } from './resources-v2';
 export interface ApplyOptions {
   /** `update`: leave the device rules alone (runc's SkipDevices) and the controllers as they are. */
   update?: boolean;
+  /**
+   * A rootless container's delegated cgroup: no device rules (an eBPF program, or devices.allow,
+   * needs privileges the user has not; its user namespace can make no device node, and it has
+   * only the devices bound into it), as runc's rootless mode.
+   */
+  rootless?: boolean;
 }
 
 export class CgroupWriteError extends SkiffError {
@@ -180,7 +186,7 @@ export function applyV2(dir: string, resources: Resources | undefined, opts: App
   translated(() => {
     warnIgnored(r, 'v2', undefined);
     if (!opts.update) enableControllers(dir);
-    if (!opts.update) attachDeviceRules(dir, effectiveDeviceRules(resources));
+    if (!opts.update && !opts.rootless) attachDeviceRules(dir, effectiveDeviceRules(resources));
     checkBeforeUpdate(r, path.join(dir, 'memory.current'));
     applyWrites(v2Writes(r), () => ({ dir, where: 'v2' }));
   });
@@ -202,7 +208,7 @@ export function applyV1(paths: CgroupPaths, resources: Resources | undefined, op
       const cur = readCgroupFile(path.join(memDir, 'memory.limit_in_bytes'))?.trim();
       if (cur && /^\d+$/.test(cur)) currentMemoryLimit = BigInt(cur);
     }
-    const writes = v1Writes(r, { devices: !opts.update, currentMemoryLimit });
+    const writes = v1Writes(r, { devices: !opts.update && !opts.rootless, currentMemoryLimit });
     const unified = unifiedWrites(r.unified);
     if (unified.length && !paths.unified)
       throw new ResourceError('linux.resources.unified needs cgroup v2, and this host has only cgroup v1 hierarchies');

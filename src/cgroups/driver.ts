@@ -80,7 +80,7 @@ class FsV1Driver extends FsDriver {
     return dir;
   }
   apply(resources: Resources | undefined): void {
-    applyV1(this.paths, resources);
+    applyV1(this.paths, resources, { rootless: this.paths.rootless });
   }
   update(resources: Resources): void {
     applyV1(this.paths, resources, { update: true });
@@ -115,7 +115,7 @@ class FsV2Driver extends FsDriver {
     return this.paths.unified!;
   }
   apply(resources: Resources | undefined): void {
-    applyV2(this.dir, resources);
+    applyV2(this.dir, resources, { rootless: this.paths.rootless });
   }
   update(resources: Resources): void {
     // cpu.max holds quota and period together: keep the half that was not given.

@@ -23,6 +23,8 @@ export interface CgroupPaths {
   systemd?: { unit: string; slice: string; managed: string[] };
   /** Rootless without a cgroup it may make: why (no directories then; the "none" driver). */
   none?: string;
+  /** Rootless in a cgroup delegated to the user: no device rules (src/cgroups/apply.ts). */
+  rootless?: boolean;
 }
 
 function within(mountpoint: string, mountRoot: string, cgroup: string): string {

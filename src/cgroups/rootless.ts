@@ -31,5 +31,5 @@ export function rootlessCgroupPaths(p: CgroupPaths): CgroupPaths {
     const a = writableAncestor(dir);
     if (!a.ok) return { mode: p.mode, v1: {}, none: `${dir} cannot be made: ${a.dir} is not writable for uid ${process.geteuid?.()}` };
   }
-  return p;
+  return { ...p, rootless: true };
 }

@@ -10,7 +10,22 @@ import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 
 import { LAYOUT, procCgroups, skiffBackground, within } from '../../helpers/cgroups';
-import { RUN_ID, STATE_ROOT, cleanupAll, makeBundle, pidAlive, skiff, stateOf, uniqueId, waitFor, type Bundle } from '../../helpers/skiff';
+import { defaultSpec, rootlessSpec } from '../../../src/commands/spec';
+import { ensureRootlessUser } from '../../helpers/rootless-user';
+import {
+  ROOTFS,
+  RUN_ID,
+  SKIFF,
+  STATE_ROOT,
+  cleanupAll,
+  makeBundle,
+  pidAlive,
+  skiff,
+  stateOf,
+  uniqueId,
+  waitFor,
+  type Bundle,
+} from '../../helpers/skiff';
 
 const SLICE = `skifftest${RUN_ID}.slice`;
 const MiB = 1024 * 1024;
@@ -267,3 +282,94 @@ describe(
     });
   },
 );
+
+/**
+ * Rootless with a cgroup systemd delegated (issue 16): a transient service as the rootless tests'
+ * user with Delegate=yes, which systemd chowns to that user, as it does a user's session cgroup.
+ * Inside it, the shell moves itself to a leaf (cgroup2 allows no processes where controllers are
+ * enabled for children), enables memory and pids, and runs skiff as the user with a cgroupsPath
+ * below the delegated cgroup.
+ */
+describe(`rootless with a delegated cgroup (VM, systemd as PID 1, ${LAYOUT.mode})`, { skip: !booted && 'needs systemd as init' }, () => {
+  function delegated(limits: boolean): { code: number; stdout: string; stderr: string; cgroupsPath: string } {
+    const ids = ensureRootlessUser();
+    const dir = fs.mkdtempSync('/tmp/skiff-rl-vm-');
+    fs.chmodSync(dir, 0o755);
+    const xdg = path.join(dir, 'xdg');
+    fs.mkdirSync(xdg, { mode: 0o700 });
+    fs.chownSync(xdg, ids.uid, ids.gid);
+    const config = rootlessSpec(defaultSpec(), ids) as any;
+    config.root = { path: ROOTFS, readonly: true };
+    config.process.terminal = false;
+    config.process.args = ['sh', '-c', 'cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max 2>&1; true'];
+    if (limits) config.linux.resources = { memory: { limit: 64 * MiB }, pids: { limit: 20 } };
+    config.linux.cgroupsPath = '@CG@/ctr';
+    fs.writeFileSync(path.join(dir, 'config.tmpl'), JSON.stringify(config));
+    const unit = `skiffrl${RUN_ID}-${limits ? 1 : 0}.service`;
+    const script = [
+      'set -e',
+      'CG=$(sed -n "s/^0:://p" /proc/self/cgroup)',
+      V2 ? 'mkdir /sys/fs/cgroup$CG/sup && echo $$ > /sys/fs/cgroup$CG/sup/cgroup.procs' : 'true',
+      V2 ? 'echo "+memory +pids" > /sys/fs/cgroup$CG/cgroup.subtree_control' : 'true',
+      `mkdir ${dir}/b && sed "s#@CG@#$CG#" ${dir}/config.tmpl > ${dir}/b/config.json && echo "cgroupsPath $CG/ctr"`,
+      'set +e',
+      `XDG_RUNTIME_DIR=${xdg} ${SKIFF} run -b ${dir}/b rl1`,
+      'echo "rc=$?"',
+      `test -e /sys/fs/cgroup$CG/ctr && echo "left: $CG/ctr"; ls ${xdg}/skiff`,
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'script.sh'), script + '\n');
+    fs.chownSync(dir, ids.uid, ids.gid);
+    // A unit file rather than systemd-run: the VM has no D-Bus daemon, and systemctl talks to
+    // systemd's private socket. A oneshot service: `systemctl start` returns once it has exited.
+    const unitFile = path.join('/run/systemd/system', unit);
+    fs.writeFileSync(
+      unitFile,
+      [
+        '[Service]',
+        'Type=oneshot',
+        `User=${ids.uid}`,
+        `Group=${ids.gid}`,
+        'Delegate=yes',
+        `ExecStart=/bin/sh ${dir}/script.sh`,
+        `StandardOutput=file:${dir}/stdout`,
+        `StandardError=file:${dir}/stderr`,
+        '',
+      ].join('\n'),
+    );
+    spawnSync('systemctl', ['daemon-reload']);
+    const start = spawnSync('systemctl', ['start', unit], { encoding: 'utf8', timeout: 120_000 });
+    const r = {
+      status: start.status,
+      stdout: fs.existsSync(`${dir}/stdout`) ? fs.readFileSync(`${dir}/stdout`, 'utf8') : '',
+      stderr: (fs.existsSync(`${dir}/stderr`) ? fs.readFileSync(`${dir}/stderr`, 'utf8') : '') + start.stderr,
+    };
+    spawnSync('systemctl', ['reset-failed', unit]);
+    fs.rmSync(unitFile);
+    spawnSync('systemctl', ['daemon-reload']);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const cgroupsPath = /^cgroupsPath (\S+)$/m.exec(r.stdout)?.[1] ?? '';
+    return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr, cgroupsPath };
+  }
+
+  test(
+    V2
+      ? 'the container gets its cgroup below the delegated one, with its memory and pids limits'
+      : 'hybrid: no cgroup v1 hierarchy is delegated, so limits are a clear error and a container without them runs',
+    () => {
+      const r = delegated(true);
+      if (V2) {
+        assert.match(r.stdout, /^rc=0$/m, r.stdout + r.stderr);
+        assert.ok(r.cgroupsPath.startsWith('/system.slice/'), r.stdout);
+        assert.match(r.stdout, new RegExp(`^0::${r.cgroupsPath.replace(/\./g, '\\.')}$`, 'm'), 'the container is in its own cgroup');
+        assert.match(r.stdout, new RegExp(`^${64 * MiB}$`, 'm'), 'memory.max');
+        assert.match(r.stdout, /^20$/m, 'pids.max');
+        assert.doesNotMatch(r.stdout, /^left: /m, 'delete removed the cgroup');
+      } else {
+        assert.match(r.stdout, /^rc=1$/m, r.stdout + r.stderr);
+        assert.match(r.stderr, /limits need a cgroup, and this rootless container has none/);
+        const ok = delegated(false);
+        assert.match(ok.stdout, /^rc=0$/m, ok.stdout + ok.stderr);
+      }
+    },
+  );
+});
