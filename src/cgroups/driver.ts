@@ -10,7 +10,7 @@ import type { Resources } from '../spec/types';
 import { applyV1, applyV2, readCgroupFile, v1Dir, writeCgroupFile } from './apply';
 import { freezeV1, freezeV2, frozenV1, frozenV2, thawV1, thawV2 } from './freezer';
 import { collectPids, createCgroups, everyCgroupPid, removeCgroups, type CgroupPaths } from './manager';
-import { limitsAsked, noCgroupError, processesOf } from './no-cgroup';
+import { limitsAsked, limitsWithoutCgroup, noCgroupError, processesOf } from './no-cgroup';
 import { effectiveDeviceRules } from './resources-v1';
 import { oomKillsV1, oomKillsV2, statsV1, statsV2, type Stats } from './stats';
 import { startScope, stopScope, updateScope } from './systemd-scope';
@@ -218,10 +218,7 @@ class NoCgroupDriver implements CgroupDriver {
   attach(): void {}
   apply(resources: Resources | undefined): void {
     const asked = limitsAsked(resources);
-    if (asked.length)
-      throw new SkiffError(
-        `config.json: /linux/resources: ${asked.join(', ')}: limits need a cgroup, and this rootless container has none (${this.paths.none}); remove them, or run where a cgroup is delegated to you`,
-      );
+    if (asked.length) throw new SkiffError(`config.json: /linux/resources: ${limitsWithoutCgroup(asked, this.paths.none ?? 'rootless')}`);
   }
   update(): void {
     throw noCgroupError(this.paths, 'update');

@@ -23,6 +23,11 @@ export function limitsAsked(r: Resources | undefined): string[] {
   return out;
 }
 
+/** What create says of limits a rootless container without a cgroup cannot have (check says it too). */
+export function limitsWithoutCgroup(asked: string[], reason: string): string {
+  return `${asked.join(', ')}: limits need a cgroup, and this rootless container has none (${reason}); remove them, or run where a cgroup is delegated to you`;
+}
+
 export function noCgroupError(paths: CgroupPaths, what: string): SkiffError {
   return new SkiffError(`${what}: the container has no cgroup (${paths.none ?? 'rootless'})`);
 }

@@ -5,13 +5,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { resolveCgroupPaths } from '../cgroups/manager';
+import { limitsAsked, limitsWithoutCgroup } from '../cgroups/no-cgroup';
+import { rootlessCgroupPaths } from '../cgroups/rootless';
 import { trialCreate, type TrialOutcome, type TrialPath, type TrialReport } from '../container/trial';
 import { errnoName, errnoText } from '../errno';
 import { SkiffError } from '../errors';
 import type { Globals } from '../globals';
 import { hostFindings, type Finding } from '../spec/host-support';
 import { readJsonFile, SpecError } from '../spec/json-file';
-import type { Spec } from '../spec/types';
+import type { Resources, Spec } from '../spec/types';
 import { configWarnings, MAX_REPORTED_PROBLEMS, validateConfig } from '../spec/validate';
 
 const EROFS = 30;
@@ -189,12 +192,28 @@ export interface CheckReport {
   findings: Finding[];
 }
 
+/** Rootless without a cgroup skiff may make: the limits create would refuse (the same words). */
+function rootlessFindings(doc: Spec, opts: { systemdCgroup?: boolean; rootless?: boolean }): Finding[] {
+  if (!opts.rootless || opts.systemdCgroup || !isObj(doc) || !isObj(doc.linux)) return [];
+  const asked = limitsAsked(doc.linux.resources as Resources | undefined);
+  const cgroupsPath = typeof doc.linux.cgroupsPath === 'string' ? doc.linux.cgroupsPath : undefined;
+  if (!asked.length) return [];
+  let paths;
+  try {
+    paths = rootlessCgroupPaths(resolveCgroupPaths(cgroupsPath, 'skiff-check'));
+  } catch {
+    return []; // the cgroupsPath itself is reported elsewhere
+  }
+  if (paths.none === undefined) return [];
+  return [{ path: '/linux/resources', verdict: 'error', message: limitsWithoutCgroup(asked, paths.none) }];
+}
+
 /** Is `p` the pointer `prefix` or below it? */
 function under(p: string, prefix: string): boolean {
   return prefix === '' || p === prefix || p.startsWith(prefix + '/');
 }
 
-export function checkBundle(bundleDir: string, opts: { systemdCgroup?: boolean } = {}): CheckReport {
+export function checkBundle(bundleDir: string, opts: { systemdCgroup?: boolean; rootless?: boolean } = {}): CheckReport {
   const bundle = path.resolve(bundleDir);
   const findings: Finding[] = [];
   const report = (): CheckReport => ({ bundle, ok: !findings.some((f) => f.verdict === 'error'), findings });
@@ -224,7 +243,7 @@ export function checkBundle(bundleDir: string, opts: { systemdCgroup?: boolean }
   }
   // What the bundle and host checks find about a part that is already invalid adds nothing.
   const known = problems.map((p) => p.path);
-  const host = hostFindings(doc, opts);
+  const host = [...hostFindings(doc, opts), ...rootlessFindings(doc as Spec, opts)];
   // The trial create needs a config create would take: valid, and nothing the host refuses (but
   // hooks, which the trial does not run).
   const trial = problems.length === 0 && !host.some((f) => f.verdict === 'error' && !under(f.path, '/hooks'));
@@ -266,7 +285,7 @@ export function formatText(r: CheckReport): string {
 export function check(g: Globals, opts: { bundle?: string; format?: string }): number {
   const format = opts.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new SkiffError(`invalid --format "${format}": use text or json`);
-  const r = checkBundle(opts.bundle ?? '.', { systemdCgroup: g.systemdCgroup });
+  const r = checkBundle(opts.bundle ?? '.', { systemdCgroup: g.systemdCgroup, rootless: g.rootless });
   fs.writeSync(1, format === 'json' ? JSON.stringify(r, null, 2) + '\n' : formatText(r));
   return r.ok ? 0 : 1;
 }

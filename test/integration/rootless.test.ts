@@ -249,6 +249,9 @@ describe('rootless', () => {
     assertGone(noUserns.id);
 
     const limits = rootlessBundle((c) => (c.linux.resources = { memory: { limit: 100 << 20 }, pids: { limit: 10 } }));
+    const lc = skiff(['check', '--bundle', limits.dir]);
+    assert.equal(lc.code, 1, lc.stdout);
+    assert.match(lc.stdout, /^error +\/linux\/resources: memory, pids: limits need a cgroup, and this rootless container has none \(/m);
     const l = skiff(['run', '--bundle', limits.dir, limits.id]);
     assert.equal(l.code, 1);
     assert.match(
