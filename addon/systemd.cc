@@ -37,6 +37,7 @@ struct SdBus {
   SD_FN(sd_bus_set_address);
   SD_FN(sd_bus_start);
   SD_FN(sd_bus_open_system);
+  SD_FN(sd_bus_open_user);
   SD_FN(sd_bus_flush_close_unref);
   SD_FN(sd_bus_message_new_method_call);
   SD_FN(sd_bus_message_append);
@@ -80,6 +81,7 @@ SdBus& sd() {
   SD_LOAD(sd_bus_set_address);
   SD_LOAD(sd_bus_start);
   SD_LOAD(sd_bus_open_system);
+  SD_LOAD(sd_bus_open_user);
   SD_LOAD(sd_bus_flush_close_unref);
   SD_LOAD(sd_bus_message_new_method_call);
   SD_LOAD(sd_bus_message_append);
@@ -144,16 +146,27 @@ struct BusError {
   ~BusError() { sd().sd_bus_error_free(&e); }
 };
 
-// As root, systemd's private socket: no dbus-daemon needed, and job signals come unasked (what
-// systemctl does). Otherwise, or when it is missing, the system bus.
+// The system instance, or (rootless: setUserManager) the user's own, as runc's systemd driver.
+bool gUserManager = false;
+
+// A manager's private socket: no dbus-daemon needed, and job signals come unasked (what systemctl
+// does). As root, the system instance's; for the user instance, $XDG_RUNTIME_DIR/systemd/private.
+// Otherwise, or when it is missing, the system bus or the user's session bus.
 void connect(Napi::Env env, Bus& bus, bool& direct) {
   SdBus& s = sd();
   if (!s.loaded) throw Napi::Error::New(env, s.error);
   int r;
   direct = false;
-  if (geteuid() == 0 && access("/run/systemd/private", F_OK) == 0) {
+  std::string privateSocket;
+  if (gUserManager) {
+    const char* xdg = getenv("XDG_RUNTIME_DIR");
+    if (xdg && xdg[0] == '/') privateSocket = std::string(xdg) + "/systemd/private";
+  } else if (geteuid() == 0) {
+    privateSocket = "/run/systemd/private";
+  }
+  if (!privateSocket.empty() && access(privateSocket.c_str(), F_OK) == 0) {
     r = s.sd_bus_new(&bus.p);
-    if (r >= 0) r = s.sd_bus_set_address(bus.p, "unix:path=/run/systemd/private");
+    if (r >= 0) r = s.sd_bus_set_address(bus.p, ("unix:path=" + privateSocket).c_str());
     if (r >= 0) r = s.sd_bus_start(bus.p);
     if (r >= 0) {
       direct = true;
@@ -161,6 +174,13 @@ void connect(Napi::Env env, Bus& bus, bool& direct) {
     }
     if (bus.p) s.sd_bus_flush_close_unref(bus.p);
     bus.p = nullptr;
+  }
+  if (gUserManager) {
+    r = s.sd_bus_open_user(&bus.p);
+    if (r < 0)
+      throw sdError(env, "connect to the user's systemd instance (no $XDG_RUNTIME_DIR/systemd/private, no session bus)",
+                    nullptr, r);
+    return;
   }
   r = s.sd_bus_open_system(&bus.p);
   if (r < 0) throw sdError(env, "connect to systemd (system bus)", nullptr, r);
@@ -481,5 +501,9 @@ void registerSystemd(Napi::Env env, Napi::Object exports) {
   o.Set("setUnitProperties", Napi::Function::New(env, SetUnitProperties));
   o.Set("unitProperty", Napi::Function::New(env, UnitProperty));
   o.Set("managerProperty", Napi::Function::New(env, ManagerProperty));
+  o.Set("setUserManager", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+          gUserManager = info[0].As<Napi::Boolean>();
+          return info.Env().Undefined();
+        }));
   exports.Set("systemd", o);
 }

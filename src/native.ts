@@ -46,6 +46,8 @@ export interface SystemdBinding {
   /** A string property of a loaded unit; undefined when there is no such unit. */
   unitProperty(unit: string, iface: string, property: string): string | undefined;
   managerProperty(property: string): string;
+  /** Talk to the user's own systemd instance (rootless) rather than the system's, from now on. */
+  setUserManager(user: boolean): void;
 }
 
 export interface WaitStatus {

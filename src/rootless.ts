@@ -64,18 +64,14 @@ export function checkStateRootOwner(root: string, uid = euid()): void {
 
 /**
  * What an unprivileged caller cannot do at all, said before anything is made: a container without
- * a user namespace of its own needs root, and so does the systemd driver's system instance.
+ * a user namespace of its own needs root. (--systemd-cgroup talks to the user's own instance.)
  */
-export function checkUnprivileged(spec: Spec, systemd: boolean): void {
+export function checkUnprivileged(spec: Spec): void {
   const uid = euid();
   if (uid === 0) return;
   const userns = spec.linux?.namespaces?.some((ns) => ns.type === 'user');
   if (!userns)
     throw new SkiffError(
       `running as uid ${uid} (not root): config.json needs a user namespace (linux.namespaces with "user", and uidMappings/gidMappings), as \`skiff spec --rootless\` writes`,
-    );
-  if (systemd)
-    throw new SkiffError(
-      `--systemd-cgroup as uid ${uid}: the user's own systemd instance is not supported yet; leave the flag out to run without a cgroup`,
     );
 }

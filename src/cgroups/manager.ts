@@ -20,7 +20,7 @@ export interface CgroupPaths {
    */
   createdParents?: string[];
   /** The systemd driver: the scope unit and the directories systemd makes and removes for it. */
-  systemd?: { unit: string; slice: string; managed: string[] };
+  systemd?: { unit: string; slice: string; managed: string[]; user?: boolean };
   /** Rootless without a cgroup it may make: why (no directories then; the "none" driver). */
   none?: string;
   /** Rootless in a cgroup delegated to the user: no device rules (src/cgroups/apply.ts). */

@@ -4,17 +4,24 @@ import * as fs from 'node:fs';
 
 import { SkiffError, messageOf } from '../errors';
 import { log } from '../log';
-import { native, type NativeError } from '../native';
+import { native, type NativeError, type SystemdBinding } from '../native';
 import type { DeviceCgroupRule, Resources } from '../spec/types';
 import type { CgroupPaths } from './manager';
 import { resourceProperties, scopeProperties } from './systemd';
 
 let version: number | undefined;
 
+/** The addon's D-Bus calls, to the manager this container's scope belongs to (system or user). */
+function manager(paths: CgroupPaths): SystemdBinding {
+  const s = native().systemd;
+  s.setUserManager(!!paths.systemd?.user);
+  return s;
+}
+
 /** systemd's version ("252.38-1~deb12u1" → 252), to leave out properties it does not know. */
-export function systemdVersion(): number {
+export function systemdVersion(paths: CgroupPaths): number {
   if (version === undefined) {
-    const text = native().systemd.managerProperty('Version');
+    const text = manager(paths).managerProperty('Version');
     version = Number(/(\d+)/.exec(text)?.[1] ?? 0);
   }
   return version;
@@ -43,13 +50,14 @@ export function startScope(
     id: q.id,
     pid: q.pid,
     v2: paths.mode === 'unified',
-    version: systemdVersion(),
+    version: systemdVersion(paths),
+    devices: !sd.user,
     resources: q.resources,
     deviceRules: q.deviceRules,
     procDevices: procDevices(),
   });
   for (const d of skippedDevices) log('debug', `systemd cannot express the device rule "${d}": skiff's own device filter applies it`);
-  const s = native().systemd;
+  const s = manager(paths);
   try {
     s.startTransientUnit(sd.unit, properties);
   } catch (err) {
@@ -69,8 +77,8 @@ export function startScope(
 export function updateScope(paths: CgroupPaths, resources: Resources): void {
   const sd = paths.systemd;
   if (!sd) return;
-  const props = resourceProperties(resources, paths.mode === 'unified', systemdVersion());
-  if (props.length) native().systemd.setUnitProperties(sd.unit, props);
+  const props = resourceProperties(resources, paths.mode === 'unified', systemdVersion(paths));
+  if (props.length) manager(paths).setUnitProperties(sd.unit, props);
 }
 
 /** Stops the scope (systemd removes its cgroups); problems are returned, not thrown. */
@@ -78,7 +86,7 @@ export function stopScope(paths: CgroupPaths): string[] {
   const sd = paths.systemd;
   if (!sd) return [];
   try {
-    native().systemd.stopUnit(sd.unit);
+    manager(paths).stopUnit(sd.unit);
     return [];
   } catch (err) {
     const e = err as NativeError;
@@ -94,7 +102,7 @@ export function scopeResult(paths: CgroupPaths): string | undefined {
   const sd = paths.systemd;
   if (!sd) return undefined;
   try {
-    return native().systemd.unitProperty(sd.unit, 'org.freedesktop.systemd1.Scope', 'Result');
+    return manager(paths).unitProperty(sd.unit, 'org.freedesktop.systemd1.Scope', 'Result');
   } catch {
     return undefined;
   }

@@ -59,9 +59,11 @@ export function expandSlice(slice: string): string {
  * linux.cgroupsPath for the systemd driver: "slice:prefix:name" (Kubernetes' form), or empty for
  * "system.slice:skiff:<id>". The unit is the scope "prefix-name.scope".
  */
-export function parseSystemdPath(cgroupsPath: string | undefined, id: string): SystemdUnitName {
+export function parseSystemdPath(cgroupsPath: string | undefined, id: string, opts: { user?: boolean } = {}): SystemdUnitName {
   const given = cgroupsPath ?? '';
-  let slice = DEFAULT_SLICE;
+  // The user's instance has no system.slice; runc's rootless default is user.slice.
+  const defaultSlice = opts.user ? 'user.slice' : DEFAULT_SLICE;
+  let slice = defaultSlice;
   let prefix = DEFAULT_PREFIX;
   let name = id;
   if (given !== '') {
@@ -69,7 +71,7 @@ export function parseSystemdPath(cgroupsPath: string | undefined, id: string): S
     if (parts.length !== 3)
       throw new SkiffError(`linux.cgroupsPath must be "slice:prefix:name" with the systemd cgroup driver (got ${JSON.stringify(given)})`);
     [slice, prefix, name] = parts as [string, string, string];
-    if (slice === '') slice = DEFAULT_SLICE;
+    if (slice === '') slice = defaultSlice;
     if (name === '') throw new SkiffError(`linux.cgroupsPath ${JSON.stringify(given)}: the name part must not be empty`);
   }
   if (name.endsWith('.slice'))
@@ -104,9 +106,27 @@ export function systemdBooted(): boolean {
   }
 }
 
-/** The scope's directories in every hierarchy; `created` is filled by createCgroups for skiff's own. */
-export function systemdCgroupPaths(name: SystemdUnitName): CgroupPaths {
+/**
+ * The scope's directories in every hierarchy; `created` is filled by createCgroups for skiff's own.
+ * The user's instance (`userRoot`: its own cgroup, where its units live below) manages cgroup v2
+ * only, and the container's processes are the user's: no device rules (cgroups/apply.ts).
+ */
+export function systemdCgroupPaths(name: SystemdUnitName, userRoot?: string): CgroupPaths {
   const h = hierarchy();
+  if (userRoot !== undefined) {
+    if (h.mode !== 'unified' || !h.unified)
+      throw new SkiffError(
+        "--systemd-cgroup as an unprivileged user needs cgroup v2: the user's systemd instance manages no v1 hierarchy (leave the flag out to run without a cgroup)",
+      );
+    const unified = path.join(h.unified.mountpoint, userRoot, name.cgroup);
+    return {
+      mode: h.mode,
+      unified,
+      v1: {},
+      rootless: true,
+      systemd: { unit: name.unit, slice: name.slice, managed: [unified], user: true },
+    };
+  }
   const at = (mountpoint: string, root: string): string => {
     let rel = name.cgroup;
     if (root !== '/' && (rel === root || rel.startsWith(root + '/'))) rel = rel.slice(root.length);
@@ -255,6 +275,8 @@ export function resourceProperties(r: Resources | undefined, v2: boolean, versio
 }
 
 export interface ScopeRequest {
+  /** Device properties: not for the user's instance, which cannot apply a device policy. */
+  devices: boolean;
   slice: string;
   id: string;
   pid: number;
@@ -267,7 +289,7 @@ export interface ScopeRequest {
 
 /** Everything StartTransientUnit gets for a container's scope. */
 export function scopeProperties(q: ScopeRequest): { properties: UnitProperty[]; skippedDevices: string[] } {
-  const devices = deviceProperties(q.deviceRules, q.procDevices);
+  const devices = q.devices ? deviceProperties(q.deviceRules, q.procDevices) : { properties: [], skipped: [] };
   const properties: UnitProperty[] = [
     ['Description', 's', `skiff container ${q.id}`],
     ['Slice', 's', q.slice],

@@ -94,6 +94,21 @@ function moveNetDevices(spec: Spec, pid: number): void {
   for (const [hostName, d] of devices) native().moveNetDevice(hostName, d?.name ?? '', nsPath);
 }
 
+/** Rootless --systemd-cgroup: a scope of the user's own systemd instance, below its cgroup. */
+function userScopePaths(cgroupsPath: string | undefined, id: string): CgroupPaths {
+  const sd = native().systemd;
+  sd.setUserManager(true);
+  let root: string;
+  try {
+    root = sd.managerProperty('ControlGroup');
+  } catch (err) {
+    throw new SkiffError(
+      `--systemd-cgroup as uid ${process.geteuid?.()}: cannot reach the user's systemd instance: ${SkiffError.from(err).message}`,
+    );
+  }
+  return systemdCgroupPaths(parseSystemdPath(cgroupsPath, id, { user: true }), root);
+}
+
 export function resolveRootfs(bundle: string, spec: Spec): string {
   const root = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   let real: string;
@@ -135,7 +150,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       `config.json: /linux/personality/flags: ignored (${personalityFlags.join(', ')}): runtime-spec 1.3.0 defines no personality flags`,
     );
   if (unsupported.length) throw new SkiffError(unsupported.map((u) => `config.json: ${u.path}: ${u.message}`).join('\n'));
-  checkUnprivileged(spec, systemd);
+  checkUnprivileged(spec);
   checkNamespacePaths(spec);
   const rootfs = resolveRootfs(bundle, spec);
   const proc = spec.process;
@@ -185,7 +200,11 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   let scopeStarted = false;
   let sync = -1;
   try {
-    cgroup = systemd ? systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id)) : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
+    cgroup = systemd
+      ? opts.rootless
+        ? userScopePaths(spec.linux?.cgroupsPath, id)
+        : systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id))
+      : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
     if (opts.rootless && !systemd) {
       cgroup = rootlessCgroupPaths(cgroup);
       if (cgroup.none) log('debug', `rootless: no cgroup: ${cgroup.none}`);

@@ -93,7 +93,7 @@ export function trialPlan(plan: LaunchPlan): string[] {
 
 /** Runs the trial; throws a SkiffError only when it cannot be started at all. */
 export function trialCreate(spec: Spec, bundle: string, rootfs: string): TrialOutcome {
-  checkUnprivileged(spec, false);
+  checkUnprivileged(spec);
   const tspec = trialSpec(spec);
   checkNamespacePaths(tspec);
   const plan = buildPlan({

@@ -177,6 +177,7 @@ describe('systemd driver: properties', () => {
 
   test('the scope: slice, pid, Delegate, no default dependencies, accounting per cgroup version', () => {
     const q = {
+      devices: true,
       slice: 'system.slice',
       id: 'c1',
       pid: 4242,
@@ -195,5 +196,15 @@ describe('systemd driver: properties', () => {
     const v1 = new Map(scopeProperties({ ...q, v2: false }).properties.map(([k, , v]) => [k, v]));
     assert.equal(v1.get('BlockIOAccounting'), true);
     assert.ok(!v1.has('IOAccounting'));
+    // The user's instance applies no device policy: none is asked of it.
+    const user = new Map(scopeProperties({ ...q, v2: true, devices: false }).properties.map(([k, , v]) => [k, v]));
+    assert.ok(!user.has('DevicePolicy') && !user.has('DeviceAllow'));
+    assert.ok(v2.has('DevicePolicy'));
+  });
+
+  test("the user's instance: user.slice by default, as runc's rootless mode", () => {
+    assert.equal(parseSystemdPath(undefined, 'c1', { user: true }).slice, 'user.slice');
+    assert.equal(parseSystemdPath(':libpod:c1', 'c1', { user: true }).cgroup, '/user.slice/libpod-c1.scope');
+    assert.equal(parseSystemdPath(undefined, 'c1').slice, 'system.slice');
   });
 });

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 
 import { LAYOUT, procCgroups, skiffBackground, within } from '../../helpers/cgroups';
 import { defaultSpec, rootlessSpec } from '../../../src/commands/spec';
-import { ensureRootlessUser } from '../../helpers/rootless-user';
+import { ROOTLESS_USER, ensureRootlessUser } from '../../helpers/rootless-user';
 import {
   ROOTFS,
   RUN_ID,
@@ -373,3 +373,98 @@ describe(`rootless with a delegated cgroup (VM, systemd as PID 1, ${LAYOUT.mode}
     },
   );
 });
+
+/**
+ * Rootless --systemd-cgroup (issue 16): the user's own systemd instance makes the container's
+ * scope. The VM has no logind, so the test starts that instance itself, as user@.service would
+ * (`systemd --user` in a Delegate=yes service of the user, with its runtime directory), and runs
+ * skiff from a user service of it (a process must be inside the instance's cgroup for it to move
+ * the container's init into a scope).
+ */
+describe(
+  `rootless with the user's systemd instance (VM, ${LAYOUT.mode})`,
+  { skip: (!booted || !V2) && 'needs systemd as init on cgroup v2' },
+  () => {
+    test('--systemd-cgroup as the user: a scope of the user instance, with the memory and pids limits', () => {
+      const ids = ensureRootlessUser();
+      const xdg = `/run/user/${ids.uid}`;
+      fs.mkdirSync('/run/user', { recursive: true, mode: 0o755 });
+      fs.mkdirSync(xdg, { mode: 0o700 });
+      fs.chownSync(xdg, ids.uid, ids.gid);
+      const managerUnit = `skiffusermgr${RUN_ID}.service`;
+      const managerFile = path.join('/run/systemd/system', managerUnit);
+      fs.writeFileSync(
+        managerFile,
+        [
+          '[Service]',
+          `User=${ids.uid}`,
+          'Type=notify',
+          'ExecStart=/lib/systemd/systemd --user',
+          `Environment=XDG_RUNTIME_DIR=${xdg}`,
+          'Delegate=yes',
+          `Slice=user-${ids.uid}.slice`,
+          '',
+        ].join('\n'),
+      );
+      const dir = fs.mkdtempSync('/tmp/skiff-rl-sd-');
+      const asUser = (args: string[]) =>
+        spawnSync('runuser', ['-u', ROOTLESS_USER, '--', 'env', `XDG_RUNTIME_DIR=${xdg}`, 'systemctl', '--user', ...args], {
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+      try {
+        spawnSync('systemctl', ['daemon-reload']);
+        const started = spawnSync('systemctl', ['start', managerUnit], { encoding: 'utf8', timeout: 120_000 });
+        const status = () => spawnSync('systemctl', ['status', '--no-pager', '-l', managerUnit], { encoding: 'utf8' }).stdout;
+        assert.equal(started.status, 0, `start the user instance: ${started.stderr}\n${started.status === 0 ? '' : status()}`);
+        fs.chmodSync(dir, 0o755);
+        const config = rootlessSpec(defaultSpec(), ids) as any;
+        config.root = { path: ROOTFS, readonly: true };
+        config.process.terminal = false;
+        config.process.args = ['sh', '-c', 'cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'];
+        config.linux.resources = { memory: { limit: 64 * MiB }, pids: { limit: 20 } };
+        fs.mkdirSync(path.join(dir, 'b'));
+        fs.writeFileSync(path.join(dir, 'b', 'config.json'), JSON.stringify(config));
+        const id = `rlsd${RUN_ID}`;
+        const script = [
+          `XDG_RUNTIME_DIR=${xdg} ${SKIFF} --systemd-cgroup run -b ${dir}/b ${id}`,
+          'echo "rc=$?"',
+          `systemctl --user show -p LoadState skiff-${id}.scope`,
+        ].join('\n');
+        fs.writeFileSync(path.join(dir, 'script.sh'), script + '\n');
+        fs.mkdirSync(path.join(xdg, 'systemd', 'user'), { recursive: true });
+        fs.chownSync(path.join(xdg, 'systemd', 'user'), ids.uid, ids.gid);
+        fs.writeFileSync(
+          path.join(xdg, 'systemd', 'user', 'skiffrl.service'),
+          [
+            '[Service]',
+            'Type=oneshot',
+            `ExecStart=/bin/sh ${dir}/script.sh`,
+            `StandardOutput=file:${dir}/stdout`,
+            `StandardError=file:${dir}/stderr`,
+            '',
+          ].join('\n'),
+        );
+        for (const f of ['', 'b', 'b/config.json', 'script.sh']) fs.chownSync(path.join(dir, f), ids.uid, ids.gid);
+        asUser(['daemon-reload']);
+        const run = asUser(['start', 'skiffrl.service']);
+        const out = fs.existsSync(`${dir}/stdout`) ? fs.readFileSync(`${dir}/stdout`, 'utf8') : '';
+        const err = (fs.existsSync(`${dir}/stderr`) ? fs.readFileSync(`${dir}/stderr`, 'utf8') : '') + run.stderr;
+        assert.match(out, /^rc=0$/m, out + err);
+        assert.match(
+          out,
+          new RegExp(`^0::/.*/${managerUnit.replace(/\./g, '\\.')}/user\\.slice/skiff-${id}\\.scope$`, 'm'),
+          'a scope of the user instance',
+        );
+        assert.match(out, new RegExp(`^${64 * MiB}$`, 'm'), 'memory.max');
+        assert.match(out, /^20$/m, 'pids.max');
+        assert.match(out, /^LoadState=not-found$/m, 'run removed the scope');
+      } finally {
+        spawnSync('systemctl', ['stop', managerUnit]);
+        fs.rmSync(managerFile, { force: true });
+        spawnSync('systemctl', ['daemon-reload']);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
