@@ -18,6 +18,18 @@ function spec(edit: (c: any) => void): Spec {
   return c as Spec;
 }
 
+function planOf(s: Spec) {
+  return buildPlan({
+    spec: s,
+    bundle: '/b',
+    rootfs: '/b/rootfs',
+    cgroup: HYBRID,
+    noPivot: false,
+    keyring: 'id',
+    fds: { fifo: -1, console: -1, preserve: 0 },
+  });
+}
+
 test('joined namespaces become new ones, but a joined user namespace is joined; a mount namespace is always new', () => {
   const s = spec((c) => {
     c.linux.namespaces = [
@@ -66,15 +78,7 @@ test('the plan: a trial, no hook stop, no keyring, no cgroup binds, every other 
       c.hooks = { startContainer: [{ path: '/c' }] };
     }),
   );
-  const plan = buildPlan({
-    spec: s,
-    bundle: '/b',
-    rootfs: '/b/rootfs',
-    cgroup: HYBRID,
-    noPivot: false,
-    keyring: 'id',
-    fds: { fifo: -1, console: -1, preserve: 0 },
-  });
+  const plan = planOf(s);
   assert.equal(plan.init.hooksSync, true);
   assert.ok(plan.init.mounts.some((m) => m.cgroup && m.bind));
   const readonly = trialPlan(plan);
@@ -87,14 +91,6 @@ test('the plan: a trial, no hook stop, no keyring, no cgroup binds, every other 
 });
 
 test('a plan from buildPlan is not a trial', () => {
-  const plan = buildPlan({
-    spec: spec(() => {}),
-    bundle: '/b',
-    rootfs: '/b/rootfs',
-    cgroup: HYBRID,
-    noPivot: false,
-    keyring: 'id',
-    fds: { fifo: -1, console: -1, preserve: 0 },
-  });
+  const plan = planOf(spec(() => {}));
   assert.equal(plan.init.trial, false);
 });

@@ -283,6 +283,17 @@ describe(
   },
 );
 
+/** A oneshot service running DIR/script.sh, its output in DIR/stdout and DIR/stderr. */
+function oneshotUnit(dir: string, extra: string[]): string {
+  const lines = ['[Service]', 'Type=oneshot', ...extra, `ExecStart=/bin/sh ${dir}/script.sh`];
+  return [...lines, `StandardOutput=file:${dir}/stdout`, `StandardError=file:${dir}/stderr`, ''].join('\n');
+}
+
+function unitOutput(dir: string): { stdout: string; stderr: string } {
+  const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : '');
+  return { stdout: read('stdout'), stderr: read('stderr') };
+}
+
 /**
  * Rootless with a cgroup systemd delegated (issue 16): a transient service as the rootless tests'
  * user with Delegate=yes, which systemd chowns to that user, as it does a user's session cgroup.
@@ -322,27 +333,11 @@ describe(`rootless with a delegated cgroup (VM, systemd as PID 1, ${LAYOUT.mode}
     // A unit file rather than systemd-run: the VM has no D-Bus daemon, and systemctl talks to
     // systemd's private socket. A oneshot service: `systemctl start` returns once it has exited.
     const unitFile = path.join('/run/systemd/system', unit);
-    fs.writeFileSync(
-      unitFile,
-      [
-        '[Service]',
-        'Type=oneshot',
-        `User=${ids.uid}`,
-        `Group=${ids.gid}`,
-        'Delegate=yes',
-        `ExecStart=/bin/sh ${dir}/script.sh`,
-        `StandardOutput=file:${dir}/stdout`,
-        `StandardError=file:${dir}/stderr`,
-        '',
-      ].join('\n'),
-    );
+    fs.writeFileSync(unitFile, oneshotUnit(dir, [`User=${ids.uid}`, `Group=${ids.gid}`, 'Delegate=yes']));
     spawnSync('systemctl', ['daemon-reload']);
     const start = spawnSync('systemctl', ['start', unit], { encoding: 'utf8', timeout: 120_000 });
-    const r = {
-      status: start.status,
-      stdout: fs.existsSync(`${dir}/stdout`) ? fs.readFileSync(`${dir}/stdout`, 'utf8') : '',
-      stderr: (fs.existsSync(`${dir}/stderr`) ? fs.readFileSync(`${dir}/stderr`, 'utf8') : '') + start.stderr,
-    };
+    const out = unitOutput(dir);
+    const r = { status: start.status, stdout: out.stdout, stderr: out.stderr + start.stderr };
     spawnSync('systemctl', ['reset-failed', unit]);
     fs.rmSync(unitFile);
     spawnSync('systemctl', ['daemon-reload']);
@@ -434,22 +429,12 @@ describe(
         fs.writeFileSync(path.join(dir, 'script.sh'), script + '\n');
         fs.mkdirSync(path.join(xdg, 'systemd', 'user'), { recursive: true });
         fs.chownSync(path.join(xdg, 'systemd', 'user'), ids.uid, ids.gid);
-        fs.writeFileSync(
-          path.join(xdg, 'systemd', 'user', 'skiffrl.service'),
-          [
-            '[Service]',
-            'Type=oneshot',
-            `ExecStart=/bin/sh ${dir}/script.sh`,
-            `StandardOutput=file:${dir}/stdout`,
-            `StandardError=file:${dir}/stderr`,
-            '',
-          ].join('\n'),
-        );
+        fs.writeFileSync(path.join(xdg, 'systemd', 'user', 'skiffrl.service'), oneshotUnit(dir, []));
         for (const f of ['', 'b', 'b/config.json', 'script.sh']) fs.chownSync(path.join(dir, f), ids.uid, ids.gid);
         asUser(['daemon-reload']);
         const run = asUser(['start', 'skiffrl.service']);
-        const out = fs.existsSync(`${dir}/stdout`) ? fs.readFileSync(`${dir}/stdout`, 'utf8') : '';
-        const err = (fs.existsSync(`${dir}/stderr`) ? fs.readFileSync(`${dir}/stderr`, 'utf8') : '') + run.stderr;
+        const { stdout: out, stderr } = unitOutput(dir);
+        const err = stderr + run.stderr;
         assert.match(out, /^rc=0$/m, out + err);
         assert.match(
           out,
