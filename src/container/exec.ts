@@ -189,6 +189,7 @@ export async function execInContainer(store: Store, o: ExecOptions): Promise<num
       consoleFd = relay.childEnd;
     }
     let cg = s.cgroup;
+    if (o.cgroups?.length && s.cgroup.none !== undefined) throw fail(`exec --cgroup: the container has no cgroup (${s.cgroup.none})`);
     if (o.cgroups?.length) {
       try {
         cg = subCgroupPaths(s.cgroup, o.cgroups);

@@ -124,6 +124,9 @@ describe('rootless', () => {
     assert.equal(x.code, 0, x.stderr);
     assert.match(x.stdout, new RegExp(`^0\\n\\s+0\\s+${ids.uid}\\s+1\\n$`));
     // What needs a cgroup says so.
+    const sub = skiff(['exec', '--cgroup', 'sub', b.id, 'true']);
+    assert.equal(sub.code, 255);
+    assert.match(sub.stderr, /^exec --cgroup: the container has no cgroup \(/);
     for (const [cmd, what] of [
       [['pause', b.id], 'pause'],
       [['update', '--memory', '100M', b.id], 'update'],
