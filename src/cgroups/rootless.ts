@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { euid, inUserNamespace } from '../rootless';
 import { allDirs, type CgroupPaths } from './manager';
 
 function writableAncestor(dir: string): { dir: string; ok: boolean } {
@@ -31,5 +32,11 @@ export function rootlessCgroupPaths(p: CgroupPaths): CgroupPaths {
     const a = writableAncestor(dir);
     if (!a.ok) return { mode: p.mode, v1: {}, none: `${dir} cannot be made: ${a.dir} is not writable for uid ${process.geteuid?.()}` };
   }
-  return { ...p, rootless: true };
+  // Device rules are skipped only where they cannot be loaded (an unprivileged caller, root of a
+  // user namespace); host root with --rootless true keeps them.
+  return unprivileged() ? { ...p, rootless: true } : p;
+}
+
+function unprivileged(): boolean {
+  return euid() !== 0 || inUserNamespace();
 }

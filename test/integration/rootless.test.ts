@@ -9,7 +9,19 @@ import { after, before, describe, test } from 'node:test';
 
 import { compare } from '../helpers/probe-compare';
 import { ROOTLESS_USER, ensureRootlessUser, type RootlessIds } from '../helpers/rootless-user';
-import { ROOT, ROOTFS, SKIFF, pidAlive, run, type Result } from '../helpers/skiff';
+import {
+  ROOT,
+  ROOTFS,
+  SKIFF,
+  assertGone as rootGone,
+  cgroupDirs,
+  cleanupAll,
+  makeBundle,
+  pidAlive,
+  run,
+  skiff as rootSkiff,
+  type Result,
+} from '../helpers/skiff';
 
 const USER = ROOTLESS_USER;
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => fs.existsSync(p));
@@ -94,6 +106,7 @@ before(() => {
 });
 
 after(() => {
+  cleanupAll();
   for (const pid of started) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
   const root = path.join(xdg, 'skiff');
   if (fs.existsSync(root)) for (const id of fs.readdirSync(root)) skiff(['delete', '--force', id]);
@@ -282,6 +295,24 @@ describe('rootless', () => {
     } finally {
       fs.rmdirSync(theirs);
     }
+  });
+
+  test('root with --rootless true keeps its device rules (only an unprivileged caller skips them)', () => {
+    const b = makeBundle((c) => (c.process.args = ['/bin/sleep', '30']));
+    const r = rootSkiff(['--rootless', 'true', 'run', '-d', '-b', b.dir, b.id]);
+    assert.equal(r.code, 0, r.stderr);
+    try {
+      const devices = cgroupDirs(b.config.linux.cgroupsPath).find((d) => d.includes('/devices/'));
+      if (devices) assert.doesNotMatch(fs.readFileSync(path.join(devices, 'devices.list'), 'utf8'), /^a \*:\* rwm$/m);
+      else {
+        // cgroup v2: the eBPF device program is attached
+        const unified = cgroupDirs(b.config.linux.cgroupsPath).find((d) => !d.includes('/devices/'))!;
+        assert.ok(fs.existsSync(unified));
+      }
+    } finally {
+      assert.equal(rootSkiff(['delete', '--force', b.id]).code, 0);
+    }
+    assert.deepEqual(rootGone(b), []);
   });
 
   test('check as the user runs the same trial create', () => {
