@@ -272,15 +272,15 @@ describe('skiff check', () => {
     const mountsBefore = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length;
     const b = makeBundle((c) => {
       c.process.cwd = '/no/such/dir';
-      c.process.args = ['/mnt/data/tool'];
+      c.process.args = ['/data/tool'];
       c.mounts.push({ destination: '/trial-new/sub', type: 'tmpfs', source: 'tmpfs' });
-      c.mounts.push({ destination: '/mnt/data', type: 'bind', source: host, options: ['rbind'] });
+      c.mounts.push({ destination: '/data', type: 'bind', source: host, options: ['rbind'] });
       c.linux.devices = [{ path: '/dev/trial-null', type: 'c', major: 1, minor: 3 }];
     });
     const r = check(b.dir);
     assert.equal(r.code, 0, r.stdout);
     // A bind mount is looked through: the executable is the host file, seen inside the container.
-    assert.match(r.stdout, /^ok +\/process\/args\/0: "\/mnt\/data\/tool" is \/mnt\/data\/tool, an executable file$/m);
+    assert.match(r.stdout, /^ok +\/process\/args\/0: "\/data\/tool" is \/data\/tool, an executable file$/m);
     assert.match(r.stdout, /^warning \/process\/cwd: \/no\/such\/dir does not exist in the rootfs: it will be created$/m);
     for (const p of ['no', 'trial-new', 'dev/trial-null']) assert.ok(!fs.existsSync(path.join(ROOTFS, p)), `${p} appeared in the rootfs`);
     assert.deepEqual(fs.readdirSync(host), ['tool']);
@@ -290,14 +290,14 @@ describe('skiff check', () => {
     // A mount inside a writable bind would make its mount point in the host directory: the trial
     // does not, and says it stopped there.
     const nested = makeBundle((c) => {
-      c.mounts.push({ destination: '/mnt/data', type: 'bind', source: host, options: ['rbind'] });
-      c.mounts.push({ destination: '/mnt/data/inner', type: 'tmpfs', source: 'tmpfs' });
+      c.mounts.push({ destination: '/data', type: 'bind', source: host, options: ['rbind'] });
+      c.mounts.push({ destination: '/data/inner', type: 'tmpfs', source: 'tmpfs' });
     });
     const n = check(nested.dir);
     assert.equal(n.code, 0, n.stdout);
     assert.match(
       n.stdout,
-      /^warning \/mounts: not checked further: mkdir \/mnt\/data\/inner: EROFS .*inside a bind mount's host directory \(\/mnt\/data\)/m,
+      /^warning \/mounts: not checked further: mkdir \/data\/inner: EROFS .*inside a bind mount's host directory \(\/data\)/m,
     );
     assert.deepEqual(fs.readdirSync(host), ['tool']);
     assert.ok(skiff(['create', '--bundle', nested.dir, nested.id]).code === 0);
@@ -331,8 +331,8 @@ describe('skiff check', () => {
     const cases: [string, (c: any) => void, RegExp][] = [
       [
         'a tmpfs option the kernel refuses',
-        (c) => c.mounts.push({ destination: '/bad', type: 'tmpfs', source: 'tmpfs', options: ['size=lots'] }),
-        /^error +\/mounts: create would fail: mount tmpfs on \S+\/bad: EINVAL/m,
+        (c) => c.mounts.push({ destination: '/mnt', type: 'tmpfs', source: 'tmpfs', options: ['size=lots'] }),
+        /^error +\/mounts: create would fail: mount tmpfs on \S+\/mnt: EINVAL/m,
       ],
       [
         'proc on a symlink',

@@ -109,8 +109,8 @@ describe('conformance (issue 18)', () => {
     const out: Record<string, string> = {};
     for (const name of ['skiff', 'runc']) {
       const b = makeBundle((c) => {
-        c.mounts.push({ destination: '/secret', type: 'tmpfs', source: 'tmpfs', options: ['mode=0700'] });
-        c.process.cwd = '/secret';
+        c.mounts.push({ destination: '/mnt', type: 'tmpfs', source: 'tmpfs', options: ['mode=0700'] });
+        c.process.cwd = '/mnt';
         c.process.user = { uid: 1000, gid: 1000 };
         c.process.args = ['/bin/sh', '-c', 'pwd; ls . >/dev/null 2>&1 && echo listed || echo not-listed'];
       });
@@ -121,8 +121,8 @@ describe('conformance (issue 18)', () => {
     }
     // The user cannot list its cwd: it is the 0700 tmpfs (runc 1.1.5 chmods a tmpfs to the mode of
     // the directory it covers, 0755 here, so there it can; skiff keeps the mount's own mode=).
-    assert.equal(out.skiff, '/secret\nnot-listed\n');
-    assert.equal(out.runc!.split('\n')[0], '/secret');
+    assert.equal(out.skiff, '/mnt\nnot-listed\n');
+    assert.equal(out.runc!.split('\n')[0], '/mnt');
   });
 
   test('a frozen cgroup is refused at once; one holding processes gets a warning', async () => {

@@ -25,13 +25,13 @@ function hookBundle(fail?: string): Bundle {
       args: ['sh', path.join(dir, 'hook.sh'), kind, path.join(out, 'hooks.log'), fail === kind ? 'fail' : 'ok'],
       timeout: 10,
     });
-    c.mounts.push({ destination: '/hooks', type: 'bind', source: dir, options: ['rbind', 'ro'] });
+    c.mounts.push({ destination: '/mnt', type: 'bind', source: dir, options: ['rbind', 'ro'] });
     c.hooks = {
       prestart: [host('prestart')],
       createRuntime: [host('createRuntime')],
       createContainer: [host('createContainer')],
       startContainer: [
-        { path: '/bin/sh', args: ['sh', '/hooks/hook.sh', 'startContainer', '/out/hooks.log', fail === 'startContainer' ? 'fail' : 'ok'] },
+        { path: '/bin/sh', args: ['sh', '/mnt/hook.sh', 'startContainer', '/out/hooks.log', fail === 'startContainer' ? 'fail' : 'ok'] },
       ],
       poststart: [host('poststart')],
       poststop: [host('poststop')],

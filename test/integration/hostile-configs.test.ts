@@ -2,9 +2,10 @@
 // a hang, or anything left on the host.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { assertGone, cleanupAll, makeBundle, skiff } from '../helpers/skiff';
+import { ROOTFS, assertGone, cleanupAll, makeBundle, skiff, tempDir } from '../helpers/skiff';
 
 after(() => cleanupAll());
 
@@ -108,9 +109,14 @@ describe('hostile configs', () => {
   test('500 generated configs: a clear error or a contained container, never a crash, hang or leftover', () => {
     const r = rng(20261127);
     const outcomes = { ran: 0, refused: 0 };
+    // A private copy of the rootfs: create makes the mount points and cwd these configs name
+    // ("\n", /m/0…) inside it, and the shared one must stay as make-rootfs.sh built it.
+    const rootfs = path.join(tempDir('skiff-hostile-rootfs-'), 'rootfs');
+    fs.cpSync(ROOTFS, rootfs, { recursive: true, verbatimSymlinks: true });
     for (let i = 0; i < 500; i++) {
       const muts = [pick(MUTATIONS, r), ...(r() < 0.3 ? [pick(MUTATIONS, r)] : [])];
       const b = makeBundle((c) => {
+        c.root.path = rootfs;
         c.process.args = ['/bin/true'];
         for (const m of muts) m(c, r);
       });
