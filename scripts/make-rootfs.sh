@@ -76,9 +76,10 @@ ensure_link() {
   fi
 }
 
-# /out and /data: the tests' mount points (the probe's report, volumes). They must be there before a
-# test in a user namespace needs them: its mapped root cannot create them in a root-owned rootfs.
-for d in bin etc proc sys dev dev/pts dev/shm run var root home home/probe usr out data; do
+# /out, /data and /mnt: the tests' mount points (the probe's report, volumes, a test's own mount).
+# They must be there before a test needs them: a mapped root in a user namespace cannot create them
+# in a root-owned rootfs, and a test must not change the shared rootfs by making them.
+for d in bin etc proc sys dev dev/pts dev/shm run var root home home/probe usr out data mnt; do
   mkdir -p "$DEST/$d"
   chmod 0755 "$DEST/$d"
 done

@@ -22,6 +22,8 @@ function runSh(script: string, seccomp: object, edit?: (c: any) => void): { code
   const b = makeBundle((c) => {
     c.process.args = ['/bin/sh', '-c', `{ ${script}; } > /out/out.txt 2>&1`];
     c.root.readonly = false;
+    // Writes go to a tmpfs of the container's own, not into the shared rootfs.
+    c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
     c.linux.seccomp = seccomp;
     edit?.(c);
   });

@@ -176,6 +176,10 @@ describe('symlink escapes (CVE-2021-30465, CVE-2019-19921, CVE-2025-31133 and re
     const r = skiff(['run', '-b', b.dir, b.id]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!fs.existsSync('/tmp/skiff-escape'));
+    // The mount point went where it belongs, inside the rootfs; the shared rootfs keeps nothing.
+    const inside = path.join(ROOTFS, 'tmp/skiff-escape');
+    assert.ok(fs.existsSync(inside));
+    fs.rmdirSync(inside);
     assert.deepEqual(assertGone(b), []);
   });
 });
