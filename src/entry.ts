@@ -65,6 +65,43 @@ function flagsThenId(
   return { flags, id };
 }
 
+/**
+ * exec in the two plain forms: known flags, the id, then `--process F` was among the flags (what
+ * containerd's shim and conmon send), or a command line (what a person types). What the full CLI
+ * would pass for the same words; undefined for anything else.
+ */
+export function execOptions(rest: readonly string[]) {
+  let p = flagsThenId(rest, EXEC_FLAGS);
+  let args: string[] = [];
+  if (!p) {
+    // The command line: flags, the id, then the command (passed through as it is, like the full
+    // CLI's passThroughOptions); a first word that looks like a flag is the full CLI's to judge.
+    const at = rest.findIndex((a, i) => !a.startsWith('-') && (i === 0 || !isValueFlag(rest[i - 1]!)));
+    if (at < 0 || at + 1 >= rest.length || rest[at + 1]!.startsWith('-')) return undefined;
+    p = flagsThenId(rest.slice(0, at + 1), EXEC_FLAGS);
+    args = rest.slice(at + 1);
+    if (!p || p.flags.has('--process')) return undefined;
+  } else if (typeof p.flags.get('--process') !== 'string') return undefined;
+  const f = p.flags;
+  return {
+    id: p.id,
+    args,
+    processFile: f.get('--process') as string | undefined,
+    detach: f.has('--detach') || undefined,
+    pidFile: f.get('--pid-file') as string | undefined,
+    consoleSocket: f.get('--console-socket') as string | undefined,
+    env: [] as string[],
+    additionalGids: [] as string[],
+    caps: [] as string[],
+    cgroups: [] as string[],
+    preserveFds: 0,
+  };
+}
+
+function isValueFlag(a: string): boolean {
+  return EXEC_FLAGS[a] === 'value';
+}
+
 function createOptions(id: string, f: Map<string, string | true>) {
   const str = (k: string): string | undefined => (typeof f.get(k) === 'string' ? (f.get(k) as string) : undefined);
   return {
@@ -132,24 +169,8 @@ export function parseFast(args: readonly string[]): Fast | undefined {
       call = cmd === 'create' ? (g) => require('./commands/create').create(g, o) : (g) => require('./commands/run').run(g, o);
     }
   } else if (cmd === 'exec') {
-    const p = flagsThenId(rest, EXEC_FLAGS);
-    // Only a process.json: a command line (and its flags) is the full CLI's.
-    if (p && typeof p.flags.get('--process') === 'string') {
-      const f = p.flags;
-      const o = {
-        id: p.id,
-        args: [] as string[],
-        processFile: f.get('--process') as string,
-        detach: f.has('--detach') || undefined,
-        pidFile: f.get('--pid-file') as string | undefined,
-        consoleSocket: f.get('--console-socket') as string | undefined,
-        env: [] as string[],
-        additionalGids: [] as string[],
-        caps: [] as string[],
-        preserveFds: 0,
-      };
-      call = (g) => require('./commands/exec').exec(g, o);
-    }
+    const o = execOptions(rest);
+    if (o) call = (g) => require('./commands/exec').exec(g, o);
   }
   if (!call) return undefined;
   return { globals: new Globals(root, logFile, logFormat, debug, systemd, rootless), call };

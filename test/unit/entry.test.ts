@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parseFast } from '../../src/entry';
+import { execOptions, parseFast } from '../../src/entry';
 
 describe('entry: the fast path for the calls a shim makes per container', () => {
   test("takes the plain forms, with runc's global flags in both spellings", () => {
@@ -50,5 +50,46 @@ describe('entry: the fast path for the calls a shim makes per container', () => 
       ['nosuchcommand', 'c1'],
     ])
       assert.equal(parseFast(args), undefined, args.join(' '));
+  });
+
+  test('exec: process.json (the shims) or a command line, with the options the full CLI would give', () => {
+    const base = {
+      env: [],
+      additionalGids: [],
+      caps: [],
+      cgroups: [],
+      preserveFds: 0,
+      detach: undefined,
+      pidFile: undefined,
+      consoleSocket: undefined,
+    };
+    assert.deepEqual(execOptions(['c1', '/bin/true']), { ...base, id: 'c1', args: ['/bin/true'], processFile: undefined });
+    assert.deepEqual(execOptions(['-d', '--pid-file', '/p', 'c1', 'sh', '-c', 'echo -x']), {
+      ...base,
+      id: 'c1',
+      args: ['sh', '-c', 'echo -x'],
+      processFile: undefined,
+      detach: true,
+      pidFile: '/p',
+    });
+    assert.deepEqual(execOptions(['--pid-file=/p', '--process', '/f.json', '--detach', 'c1']), {
+      ...base,
+      id: 'c1',
+      args: [],
+      processFile: '/f.json',
+      detach: true,
+      pidFile: '/p',
+    });
+    for (const args of [
+      ['c1'],
+      ['-t', 'c1', 'sh'],
+      ['--process', '/f', 'c1', 'sh'],
+      ['c1', '-x'],
+      ['--env', 'A=1', 'c1', 'sh'],
+      ['-d', 'c1', '--', 'ls'],
+      [],
+    ])
+      assert.equal(execOptions(args), undefined, args.join(' '));
+    assert.ok(parseFast(['--root', '/r', 'exec', 'c1', '/bin/true']));
   });
 });
