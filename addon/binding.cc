@@ -37,6 +37,7 @@
 #include "common/hook-runner.h"
 #include "common/json.h"
 #include "common/proto.h"
+#include "common/write-file.h"
 #include "id-maps.h"
 #include "netdev.h"
 #include "systemd.h"
@@ -108,14 +109,7 @@ int sealedInit(const std::string& path, std::string& err) {
   return cached;
 }
 
-bool writeFile(const std::string& path, const std::string& data, int& err) {
-  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.ok() || !skiff::writeAll(fd.get(), data.data(), data.size())) {
-    err = errno;
-    return false;
-  }
-  return true;
-}
+using skiff::writeFile;
 
 void reap(pid_t pid) {
   int status;
@@ -249,9 +243,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   int e = 0;
   skiff::IdMapFailure mapFailure;
   if (!skiff::writeIdMaps((pid_t)pid, a.uidMap, a.gidMap, mapFailure)) {
+    if (mapFailure.err) throw abort("userns", mapFailure.what, mapFailure.err);
     kill((pid_t)pid, SIGKILL);
     reap((pid_t)pid);
-    if (mapFailure.err) throw sysError(env, "userns", mapFailure.what, mapFailure.err);
     Napi::Error helperFailed = Napi::Error::New(env, mapFailure.what);
     helperFailed.Set("step", Napi::String::New(env, "userns"));
     throw helperFailed;

@@ -11,25 +11,12 @@
 #include <vector>
 
 #include "common/fd.h"
+#include "common/write-file.h"
 
 extern char** environ;
 
 namespace skiff {
 namespace {
-
-bool writeAllTo(const std::string& path, const std::string& data, int& err) {
-  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.ok()) {
-    err = errno;
-    return false;
-  }
-  ssize_t n = write(fd.get(), data.data(), data.size());
-  if (n < 0 || (size_t)n != data.size()) {
-    err = n < 0 ? errno : EIO;
-    return false;
-  }
-  return true;
-}
 
 // "c h s" lines → their numbers, for the helper's argv.
 std::vector<std::string> fields(const std::string& map) {
@@ -123,14 +110,14 @@ bool writeOne(pid_t pid, const char* kind, const std::string& map, IdMapFailure&
     // The kernel lets an unprivileged process write gid_map only once setgroups is denied (else
     // it could drop a group that was keeping it out of a file).
     int err = 0;
-    if (!writeAllTo(proc + "/setgroups", "deny", err)) {
+    if (!writeFile(proc + "/setgroups", "deny", err)) {
       out.what = "write " + proc + "/setgroups";
       out.err = err;
       return false;
     }
   }
   int err = 0;
-  if (!writeAllTo(proc + "/" + kind + "_map", map, err)) {
+  if (!writeFile(proc + "/" + kind + "_map", map, err)) {
     out.what = "write " + proc + "/" + kind + "_map";
     out.err = err;
     return false;

@@ -34,7 +34,11 @@ function unmappedOwner(): number | undefined {
  * every directory above it are owned by root (or the caller) and writable by nobody else (a
  * sticky directory such as /tmp may be world-writable: others cannot rename what is ours in it).
  */
-export function untrusted(p: string, uid = process.geteuid?.() ?? 0, outside = unmappedOwner()): string | undefined {
+export function untrusted(
+  p: string,
+  uid = process.geteuid?.() ?? 0,
+  outside: () => number | undefined = unmappedOwner,
+): string | undefined {
   let cur = p;
   for (;;) {
     let st: fs.Stats;
@@ -44,7 +48,8 @@ export function untrusted(p: string, uid = process.geteuid?.() ?? 0, outside = u
       return `${cur} does not exist`;
     }
     if (st.isSymbolicLink()) return `${cur} is a symbolic link`;
-    if (st.uid !== 0 && st.uid !== uid && (outside === undefined || st.uid !== outside)) return `${cur} is owned by uid ${st.uid}`;
+    // The overflow uid is looked up only for an owner that is neither: not on every start.
+    if (st.uid !== 0 && st.uid !== uid && st.uid !== outside()) return `${cur} is owned by uid ${st.uid}`;
     const othersWrite = (st.mode & 0o022) !== 0;
     if (othersWrite && !(st.isDirectory() && (st.mode & 0o1000) !== 0 && cur !== p)) return `${cur} is writable by group or others`;
     const up = path.dirname(cur);

@@ -14,14 +14,19 @@ export function euid(): number {
   return process.geteuid?.() ?? 0;
 }
 
-/** In a user namespace that does not map the whole id range (a rootless podman's, say). */
+let userns: boolean | undefined;
+
+/** In a user namespace that does not map the whole id range (a rootless podman's, say). Read once. */
 export function inUserNamespace(): boolean {
-  try {
-    const map = fs.readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/);
-    return !(map.length === 3 && map[0] === '0' && map[1] === '0' && map[2] === '4294967295');
-  } catch {
-    return false;
+  if (userns === undefined) {
+    try {
+      const map = fs.readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/);
+      userns = !(map.length === 3 && map[0] === '0' && map[1] === '0' && map[2] === '4294967295');
+    } catch {
+      userns = false;
+    }
   }
+  return userns;
 }
 
 /** --rootless: auto means an unprivileged user, or root of a user namespace (as runc). */

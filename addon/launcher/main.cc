@@ -51,14 +51,18 @@ uid_t unmappedOwner() {
 // Why p could be changed by someone other than root or us: the same rule as src/paths.ts.
 std::string untrusted(const std::string& p) {
   uid_t me = geteuid();
-  uid_t outside = unmappedOwner();
+  bool looked = false;
+  uid_t outside = 0;
   std::string cur = p;
   for (;;) {
     struct stat st;
     if (lstat(cur.c_str(), &st) < 0) return cur + ": " + strerror(errno);
     if (S_ISLNK(st.st_mode)) return cur + " is a symbolic link";
-    if (st.st_uid != 0 && st.st_uid != me && (outside == 0 || st.st_uid != outside))
-      return cur + " is owned by uid " + std::to_string(st.st_uid);
+    if (st.st_uid != 0 && st.st_uid != me) {
+      // Only for an owner that is neither: no extra reads on an ordinary start.
+      if (!looked) outside = unmappedOwner(), looked = true;
+      if (outside == 0 || st.st_uid != outside) return cur + " is owned by uid " + std::to_string(st.st_uid);
+    }
     bool othersWrite = (st.st_mode & 022) != 0;
     if (othersWrite && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && cur != p))
       return cur + " is writable by group or others";

@@ -26,11 +26,11 @@ export function rootlessCgroupPaths(p: CgroupPaths): CgroupPaths {
         fs.accessSync(target, fs.constants.W_OK);
         continue;
       } catch {
-        return { mode: p.mode, v1: {}, none: `${target} is not writable for uid ${process.geteuid?.()}` };
+        return { mode: p.mode, v1: {}, none: `${target} is not writable for uid ${euid()}` };
       }
     }
     const a = writableAncestor(dir);
-    if (!a.ok) return { mode: p.mode, v1: {}, none: `${dir} cannot be made: ${a.dir} is not writable for uid ${process.geteuid?.()}` };
+    if (!a.ok) return { mode: p.mode, v1: {}, none: `${dir} cannot be made: ${a.dir} is not writable for uid ${euid()}` };
   }
   // Device rules are skipped only where they cannot be loaded (an unprivileged caller, root of a
   // user namespace); host root with --rootless true keeps them.

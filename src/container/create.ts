@@ -7,7 +7,7 @@ import { cgroupDriver } from '../cgroups/driver';
 import { checkExistingCgroups, planCgroupCreation, resolveCgroupPaths, v1ProcsFiles, type CgroupPaths } from '../cgroups/manager';
 import { warmCgroupMigration } from '../cgroups/migration-warmup';
 import { rootlessCgroupPaths } from '../cgroups/rootless';
-import { checkUnprivileged, inUserNamespace } from '../rootless';
+import { checkUnprivileged, euid, inUserNamespace } from '../rootless';
 import { SYSTEMD_NOT_RUNNING, parseSystemdPath, systemdBooted, systemdCgroupPaths } from '../cgroups/systemd';
 import { SkiffError } from '../errors';
 import { faultPoint } from '../fault';
@@ -17,7 +17,7 @@ import { checkNotify, seccompFdSender } from '../linux/seccomp-agent';
 import { serializePlan } from '../linux/launch-plan';
 import { buildPlan, unsupportedFields } from '../linux/plan';
 import { runHooks } from './hooks';
-import { checkNamespacePaths, openMountSources } from './mount-sources';
+import { checkNamespacePaths, mountSourceFds, openMountSources } from './mount-sources';
 import { launchInit } from './launch';
 import { FRAME } from '../linux/frames';
 import { CLONE } from '../linux/namespaces';
@@ -102,9 +102,7 @@ function userScopePaths(cgroupsPath: string | undefined, id: string): CgroupPath
   try {
     root = sd.managerProperty('ControlGroup');
   } catch (err) {
-    throw new SkiffError(
-      `--systemd-cgroup as uid ${process.geteuid?.()}: cannot reach the user's systemd instance: ${SkiffError.from(err).message}`,
-    );
+    throw new SkiffError(`--systemd-cgroup as uid ${euid()}: cannot reach the user's systemd instance: ${SkiffError.from(err).message}`);
   }
   return systemdCgroupPaths(parseSystemdPath(cgroupsPath, id, { user: true }), root);
 }
@@ -263,8 +261,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
       cgroupFd = n.openDir(cgroup.unified);
       fds.push(cgroupFd);
     }
-    const keepFds = [fifoFd, ...(consoleFd >= 0 ? [consoleFd] : [])];
-    for (const m of plan.init.mounts) if (m.sourceFd !== undefined) keepFds.push(m.sourceFd);
+    const keepFds = [fifoFd, ...(consoleFd >= 0 ? [consoleFd] : []), ...mountSourceFds(plan)];
     for (let fd = 3; fd < 3 + preserve; fd++) keepFds.push(fd);
     const spawned = launchInit(
       {

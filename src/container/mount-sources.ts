@@ -84,3 +84,8 @@ export function openMountSources(plan: LaunchPlan, spec: Spec): number[] {
   }
   return fds;
 }
+
+/** The sources openMountSources opened, which the init must inherit to attach them. */
+export function mountSourceFds(plan: LaunchPlan): number[] {
+  return plan.init.mounts.flatMap((m) => (m.sourceFd === undefined ? [] : [m.sourceFd]));
+}

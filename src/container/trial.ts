@@ -19,7 +19,7 @@ import { initPath } from '../paths';
 import { checkUnprivileged, inUserNamespace } from '../rootless';
 import type { Spec } from '../spec/types';
 import { launchInit } from './launch';
-import { checkNamespacePaths, openMountSources } from './mount-sources';
+import { checkNamespacePaths, mountSourceFds, openMountSources } from './mount-sources';
 
 /** One path as the trial's process saw it (after pivot_root, as the container's user). */
 export interface TrialPath {
@@ -102,7 +102,6 @@ export function trialCreate(spec: Spec, bundle: string, rootfs: string): TrialOu
     rootfs,
     cgroup: resolveCgroupPaths(undefined, 'skiff-check'),
     noPivot: false,
-    keyring: undefined,
     fds: { fifo: -1, console: -1, preserve: 0 },
     runtimeBounding: runtimeBoundingSet(),
     runtimeEnv: [],
@@ -112,7 +111,6 @@ export function trialCreate(spec: Spec, bundle: string, rootfs: string): TrialOu
   const n = native();
   const fds = openMountSources(plan, tspec);
   try {
-    const keepFds = plan.init.mounts.flatMap((m) => (m.sourceFd === undefined ? [] : [m.sourceFd]));
     const init = launchInit(
       {
         initPath: initPath(),
@@ -121,7 +119,7 @@ export function trialCreate(spec: Spec, bundle: string, rootfs: string): TrialOu
         uidMap: plan.uidMap,
         gidMap: plan.gidMap,
         cgroupProcs: [],
-        keepFds,
+        keepFds: mountSourceFds(plan),
       },
       serializePlan(plan.init),
       (plan.namespaces.cloneFlags & CLONE.NEWUSER) !== 0 && !!plan.uidMap,

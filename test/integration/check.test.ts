@@ -361,6 +361,21 @@ describe('skiff check', () => {
       assert.ok(c.stderr.includes(said), `${name}: check said "${said}", create said ${c.stderr}`);
       assert.deepEqual(assertGone(b), [], name);
     }
+    // A hard rlimit above this process's own: create's verdict depends on CAP_SYS_RESOURCE, and
+    // check's must be the same, with the failure at /process/rlimits.
+    const hard = Number(/^Max open files\s+\S+\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'))![1]) + 1;
+    const rl = makeBundle((c) => (c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1024, hard }]));
+    const rc = check(rl.dir);
+    const cr = skiff(['create', '--bundle', rl.dir, rl.id]);
+    if (cr.code === 0) {
+      assert.equal(rc.code, 0, rc.stdout);
+      assert.equal(skiff(['delete', '--force', rl.id]).code, 0);
+    } else {
+      assert.equal(rc.code, 1, rc.stdout);
+      const said = /^error +\/process\/rlimits: create would fail: (.*)$/m.exec(rc.stdout)?.[1];
+      assert.ok(said && cr.stderr.includes(said), `check: ${rc.stdout}\ncreate: ${cr.stderr}`);
+    }
+    assert.deepEqual(assertGone(rl), []);
   });
 
   test('symlinks out of the rootfs, absolute or relative, lead nowhere in the trial', () => {
