@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "skiff",
-      "sources": ["addon/binding.cc", "addon/systemd.cc", "addon/netdev.cc", "addon/id-maps.cc", "addon/common/json.cc", "addon/common/hook-runner.cc"],
+      "sources": ["addon/binding.cc", "addon/systemd.cc", "addon/netdev.cc", "addon/id-maps.cc", "addon/criu.cc", "addon/common/json.cc", "addon/common/hook-runner.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],

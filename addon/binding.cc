@@ -38,7 +38,9 @@
 #include "common/json.h"
 #include "common/proto.h"
 #include "common/write-file.h"
+#include "criu.h"
 #include "id-maps.h"
+#include "napi-error.h"
 #include "netdev.h"
 #include "systemd.h"
 
@@ -48,12 +50,7 @@ namespace {
 
 std::string errText(int err) { return skiff::errnoText(err); }
 
-Napi::Error sysError(Napi::Env env, const std::string& step, const std::string& what, int err) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + errText(err));
-  e.Set("step", Napi::String::New(env, step));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
+using skiff::sysError;
 
 // A sealed in-memory copy of skiff-init. Executing the memfd means the init's /proc/<pid>/exe
 // points at an anonymous, write-sealed file: a container cannot overwrite the host binary
@@ -825,16 +822,22 @@ Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// sendFdTo(socketPath, payload, fd): connects to a unix socket and sends payload with fd attached
-// (the seccomp notify fd and the container's state, to the agent at listenerPath).
+// sendFdTo(socketPath, payload, fd, purpose): connects to a unix socket and sends payload with fd
+// attached: the seccomp notify fd and the container's state to the agent at listenerPath
+// ("seccomp"), a restored pty master and its name to the console socket ("console").
 Napi::Value SendFdTo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
   std::string payload = info[1].As<Napi::String>();
   int fd = info[2].As<Napi::Number>().Int32Value();
-  UniqueFd sock = connectUnixSocket(env, path, "seccomp", "the seccomp agent at");
+  bool console = info.Length() > 3 && info[3].IsString() && info[3].As<Napi::String>().Utf8Value() == "console";
+  const char* step = console ? "console" : "seccomp";
+  UniqueFd sock = connectUnixSocket(env, path, step, console ? "the console socket" : "the seccomp agent at");
   if (!skiff::sendWithFd(sock.get(), payload.data(), payload.size(), fd))
-    throw sysError(env, "seccomp", "send the notify fd to the seccomp agent at " + path, errno);
+    throw sysError(
+        env, step,
+        (console ? "send the pty master to the console socket " : "send the notify fd to the seccomp agent at ") + path,
+        errno);
   return env.Undefined();
 }
 
@@ -912,6 +915,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("sendFdTo", Napi::Function::New(env, SendFdTo));
   registerSystemd(env, exports);
+  registerCriu(env, exports);
   return exports;
 }
 

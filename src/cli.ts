@@ -58,7 +58,7 @@ function commandToken(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (!a.startsWith('-')) return a;
-    if (['--root', '--log', '--log-format', '--rootless'].includes(a)) i++;
+    if (['--root', '--log', '--log-format', '--rootless', '--criu'].includes(a)) i++;
   }
   return undefined;
 }
@@ -88,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
         .choices(['true', 'false', 'auto'])
         .default('auto'),
     )
+    .option('--criu <path>', 'the CRIU binary for checkpoint and restore (default: criu from /usr/local/sbin … /bin)')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => logError(s.replace(/^error: /, '').trimEnd()) })
@@ -99,8 +100,9 @@ export async function main(argv: string[]): Promise<number> {
         debug?: boolean;
         systemdCgroup?: boolean;
         rootless: RootlessSetting;
+        criu?: string;
       }>();
-      globals = new Globals(o.root, o.log, o.logFormat, !!o.debug, !!o.systemdCgroup, o.rootless);
+      globals = new Globals(o.root, o.log, o.logFormat, !!o.debug, !!o.systemdCgroup, o.rootless, o.criu);
       configureLog({ file: o.log, format: o.logFormat, debug: !!o.debug });
       timing('arguments parsed');
     });
@@ -285,18 +287,46 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = require('./commands/check').check(globals, f);
     });
 
-  // podman and CRI-O run `checkpoint --help` to learn whether checkpointing works: exit 0 would
-  // say yes. Until it does, every form of these commands (--help included) is an error.
-  for (const name of ['checkpoint', 'restore']) {
+  // podman and CRI-O run `checkpoint --help` to learn whether checkpointing works: exit 0 says yes.
+  const criuFlags = (cmd: Command): Command =>
+    cmd
+      .option('--image-path <dir>', 'directory of the CRIU images (default: ./checkpoint)')
+      .option('--work-path <dir>', "directory for CRIU's work files and log (default: the image directory)")
+      .option('--tcp-established', 'allow open TCP connections')
+      .option('--ext-unix-sk', 'allow external unix sockets')
+      .option('--shell-job', "allow shell jobs (a process on the caller's terminal)")
+      .option('--file-locks', 'handle file locks')
+      .addOption(new Option('--manage-cgroups-mode <mode>', "CRIU's cgroup mode").choices(['ignore', 'soft', 'full', 'strict']))
+      .option('--empty-ns <namespace>', 'make this namespace empty instead of restoring it (only "network"; repeatable)', collect, [])
+      .option('--auto-dedup', 'deduplicate the pages of previous images (incremental dumps)')
+      .option('--lazy-pages', 'lazy migration: pages come from a page server, through userfaultfd');
+  criuFlags(
     program
-      .command(name, { hidden: true })
-      .helpOption(false)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(() => {
-        throw new SkiffError(`${name} is not supported by skiff yet`);
-      });
-  }
+      .command('checkpoint')
+      .description('checkpoint a running container with CRIU (its processes stop unless --leave-running)')
+      .argument('<id>'),
+  )
+    .option('--parent-path <dir>', 'the pre-dump these images build on, relative to --image-path')
+    .option('--leave-running', 'leave the processes running after the checkpoint')
+    .option('--pre-dump', 'dump only the memory, leaving the processes running (a later dump names it with --parent-path)')
+    .option('--page-server <address:port>', 'send the pages to a CRIU page server')
+    .option('--status-fd <fd>', 'with --lazy-pages: CRIU writes a byte to this fd when its page server is ready', intArg('--status-fd'))
+    .action((id: string, f: object) => require('./commands/checkpoint').checkpoint(globals, id, f));
+  criuFlags(
+    program
+      .command('restore')
+      .description('restore a container from a checkpoint (as a new container of this id); wait for it unless --detach')
+      .argument('<id>'),
+  )
+    .option('-b, --bundle <dir>', 'path to the bundle directory (default: the current directory)')
+    .option('-d, --detach', 'return once the container is restored')
+    .option('--pid-file <file>', "write the restored init's pid to this file")
+    .option('--console-socket <path>', 'unix socket that receives the pty master of a restored terminal')
+    .option('--no-subreaper', "in the foreground, do not become the subreaper of the container's orphans")
+    .option('--no-pivot', 'refused: CRIU always restores the root with pivot_root')
+    .action(async (id: string, f: object) => {
+      exitCode = await require('./commands/restore').restore(globals, id, f);
+    });
 
   try {
     // commander answers `skiff nosuchcommand -h` with the main help and exit 0: an unknown

@@ -14,6 +14,8 @@ export class Globals {
     readonly debug = false,
     readonly systemdCgroup = false,
     readonly rootlessSetting: RootlessSetting = 'auto',
+    /** runc's --criu: the CRIU binary for checkpoint and restore (default: found in the system's directories). */
+    readonly criu: string | undefined = undefined,
   ) {}
 
   /** --rootless: cgroups that cannot be made mean no cgroup, not an error. */

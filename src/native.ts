@@ -106,7 +106,18 @@ interface Binding {
   makeRaw(fd: number): Buffer;
   restoreTermios(fd: number, saved: Buffer): void;
   setWinsize(fd: number, rows: number, cols: number): void;
-  sendFdTo(socketPath: string, payload: string, fd: number): void;
+  /** payload with fd attached, to the unix socket at socketPath: the seccomp agent's (default) or a console socket. */
+  sendFdTo(socketPath: string, payload: string, fd: number, purpose?: 'seccomp' | 'console'): void;
+  /** A SOCK_SEQPACKET pair for `criu swrk`: [skiff's end, criu's end] (addon/criu.cc). */
+  criuSocketPair(): [number, number];
+  /** One CRIU request (a serialized criu_req). */
+  criuSend(sock: number, message: Buffer): void;
+  /** The next CRIU response and the fd attached to it (-1: none); empty data: criu closed its end. */
+  criuRecv(sock: number): { data: Buffer; fd: number };
+  /** mount --rbind source target; the new mount's id (for unmount). */
+  bindMount(source: string, target: string): number;
+  /** Makes the missing components of path inside rootfs (the last one a file when isFile), no symlink leading out. */
+  makeMountpoint(rootfs: string, path: string, isFile: boolean): void;
   systemd: SystemdBinding;
   attachDeviceFilter(cgroupDir: string, rules: { allow: boolean; type: string; major: number; minor: number; access: string }[]): void;
 }

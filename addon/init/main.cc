@@ -137,6 +137,11 @@ int main(int argc, char** argv) {
     }
     enterRootfs(plan);
     if (!proc.isNull()) setupConsole(proc, consoleSocket, true);
+    // The container's init leads a session of its own, terminal or not (as runc's): nothing of
+    // the caller's session reaches into it, and CRIU can checkpoint a tree whose session leader
+    // is inside it. EPERM: already a group leader (the pid namespace's fork), which is as good.
+    if (!proc.isNull() && !proc.at("terminal").asBool() && setsid() < 0 && errno != EPERM)
+      fail("setsid", "setsid", errno);
     // A trial's namespaces are its own, but a sysctl that is not namespaced would reach the host.
     if (!trialMode()) writeSysctls(plan);
     finishRootfs(plan);

@@ -53,7 +53,7 @@ export interface CreateOptions {
 }
 
 /** The caller's user name from /etc/passwd (runc's "owner"), else the numeric uid. */
-function ownerName(): string {
+export function ownerName(): string {
   const uid = process.getuid?.() ?? 0;
   try {
     for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
@@ -86,7 +86,7 @@ function listenFds(): number {
  * container's network namespace, its new one or the one it joins. Not moved back on delete
  * (config-linux.md forbids it: the kernel returns physical devices when the namespace goes).
  */
-function moveNetDevices(spec: Spec, pid: number): void {
+export function moveNetDevices(spec: Spec, pid: number): void {
   const devices = Object.entries((spec.linux?.netDevices ?? {}) as Record<string, { name?: string }>);
   if (!devices.length) return;
   const net = spec.linux?.namespaces?.find((n) => n.type === 'network');
@@ -119,17 +119,14 @@ export function resolveRootfs(bundle: string, spec: Spec): string {
   return real;
 }
 
-export function createContainer(store: Store, opts: CreateOptions): ContainerState {
-  const id = checkId(opts.id);
-  // First: it overlaps a kernel wait of ~20 ms with the validation and the plan below.
-  if (!opts.systemdCgroup && !opts.rootless) warmCgroupMigration();
-  timing('addon loaded, cgroup warm-up started');
-  const bundle = path.resolve(opts.bundle ?? '.');
-  if (!fs.existsSync(bundle)) throw new SkiffError(`bundle ${bundle}: no such file or directory`);
-  const spec = loadSpec(bundle, !!opts.systemdCgroup, !!opts.requireProcess);
+/**
+ * config.json loaded, validated and checked against this host: everything create refuses before
+ * it claims the id (restore runs the same checks).
+ */
+export function loadCheckedSpec(bundle: string, systemdCgroup: boolean, requireProcess: boolean): { spec: Spec; rootfs: string } {
+  const spec = loadSpec(bundle, systemdCgroup, requireProcess);
   timing('config loaded and validated');
-  const systemd = !!opts.systemdCgroup;
-  if (systemd && !systemdBooted()) throw new SkiffError(SYSTEMD_NOT_RUNNING);
+  if (systemdCgroup && !systemdBooted()) throw new SkiffError(SYSTEMD_NOT_RUNNING);
   const lsm = checkAppArmor(spec.process?.apparmorProfile, 'config.json: /process/apparmorProfile');
   if (lsm) throw new SkiffError(lsm);
   const notify = checkNotify(spec.linux?.seccomp);
@@ -151,6 +148,32 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   checkUnprivileged(spec);
   checkNamespacePaths(spec);
   const rootfs = resolveRootfs(bundle, spec);
+  return { spec, rootfs };
+}
+
+/** The container's cgroups: a systemd scope (the system's or the user's), or directories; none when rootless cannot make any. */
+export function containerCgroups(spec: Spec, id: string, systemd: boolean, rootless: boolean): CgroupPaths {
+  let cgroup = systemd
+    ? rootless
+      ? userScopePaths(spec.linux?.cgroupsPath, id)
+      : systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id))
+    : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
+  if (rootless && !systemd) {
+    cgroup = rootlessCgroupPaths(cgroup);
+    if (cgroup.none) log('debug', `rootless: no cgroup: ${cgroup.none}`);
+  }
+  return cgroup;
+}
+
+export function createContainer(store: Store, opts: CreateOptions): ContainerState {
+  const id = checkId(opts.id);
+  // First: it overlaps a kernel wait of ~20 ms with the validation and the plan below.
+  if (!opts.systemdCgroup && !opts.rootless) warmCgroupMigration();
+  timing('addon loaded, cgroup warm-up started');
+  const bundle = path.resolve(opts.bundle ?? '.');
+  if (!fs.existsSync(bundle)) throw new SkiffError(`bundle ${bundle}: no such file or directory`);
+  const { spec, rootfs } = loadCheckedSpec(bundle, !!opts.systemdCgroup, !!opts.requireProcess);
+  const systemd = !!opts.systemdCgroup;
   const proc = spec.process;
   if (proc?.terminal && !opts.consoleSocket && opts.consoleFd === undefined)
     throw new SkiffError('process.terminal is true: a console socket is required (--console-socket)');
@@ -198,15 +221,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   let scopeStarted = false;
   let sync = -1;
   try {
-    cgroup = systemd
-      ? opts.rootless
-        ? userScopePaths(spec.linux?.cgroupsPath, id)
-        : systemdCgroupPaths(parseSystemdPath(spec.linux?.cgroupsPath, id))
-      : resolveCgroupPaths(spec.linux?.cgroupsPath, id);
-    if (opts.rootless && !systemd) {
-      cgroup = rootlessCgroupPaths(cgroup);
-      if (cgroup.none) log('debug', `rootless: no cgroup: ${cgroup.none}`);
-    }
+    cgroup = containerCgroups(spec, id, systemd, !!opts.rootless);
     state.cgroup = cgroup;
     const existing = checkExistingCgroups(cgroup);
     if (existing.error) throw new SkiffError(existing.error);

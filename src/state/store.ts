@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { SkiffError, fsErrorText } from '../errors';
+import { mountsUnder, readMountInfo, undoHostMounts } from '../linux/host-mounts';
 import { native } from '../native';
 import { EXACT_STATE_FIELDS, parseExact, stringifyExact } from '../spec/exact-integers';
 import type { ContainerState } from './container-state';
@@ -14,6 +15,8 @@ import type { ContainerState } from './container-state';
 const ID_RE = /^[\w+\-.]+$/;
 const STATE = 'state.json';
 const BACKUP = 'state.backup.json';
+/** Where restore binds the rootfs for CRIU (container/restore.ts), inside the container's directory. */
+const CRIU_ROOT = 'criu-root';
 
 export function checkId(id: string | undefined): string {
   if (!id) throw new SkiffError('container id cannot be empty');
@@ -49,6 +52,23 @@ export class Store {
 
   fifo(id: string): string {
     return path.join(this.dir(id), 'exec.fifo');
+  }
+
+  criuRoot(id: string): string {
+    return path.join(this.dir(id), CRIU_ROOT);
+  }
+
+  /**
+   * Unmounts the rootfs a restore bound for CRIU, if a restore killed half-way left it: the
+   * directory's removal must never descend into the container's rootfs.
+   */
+  releaseCriuRoot(id: string): void {
+    const root = this.criuRoot(id);
+    if (!fs.existsSync(root)) return;
+    const problems = undoHostMounts(root, [], native().unmount);
+    if (problems.length || mountsUnder(readMountInfo(), root).length)
+      throw new SkiffError(`state directory of "${id}" not removed: the rootfs bound at ${root} stays mounted: ${problems.join('; ')}`);
+    fs.rmdirSync(root);
   }
 
   /** Claims the id (the directory's creation is the atomic "does it exist" test) and locks it. */
@@ -166,6 +186,7 @@ export class Store {
         return;
       }
     }
+    this.releaseCriuRoot(id);
     try {
       fs.rmSync(dir, { recursive: true, force: true });
     } catch (err) {
