@@ -19,6 +19,8 @@ command -v go >/dev/null || need+=(golang-go)
 command -v clang-format >/dev/null || need+=(clang-format)
 # newuidmap/newgidmap: rootless containers with a subordinate id range (the rootless tests).
 [ -x /usr/bin/newuidmap ] && [ -x /usr/bin/newgidmap ] || need+=(uidmap)
+# CRIU for checkpoint/restore (the VM suite runs it on Debian's kernel; the host tests its errors).
+[ -x /usr/sbin/criu ] || need+=(criu)
 # Peers for differential tests and benchmarks.
 command -v runc >/dev/null || need+=(runc)
 command -v crun >/dev/null || need+=(crun)

@@ -20,7 +20,7 @@ export interface ExternalMount {
 export function externalMounts(init: Pick<CreatePlan, 'mounts' | 'devices' | 'bindDevices'>): ExternalMount[] {
   const out: ExternalMount[] = [];
   for (const m of init.mounts)
-    if (m.bind && m.type !== 'remount') out.push({ destination: path.posix.normalize(m.destination), source: m.source });
+    if (m.bind && m.type !== 'remount') out.push({ destination: path.posix.resolve('/', m.destination), source: m.source });
   // Device nodes are bound from the host's /dev where none can be made; a made node is no mount,
   // and CRIU ignores a name that matches none (as runc relies on).
   for (const d of init.devices) out.push({ destination: d.path, source: d.path });
