@@ -283,7 +283,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('say whether a bundle would run, and why not, without running it')
     .option('-b, --bundle <dir>', 'bundle directory (default: the current directory)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((f: { bundle?: string; format?: string }) => {
+    .option('--checkpoint', "also whether checkpoint/restore works here (CRIU's version and its own `criu check`)")
+    .action((f: { bundle?: string; format?: string; checkpoint?: boolean }) => {
       exitCode = require('./commands/check').check(globals, f);
     });
 

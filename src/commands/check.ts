@@ -288,10 +288,12 @@ export function formatText(r: CheckReport): string {
 }
 
 /** Prints the report; returns the exit code (0: would run, 1: would not). */
-export function check(g: Globals, opts: { bundle?: string; format?: string }): number {
+export function check(g: Globals, opts: { bundle?: string; format?: string; checkpoint?: boolean }): number {
   const format = opts.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new SkiffError(`invalid --format "${format}": use text or json`);
   const r = checkBundle(opts.bundle ?? '.', { systemdCgroup: g.systemdCgroup, rootless: g.rootless });
+  // Whether this container could be checkpointed here: CRIU's own word (it takes a moment).
+  if (opts.checkpoint) r.findings.push((require('../criu/probe') as typeof import('../criu/probe')).criuFinding(g.criu));
   fs.writeSync(1, format === 'json' ? JSON.stringify(r, null, 2) + '\n' : formatText(r));
   return r.ok ? 0 : 1;
 }

@@ -108,6 +108,23 @@ describe(
       assert.equal(skiff(['delete', '--force', b.id]).code, 0);
     });
 
+    test('check --checkpoint names CRIU and what its own `criu check` says', () => {
+      const b = makeBundle();
+      const r = skiff(['check', '--checkpoint', '-b', b.dir]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const line = r.stdout.split('\n').find((l) => l.includes('checkpoint/restore'));
+      if (criuWorksHere) assert.match(line ?? '', /^ok {6}host: checkpoint\/restore: CRIU 3\.\d+/);
+      else {
+        assert.match(
+          line ?? '',
+          /^warning host: checkpoint\/restore: CRIU 3\.\d+(\.\d+)? \(\/usr\/sbin\/criu\) does not work here: criu check: .+ \(checkpoint and restore will fail\)$/,
+        );
+        const reason = /Error \([^)]*\): (.*)/.exec(criuCheck.stdout + criuCheck.stderr)?.[1]?.trim();
+        if (reason) assert.ok(line!.includes(reason));
+      }
+      assert.ok(!skiff(['check', '-b', b.dir]).stdout.includes('checkpoint/restore'), 'only with --checkpoint');
+    });
+
     test('`checkpoint --help` and `restore --help` exit 0 (podman and CRI-O read that as supported)', () => {
       for (const cmd of ['checkpoint', 'restore']) {
         const r = skiff([cmd, '--help']);

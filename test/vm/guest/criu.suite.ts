@@ -8,8 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
+import { buildBusyboxImage, IMAGE_REF } from '../../e2e/helpers/image';
+import { Podman } from '../../e2e/helpers/podman';
 import { cgRead } from '../../helpers/cgroups';
 import {
+  CGROUP_PREFIX,
   ROOT,
   SKIFF,
   STATE_ROOT,
@@ -123,6 +126,10 @@ describe(
   () => {
     test('a counter checkpointed, restored under a new id, counts on; the restored container has its cgroup and limits, execs, kills and deletes', async () => {
       const b = counterBundle();
+      assert.match(
+        ok(['check', '--checkpoint', '-b', b.dir]),
+        /^ok {6}host: checkpoint\/restore: CRIU 3\.\d+(\.\d+)? \(\/usr\/sbin\/criu\): criu check: /m,
+      );
       const dir = tempDir();
       const out1 = new Fifo(dir, 'out1');
       const pid = runDetached(b, out1);
@@ -296,5 +303,64 @@ describe(
       out.close();
       out2.close();
     });
+
+    test(
+      'podman container checkpoint / restore, and checkpoint --export / restore --import, with skiff as the runtime',
+      { skip: !fs.existsSync('/usr/bin/podman') && 'podman is not installed (test/vm/criu.test.ts installs it on the host)' },
+      async () => {
+        const dir = tempDir('skiff-vm-pm-');
+        const pm = new Podman(dir, `${CGROUP_PREFIX}-pm`);
+        const podman = (args: string[]) => {
+          const r = pm.podman(args, { timeout: 180_000 });
+          assert.equal(r.code, 0, `podman ${args.join(' ')}: ${r.stderr}`);
+          return r.stdout.trim();
+        };
+        try {
+          podman(['load', '--quiet', '--input', buildBusyboxImage(path.join(dir, 'image')).tarball]);
+          const counter = 'i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done';
+          podman([
+            'run',
+            '-d',
+            '--name',
+            'ck',
+            '--network',
+            'none',
+            '--cgroup-parent',
+            `${CGROUP_PREFIX}-pm`,
+            IMAGE_REF,
+            'sh',
+            '-c',
+            counter,
+          ]);
+          const logged = () => podman(['logs', 'ck']).split('\n').filter(Boolean).map(Number);
+          await waitFor('podman logs', () => logged().length > 3, 60_000);
+          podman(['container', 'checkpoint', 'ck']);
+          assert.equal(podman(['inspect', '--format', '{{.State.Status}}', 'ck']), 'exited');
+          const at = logged().at(-1)!;
+          podman(['container', 'restore', 'ck']);
+          assert.equal(podman(['inspect', '--format', '{{.State.Status}}', 'ck']), 'running');
+          await waitFor('the restored counter in podman logs', () => logged().length > at + 3, 60_000);
+          const lines = logged();
+          assert.deepEqual(
+            lines.slice(0, at + 3),
+            Array.from({ length: at + 3 }, (_, i) => i + 1),
+            "the count goes on from the checkpoint, through conmon's new pipes",
+          );
+          const id = podman(['inspect', '--format', '{{.Id}}', 'ck']);
+          assert.equal(stateOf(id, '/run/skiff').status, 'running');
+
+          // Migration: the checkpoint exported, the container removed, and imported again.
+          const archive = path.join(dir, 'ck.tar.gz');
+          podman(['container', 'checkpoint', '--export', archive, 'ck']);
+          const before = logged().at(-1)!;
+          podman(['rm', 'ck']);
+          podman(['container', 'restore', '--import', archive]);
+          await waitFor('the imported counter', () => (logged().at(-1) ?? 0) > before + 3, 60_000);
+          podman(['rm', '--force', '--time', '0', 'ck']);
+        } finally {
+          pm.cleanup();
+        }
+      },
+    );
   },
 );
