@@ -82,6 +82,10 @@ export async function checkpointContainer(store: Store, id: string, o: Checkpoin
     throw new SkiffError(`cannot checkpoint container "${id}": it is ${status} (only a running or paused container can be)`);
   if (o.preDump && o.leaveRunning === false) throw new SkiffError('--pre-dump always leaves the container running');
   const ps = parsePageServer(o.pageServer);
+  // A lazy dump serves the pages itself, on the page server address, until a restore has them all.
+  if (o.lazyPages && !ps)
+    throw new SkiffError('--lazy-pages needs --page-server ADDRESS:PORT (where the lazy-pages daemon of the restore fetches the pages)');
+  if (o.statusFd !== undefined && !o.lazyPages) throw new SkiffError('--status-fd is only for --lazy-pages');
   if (o.statusFd !== undefined) {
     try {
       fs.fstatSync(o.statusFd);
@@ -115,7 +119,6 @@ export async function checkpointContainer(store: Store, id: string, o: Checkpoin
       external: [...dumpExternalNamespaces(spec, (p) => fs.statSync(p).ino), ...stdio.external],
       freezeCgroup: freezerOf(s.cgroup),
       ps,
-      statusFd: o.statusFd,
       // A pre-dump's pages are the parent of the next dump's: both track memory changes.
       ...(o.parentPath || o.preDump ? { trackMem: true } : {}),
       ...(o.parentPath ? { parentImg: o.parentPath } : {}),
@@ -131,7 +134,14 @@ export async function checkpointContainer(store: Store, id: string, o: Checkpoin
       }
     }
     const type = o.preDump ? CRIU_REQ.preDump : CRIU_REQ.dump;
-    const resp = await swrk(criu, { type, opts }, { stdio: 'quiet' });
+    // CRIU says "status-ready" once its lazy page server listens: skiff writes the byte and closes
+    // the fd itself, as runc does (CRIU would reopen the fd by path, which a socket refuses).
+    const notify = (script: string) => {
+      if (script !== 'status-ready' || o.statusFd === undefined) return;
+      fs.writeSync(o.statusFd, Buffer.from([0]));
+      fs.closeSync(o.statusFd);
+    };
+    const resp = await swrk(criu, { type, opts }, { stdio: 'quiet', notify });
     if (!resp.success) throw criuFailure(`checkpoint ${id}`, version, resp, logFile);
     if (!opts.leaveRunning) {
       // CRIU killed the tree once the images were complete; the init's exit reaches its parent.

@@ -362,5 +362,69 @@ describe(
         }
       },
     );
+
+    test('lazy migration: checkpoint --lazy-pages serves the pages, restore --lazy-pages takes them through criu lazy-pages', async () => {
+      const b = counterBundle();
+      const dir = tempDir();
+      const out = new Fifo(dir, 'out');
+      runDetached(b, out);
+      await counting('before', b, 3);
+      const images = path.join(dir, 'images');
+      // fd 3 of the checkpoint is the status fd: CRIU writes to it when its page server listens.
+      const ck = spawn(
+        SKIFF,
+        [
+          '--root',
+          STATE_ROOT,
+          'checkpoint',
+          '--lazy-pages',
+          '--page-server',
+          '127.0.0.1:27277',
+          '--status-fd',
+          '3',
+          '--image-path',
+          images,
+          b.id,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
+      );
+      let ckErr = '';
+      ck.stderr!.on('data', (d) => (ckErr += d));
+      const ckDone = new Promise<number>((r) => ck.on('exit', (code) => r(code ?? -1)));
+      await new Promise<void>((resolve, reject) => {
+        (ck.stdio[3] as NodeJS.ReadableStream).once('data', () => resolve());
+        void ckDone.then((code) =>
+          reject(new Error(`checkpoint --lazy-pages exited (${code}) before its page server was ready: ${ckErr}`)),
+        );
+      });
+      const c = count(b);
+      const lazy = spawn(
+        '/usr/sbin/criu',
+        ['lazy-pages', '--page-server', '--address', '127.0.0.1', '--port', '27277', '-D', images, '-o', 'lazy-pages.log'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      try {
+        await waitFor('the lazy-pages socket', () => fs.existsSync(path.join(images, 'lazy-pages.socket')), 30_000);
+        // The source stays (frozen) until its pages are gone: the restore is a second container.
+        const b2 = counterBundle((cfg) => {
+          cfg.linux.cgroupsPath = `${b.config.linux.cgroupsPath}-lazy`;
+        });
+        const out2 = new Fifo(dir, 'out2');
+        const id2 = `${b.id}-lazy`;
+        restoreDetached(b2, id2, images, out2, ['--lazy-pages']);
+        await counting('after the lazy restore', b2, c + 3);
+        assert.equal(await ckDone, 0, `checkpoint --lazy-pages: ${ckErr}`);
+        assert.equal(stateOf(b.id).status, 'stopped', 'the source is gone once its pages are served');
+        ok(['delete', b.id]);
+        ok(['delete', '--force', id2]);
+        out2.close();
+      } finally {
+        lazy.kill();
+        ck.kill();
+        out.close();
+      }
+    });
   },
 );
