@@ -3,6 +3,10 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <cstring>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -102,6 +106,20 @@ void createNamespaces(const Json& plan, int sync) {
     if (!child.ok() || setns(child.get(), CLONE_NEWTIME) < 0) fail("namespace", "enter the new time namespace", errno);
   }
   if (plan.at("newPidnsInJoinedUserns").asBool()) forkIntoPidns(sync, true);
+  if (plan.at("loopbackUp").asBool()) bringLoopbackUp();
+}
+
+// A new network namespace starts with lo down; runc brings it up (its "loopback" network), and
+// containers rely on 127.0.0.1 working. The init is root of the namespace's owner here.
+void bringLoopbackUp() {
+  UniqueFd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s.ok()) fail("network", "socket for lo", errno);
+  struct ifreq ifr = {};
+  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(s.get(), SIOCGIFFLAGS, &ifr) < 0) fail("network", "get the flags of lo", errno);
+  if (ifr.ifr_flags & IFF_UP) return;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s.get(), SIOCSIFFLAGS, &ifr) < 0) fail("network", "bring up lo", errno);
 }
 
 void joinSessionKeyring(const Json& plan) {

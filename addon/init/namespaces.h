@@ -9,6 +9,7 @@ void enterNamespaces(const Json& plan, int sync);
 // cgroup (rooted at the final cgroup) and time (its offsets are written before anything enters it),
 // and a pid namespace inside a joined user namespace (the init forks into it, telling skiff over sync).
 void createNamespaces(const Json& plan, int sync);
+void bringLoopbackUp();
 void setHostnames(const Json& plan);
 void joinSessionKeyring(const Json& plan);
 

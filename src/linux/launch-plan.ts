@@ -149,6 +149,8 @@ export interface CreatePlan {
   unshareFlags: number;
   newCgroupns: boolean;
   newTimens: boolean;
+  /** A new network namespace: lo is brought up in it (as runc does). */
+  loopbackUp: boolean;
   /** Fork into a new pid namespace after joining the user namespace (the init's pid changes). */
   newPidnsInJoinedUserns: boolean;
   timeOffsets: { clock: string; secs: number | bigint; nanosecs: number }[];

@@ -336,6 +336,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     unshareFlags: ns.unshareFlags,
     newCgroupns: ns.newCgroupns,
     newTimens: ns.newTimens,
+    loopbackUp: ns.has.has('network') && !linux.namespaces?.find((n) => n.type === 'network')?.path,
     newPidnsInJoinedUserns: ns.newPidnsInJoinedUserns,
     timeOffsets: Object.entries(linux.timeOffsets ?? {}).map(([clock, o]) => ({ clock, secs: o.secs ?? 0, nanosecs: o.nanosecs ?? 0 })),
     hostname: spec.hostname ?? null,

@@ -125,6 +125,25 @@ describe('conformance (issue 18)', () => {
     assert.equal(out.runc!.split('\n')[0], '/mnt');
   });
 
+  test("a new network namespace has lo up, as runc's: 127.0.0.1 answers", () => {
+    assert.ok(RUNC);
+    const out: Record<string, string> = {};
+    for (const name of ['skiff', 'runc']) {
+      const b = makeBundle((c) => {
+        c.process.args = [
+          '/bin/sh',
+          '-c',
+          'ip -o link show lo | grep -o "<[^>]*>"; (sleep 3 | nc -l -p 7000 > /dev/null &); sleep 0.3; echo hi | nc -w 2 127.0.0.1 7000 && echo connected',
+        ];
+      });
+      const r: Result = name === 'skiff' ? skiff(['run', '-b', b.dir, b.id]) : run(RUNC!, ['--root', runcRoot, 'run', '-b', b.dir, b.id]);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      out[name] = r.stdout;
+    }
+    assert.equal(out.skiff, out.runc);
+    assert.match(out.skiff!, /UP.*\nconnected\n$/);
+  });
+
   test('a frozen cgroup is refused at once; one holding processes gets a warning', async () => {
     const { cgDir, LAYOUT } = await import('../helpers/cgroups');
     const b = makeBundle((c) => (c.process.args = ['/bin/sleep', '100']));
