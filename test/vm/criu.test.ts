@@ -9,5 +9,5 @@ import { runGuestSuite } from '../helpers/vm';
 test('checkpoint/restore suite in a VM (Debian kernel and CRIU, cgroup v2)', { timeout: 30 * 60_000 }, (t) => {
   const why = ensureInstalled('podman');
   if (why) t.diagnostic(`the podman test will be skipped in the VM: ${why}`);
-  runGuestSuite(t, { name: 'criu', minPass: why ? 6 : 7 });
+  runGuestSuite(t, { name: 'criu', minPass: why ? 7 : 8 });
 });

@@ -424,5 +424,40 @@ describe(
         out.close();
       }
     });
+
+    test('restore in the foreground waits for the restored init, forwards a signal, deletes the container and exits with its status', async () => {
+      // pid 1 of its namespace: only a signal it handles reaches it.
+      const b = counterBundle((c) => {
+        c.process.args = ['/bin/sh', '-c', `trap 'exit 7' TERM; ${COUNTER}`];
+      });
+      const dir = tempDir();
+      const out = new Fifo(dir, 'out');
+      runDetached(b, out);
+      await counting('before', b, 3);
+      const images = path.join(dir, 'images');
+      ok(['checkpoint', '--image-path', images, b.id]);
+      ok(['delete', b.id]);
+      const c = count(b);
+      // stderr a file, as at the dump: CRIU reopens an outside file through the fd it inherits.
+      const errFile = path.join(dir, 'fg.err');
+      const errFd = fs.openSync(errFile, 'w+');
+      const fg = spawn(SKIFF, ['--root', STATE_ROOT, 'restore', '--image-path', images, '-b', b.dir, b.id], {
+        stdio: ['ignore', out.writer, errFd],
+      });
+      fs.closeSync(errFd);
+      const err = (): string => fs.readFileSync(errFile, 'utf8');
+      const exited = new Promise<number | null>((r) => fg.on('exit', (code) => r(code)));
+      await Promise.race([
+        counting('after the foreground restore', b, c + 3),
+        exited.then((code) => {
+          throw new Error(`restore exited (${code}) early: ${err()}`);
+        }),
+      ]);
+      assert.equal(stateOf(b.id).status, 'running');
+      fg.kill('SIGTERM'); // forwarded: the counter's trap exits 7
+      assert.equal(await exited, 7, err());
+      await waitFor('the container to be deleted', () => skiff(['state', b.id]).code !== 0, 30_000);
+      out.close();
+    });
   },
 );
