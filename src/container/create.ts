@@ -165,6 +165,32 @@ export function containerCgroups(spec: Spec, id: string, systemd: boolean, rootl
   return cgroup;
 }
 
+/** The state a create (or restore) records before anything exists: "creating", by this process. */
+export function creatingState(spec: Spec, id: string, bundle: string, rootfs: string): ContainerState {
+  return {
+    ociVersion: spec.ociVersion,
+    id,
+    pid: 0,
+    initStartTime: '',
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: ownerName(),
+    annotations: spec.annotations,
+    cgroup: { mode: 'unified', v1: {} },
+    hooks: spec.hooks,
+    process: spec.process,
+    seccomp: spec.linux?.seccomp,
+    privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
+    hostMounts: spec.linux?.namespaces?.some((n) => n.type === 'mount')
+      ? undefined
+      : { before: mountsUnder(readMountInfo(), rootfs).map((m) => m.id) },
+    phase: 'creating',
+    creatorPid: process.pid,
+    creatorStartTime: procStat(process.pid)?.startTime,
+  };
+}
+
 export function createContainer(store: Store, opts: CreateOptions): ContainerState {
   const id = checkId(opts.id);
   // First: it overlaps a kernel wait of ~20 ms with the validation and the plan below.
@@ -194,28 +220,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   const { dir, lock } = store.claim(id);
   timing('id claimed');
   faultPoint('claimed');
-  const state: ContainerState = {
-    ociVersion: spec.ociVersion,
-    id,
-    pid: 0,
-    initStartTime: '',
-    bundle,
-    rootfs,
-    created: new Date().toISOString(),
-    owner: ownerName(),
-    annotations: spec.annotations,
-    cgroup: { mode: 'unified', v1: {} },
-    hooks: spec.hooks,
-    process: spec.process,
-    seccomp: spec.linux?.seccomp,
-    privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
-    hostMounts: spec.linux?.namespaces?.some((n) => n.type === 'mount')
-      ? undefined
-      : { before: mountsUnder(readMountInfo(), rootfs).map((m) => m.id) },
-    phase: 'creating',
-    creatorPid: process.pid,
-    creatorStartTime: procStat(process.pid)?.startTime,
-  };
+  const state = creatingState(spec, id, bundle, rootfs);
   const fds: number[] = [];
   let cgroup: CgroupPaths | undefined;
   let scopeStarted = false;

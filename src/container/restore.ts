@@ -19,7 +19,7 @@ import type { ContainerState } from '../state/container-state';
 import { ociState, procStat } from '../state/status';
 import { checkId, writeFileAtomic, type Store } from '../state/store';
 import { DESCRIPTORS } from './checkpoint';
-import { containerCgroups, loadCheckedSpec, ownerName } from './create';
+import { containerCgroups, creatingState, loadCheckedSpec } from './create';
 import { runHooks } from './hooks';
 
 export interface RestoreOptions extends CriuFlags {
@@ -32,7 +32,7 @@ export interface RestoreOptions extends CriuFlags {
 }
 
 /** Mount points create would have made: CRIU attaches the mounts where the images say, into the rootfs as it is. */
-function makeMountpoints(spec: Spec, rootfs: string, plan: ReturnType<typeof mountPlan>): void {
+function makeMountpoints(rootfs: string, plan: ReturnType<typeof mountPlan>): void {
   // What is inside a tmpfs comes back with the tmpfs's contents (runc's rule).
   const tmpfs = plan.mounts.filter((m) => m.type === 'tmpfs').map((m) => m.destination);
   const inTmpfs = (d: string) => tmpfs.some((t) => d.startsWith(t === '/' ? '/' : `${t}/`));
@@ -48,7 +48,6 @@ function makeMountpoints(spec: Spec, rootfs: string, plan: ReturnType<typeof mou
     }
     native().makeMountpoint(rootfs, m.destination, isFile);
   }
-  void spec;
 }
 
 /** The restored init's hooks that cannot run: their moment (create of a new process, start) never comes. */
@@ -57,7 +56,7 @@ function warnUnrunHooks(spec: Spec): void {
     if (spec.hooks?.[kind]?.length) log('warning', `config.json: /hooks/${kind}: not run by restore: the process is restored, not started`);
 }
 
-/** Moves CRIU into the container's cgroups (the restored tasks start below it) and returns their roots. */
+/** Moves CRIU into the container's cgroups: the restored tasks start below it. */
 function enterCgroups(paths: CgroupPaths, pid: number): void {
   if (paths.none !== undefined) return;
   for (const dir of allDirs(paths)) {
@@ -95,25 +94,8 @@ export async function restoreContainer(store: Store, o: RestoreOptions): Promise
   timing('restore checked');
 
   const { lock } = store.claim(id);
-  const state: ContainerState = {
-    ociVersion: spec.ociVersion,
-    id,
-    pid: 0,
-    initStartTime: '',
-    bundle,
-    rootfs,
-    created: new Date().toISOString(),
-    owner: ownerName(),
-    annotations: spec.annotations,
-    cgroup: { mode: 'unified', v1: {} },
-    hooks: spec.hooks,
-    process: spec.process,
-    seccomp: spec.linux?.seccomp,
-    privatePidns: !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path),
-    phase: 'creating',
-    creatorPid: process.pid,
-    creatorStartTime: procStat(process.pid)?.startTime,
-  };
+  const state = creatingState(spec, id, bundle, rootfs);
+
   const fds: number[] = [];
   let cgroup: CgroupPaths | undefined;
   let scopeStarted = false;
@@ -132,7 +114,7 @@ export async function restoreContainer(store: Store, o: RestoreOptions): Promise
     timing('cgroups created');
 
     const plan = mountPlan(spec, bundle, rootfs, cgroup);
-    makeMountpoints(spec, rootfs, plan);
+    makeMountpoints(rootfs, plan);
     // CRIU's root must be a mount point whose parent is not overmounted: the rootfs, bound here.
     const rootDir = store.criuRoot(id);
     fs.mkdirSync(rootDir, { mode: 0o755 });
