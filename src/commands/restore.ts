@@ -1,3 +1,4 @@
+import { exitCodeOf, waitForwarding } from '../container/foreground';
 import { deleteContainer } from '../container/lifecycle';
 import { restoreContainer } from '../container/restore';
 import { parseCgMode, parseEmptyNs } from '../criu/options';
@@ -24,8 +25,6 @@ export interface RestoreFlags {
   autoDedup?: boolean;
   lazyPages?: boolean;
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGTSTP'];
 
 /** restore; in the foreground (no --detach), wait for the restored init as `run` does and delete it after. */
 export async function restore(g: Globals, id: string, f: RestoreFlags): Promise<number> {
@@ -55,17 +54,8 @@ export async function restore(g: Globals, id: string, f: RestoreFlags): Promise<
     criu: g.criu,
   });
   if (f.detach) return 0;
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(s.pid, sig);
-    } catch {
-      // already exited
-    }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
-  const st = await native().waitPid(s.pid);
+  const st = await waitForwarding(s.pid);
   timing('restored process exited');
-  for (const sig of FORWARDED) process.off(sig, forward);
   await deleteContainer(store, id, true);
-  return st.code ?? 128 + (st.signal ?? 0);
+  return exitCodeOf(st);
 }

@@ -8,6 +8,7 @@ import type { Globals } from '../globals';
 import { timing } from '../log';
 import { native } from '../native';
 import { TerminalRelay } from '../container/terminal-relay';
+import { exitCodeOf, waitForwarding } from '../container/foreground';
 
 function wantsTerminal(bundle: string | undefined): boolean {
   try {
@@ -17,8 +18,6 @@ function wantsTerminal(bundle: string | undefined): boolean {
     return false; // create reports the problem
   }
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP'];
 
 /** create + start; in the foreground, wait and exit with the container's status (128+n for a signal). */
 export async function run(g: Globals, opts: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
@@ -51,20 +50,11 @@ export async function run(g: Globals, opts: CreateOptions & { detach?: boolean; 
     throw err;
   }
   if (opts.detach) return 0;
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(s.pid, sig);
-    } catch {
-      // the container already exited
-    }
-  };
-  for (const sig of FORWARDED) if (!(relay && sig === 'SIGWINCH')) process.on(sig, forward);
-  const st = await native().waitPid(s.pid);
+  const st = await waitForwarding(s.pid, relay ? ['SIGWINCH'] : []);
   timing('container process exited');
-  for (const sig of FORWARDED) process.off(sig, forward);
   await relay?.finish();
   timing('terminal relay finished');
   // --keep (runc 1.2): the stopped container stays, for state, ps or a look at its cgroups.
   if (!opts.keep) await deleteContainer(store, s.id, true);
-  return st.code ?? 128 + (st.signal ?? 0);
+  return exitCodeOf(st);
 }

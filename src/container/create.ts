@@ -28,7 +28,7 @@ import { initPath } from '../paths';
 import type { Spec } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
 import { procStat } from '../state/status';
-import { Store, checkId, writeFileAtomic } from '../state/store';
+import { Store, checkId, writeFileAtomic, type DirLock } from '../state/store';
 
 export interface CreateOptions {
   id: string;
@@ -191,6 +191,61 @@ export function creatingState(spec: Spec, id: string, bundle: string, rootfs: st
   };
 }
 
+/**
+ * The container's cgroup paths, checked against what is already there and recorded with the state
+ * before any directory exists: a create (or restore) killed from here on leaves what delete needs.
+ */
+export function recordCgroups(store: Store, state: ContainerState, spec: Spec, systemd: boolean, rootless: boolean): CgroupPaths {
+  const cgroup = containerCgroups(spec, state.id, systemd, rootless);
+  state.cgroup = cgroup;
+  const existing = checkExistingCgroups(cgroup);
+  if (existing.error) throw new SkiffError(existing.error);
+  for (const w of existing.warnings) log('warning', w);
+  planCgroupCreation(cgroup);
+  store.write(state);
+  return cgroup;
+}
+
+/** The container's init is there: its pid and start time recorded, the state "created" (status says running once there is no fifo). */
+export function recordInit(store: Store, state: ContainerState, pid: number): void {
+  state.pid = pid;
+  state.initStartTime = procStat(pid)?.startTime ?? '';
+  state.phase = 'created';
+  delete state.creatorPid;
+  delete state.creatorStartTime;
+  store.write(state);
+}
+
+/**
+ * Undoes a create or restore that failed: the init killed, the cgroups removed (only a scope this
+ * call started: a name in use is another container's), the mounts it left in skiff's namespace
+ * unmounted, the state removed. `cgroupTasks`: kill every task in the cgroups first (CRIU may
+ * leave restored ones there). The first cgroup removal is synchronous; retries (tasks still
+ * exiting) finish before skiff exits.
+ */
+export function undoCreate(
+  store: Store,
+  state: ContainerState,
+  lock: DirLock,
+  o: { cgroup?: CgroupPaths; scopeStarted: boolean; cgroupTasks: boolean },
+): void {
+  const kill = (pid: number) => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  if (state.pid > 0) kill(state.pid);
+  if (o.cgroup) {
+    const cg = cgroupDriver(o.cgroup);
+    if (o.cgroupTasks && cg.kind !== 'none') cg.everyPid().forEach(kill);
+    void cg.remove({ scope: o.scopeStarted }).then((problems) => problems.forEach((p) => log('warning', p)));
+  }
+  if (state.hostMounts) for (const p of undoHostMounts(state.rootfs, state.hostMounts.before, native().unmount)) log('warning', p);
+  store.remove(state.id, lock);
+}
+
 export function createContainer(store: Store, opts: CreateOptions): ContainerState {
   const id = checkId(opts.id);
   // First: it overlaps a kernel wait of ~20 ms with the validation and the plan below.
@@ -226,14 +281,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
   let scopeStarted = false;
   let sync = -1;
   try {
-    cgroup = containerCgroups(spec, id, systemd, !!opts.rootless);
-    state.cgroup = cgroup;
-    const existing = checkExistingCgroups(cgroup);
-    if (existing.error) throw new SkiffError(existing.error);
-    for (const w of existing.warnings) log('warning', w);
-    // Recorded before any directory exists: a create killed from here on leaves what delete needs.
-    planCgroupCreation(cgroup);
-    store.write(state);
+    cgroup = recordCgroups(store, state, spec, systemd, !!opts.rootless);
     timing('state recorded');
     faultPoint('state-recorded');
     // The fifo, the console and the plan come before the cgroup directories: a mkdir waits for
@@ -327,12 +375,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     const pid = spawned.pid;
     timing('container init ready');
     faultPoint('ready');
-    state.pid = pid;
-    state.initStartTime = procStat(pid)?.startTime ?? '';
-    state.phase = 'created';
-    delete state.creatorPid;
-    delete state.creatorStartTime;
-    store.write(state);
+    recordInit(store, state, pid);
     faultPoint('state-written');
     if (opts.pidFile) writeFileAtomic(path.resolve(opts.pidFile), String(pid));
     if (opts.pidfdSocket) n.sendPidfd(path.resolve(opts.pidfdSocket), pid, 'standard');
@@ -346,21 +389,7 @@ export function createContainer(store: Store, opts: CreateOptions): ContainerSta
     return state;
   } catch (err) {
     // A failed create leaves nothing behind: no process (the addon reaped it), no cgroup, no state.
-    if (state.pid > 0) {
-      try {
-        process.kill(state.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    // Only a scope this create started: a name in use is another container's. The first removal
-    // attempt is synchronous; retries (tasks still exiting) finish before skiff exits.
-    if (cgroup)
-      void cgroupDriver(cgroup)
-        .remove({ scope: scopeStarted })
-        .then((problems) => problems.forEach((p) => log('warning', p)));
-    if (state.hostMounts) for (const p of undoHostMounts(rootfs, state.hostMounts.before, native().unmount)) log('warning', p);
-    store.remove(id, lock);
+    undoCreate(store, state, lock, { cgroup, scopeStarted, cgroupTasks: false });
     throw SkiffError.from(err, `create ${id}`);
   } finally {
     if (sync >= 0) native().closeFd(sync);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { cgroupDriver } from '../cgroups/driver';
-import { allDirs, checkExistingCgroups, planCgroupCreation, type CgroupPaths } from '../cgroups/manager';
+import { allDirs, type CgroupPaths } from '../cgroups/manager';
 import { inheritStdio, restoreExtMounts, restoreNamespaces, externalMounts } from '../criu/options';
 import { CRIU_REQ, type CriuOpts } from '../criu/rpc';
 import { cgroupRoots, commonOpts, logPath, mountPlan, openImageDir, requireFeature, startCriu, type CriuFlags } from '../criu/request';
@@ -16,10 +16,10 @@ import { log, timing } from '../log';
 import { native } from '../native';
 import type { Spec } from '../spec/types';
 import type { ContainerState } from '../state/container-state';
-import { ociState, procStat } from '../state/status';
+import { ociState } from '../state/status';
 import { checkId, writeFileAtomic, type Store } from '../state/store';
 import { DESCRIPTORS } from './checkpoint';
-import { containerCgroups, creatingState, loadCheckedSpec } from './create';
+import { creatingState, loadCheckedSpec, recordCgroups, recordInit, undoCreate } from './create';
 import { runHooks } from './hooks';
 
 export interface RestoreOptions extends CriuFlags {
@@ -100,13 +100,7 @@ export async function restoreContainer(store: Store, o: RestoreOptions): Promise
   let cgroup: CgroupPaths | undefined;
   let scopeStarted = false;
   try {
-    cgroup = containerCgroups(spec, id, systemd, !!o.rootless);
-    state.cgroup = cgroup;
-    const existing = checkExistingCgroups(cgroup);
-    if (existing.error) throw new SkiffError(existing.error);
-    for (const w of existing.warnings) log('warning', w);
-    planCgroupCreation(cgroup);
-    store.write(state);
+    cgroup = recordCgroups(store, state, spec, systemd, !!o.rootless);
     const cg = cgroupDriver(cgroup);
     cg.create();
     const resources = spec.linux?.resources;
@@ -179,36 +173,14 @@ export async function restoreContainer(store: Store, o: RestoreOptions): Promise
     if (!resp.success) throw criuFailure(`restore ${id}`, version, resp, logFile);
     const pid = restoredPid || resp.restoredPid || 0;
     if (!(pid > 0)) throw new SkiffError(`restore ${id}: CRIU reported success but no restored process`);
-    state.pid = pid;
-    state.initStartTime = procStat(pid)?.startTime ?? '';
-    state.phase = 'created';
-    delete state.creatorPid;
-    delete state.creatorStartTime;
-    store.write(state);
+    recordInit(store, state, pid);
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
     timing('restored');
     return state;
   } catch (err) {
-    if (state.pid > 0) {
-      try {
-        process.kill(state.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    if (cgroup) {
-      // CRIU may leave restored tasks behind in the cgroups when it fails half-way.
-      const cg = cgroupDriver(cgroup);
-      for (const p of cg.kind === 'none' ? [] : cg.everyPid()) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-      void cg.remove({ scope: scopeStarted }).then((problems) => problems.forEach((p) => log('warning', p)));
-    }
-    store.remove(id, lock); // the rootfs bound for CRIU is unmounted first
+    // As a failed create, and the tasks CRIU may have restored into the cgroups before it failed;
+    // the rootfs bound for CRIU is unmounted before the state directory goes.
+    undoCreate(store, state, lock, { cgroup, scopeStarted, cgroupTasks: true });
     throw SkiffError.from(err, `restore ${id}`);
   } finally {
     for (const fd of fds) native().closeFd(fd);
