@@ -8,7 +8,7 @@ import { SkiffError, fsErrorText } from '../errors';
 import { log } from '../log';
 import { CRIU_REQ, type CriuOpts } from '../criu/rpc';
 import { dumpExtMounts, dumpExternalNamespaces, externalMounts, parsePageServer } from '../criu/options';
-import { commonOpts, freezerOf, logPath, mountPlan, openImageDir, requireFeature, startCriu, type CriuFlags } from '../criu/request';
+import { commonOpts, openCriuDirs, freezerOf, mountPlan, requireFeature, startCriu, type CriuFlags } from '../criu/request';
 import { criuFailure, swrk } from '../criu/swrk';
 import type { Spec } from '../spec/types';
 import { initAlive } from '../state/status';
@@ -102,14 +102,7 @@ export async function checkpointContainer(store: Store, id: string, o: Checkpoin
   const imageDir = path.resolve(o.imagePath ?? 'checkpoint');
   const fds: number[] = [];
   try {
-    const imagesDirFd = openImageDir(imageDir, '--image-path', true);
-    fds.push(imagesDirFd);
-    let workDirFd: number | undefined;
-    if (o.workPath) {
-      workDirFd = openImageDir(path.resolve(o.workPath), '--work-path', true);
-      fds.push(workDirFd);
-    }
-    const logFile = logPath(o, imageDir, o.preDump ? 'pre-dump.log' : 'dump.log');
+    const { imagesDirFd, workDirFd, logFile } = openCriuDirs(o, imageDir, true, o.preDump ? 'pre-dump.log' : 'dump.log', fds);
     const stdio = stdioOf(s.pid);
     const opts: CriuOpts = {
       ...commonOpts(o, imagesDirFd, workDirFd, path.basename(logFile), spec),

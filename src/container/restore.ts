@@ -9,7 +9,7 @@ import { cgroupDriver } from '../cgroups/driver';
 import { allDirs, type CgroupPaths } from '../cgroups/manager';
 import { inheritStdio, restoreExtMounts, restoreNamespaces, externalMounts } from '../criu/options';
 import { CRIU_REQ, type CriuOpts } from '../criu/rpc';
-import { cgroupRoots, commonOpts, logPath, mountPlan, openImageDir, requireFeature, startCriu, type CriuFlags } from '../criu/request';
+import { cgroupRoots, commonOpts, openCriuDirs, mountPlan, requireFeature, startCriu, type CriuFlags } from '../criu/request';
 import { criuFailure, swrk } from '../criu/swrk';
 import { SkiffError, fsErrorText, messageOf } from '../errors';
 import { log, timing } from '../log';
@@ -114,14 +114,7 @@ export async function restoreContainer(store: Store, o: RestoreOptions): Promise
     fs.mkdirSync(rootDir, { mode: 0o755 });
     native().bindMount(rootfs, rootDir);
 
-    const imagesDirFd = openImageDir(imageDir, '--image-path', false);
-    fds.push(imagesDirFd);
-    let workDirFd: number | undefined;
-    if (o.workPath) {
-      workDirFd = openImageDir(path.resolve(o.workPath), '--work-path', true);
-      fds.push(workDirFd);
-    }
-    const logFile = logPath(o, imageDir, 'restore.log');
+    const { imagesDirFd, workDirFd, logFile } = openCriuDirs(o, imageDir, false, 'restore.log', fds);
     // fds 0-2 are skiff's stdio, 3 the RPC socket: the namespaces to inherit follow.
     const ns = restoreNamespaces(spec, 4);
     const nsFds = ns.open.map((p) => {

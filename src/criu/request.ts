@@ -42,13 +42,34 @@ export async function startCriu(what: 'checkpoint' | 'restore', explicit?: strin
 }
 
 /** A directory of the images (made for a checkpoint), opened for CRIU: it reaches it as /proc/<skiff>/fd/N. */
-export function openImageDir(dir: string, flag: string, make: boolean): number {
+function openImageDir(dir: string, flag: string, make: boolean): number {
   try {
     if (make) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch (err) {
     throw new SkiffError(`${flag} ${dir}: ${fsErrorText(err)}`);
   }
+}
+
+/**
+ * --image-path and --work-path opened for CRIU (the images made for a checkpoint, the work
+ * directory always); the fds go into `fds` for the caller to close, the log file's path is returned.
+ */
+export function openCriuDirs(
+  f: CriuFlags,
+  imageDir: string,
+  makeImages: boolean,
+  logName: string,
+  fds: number[],
+): { imagesDirFd: number; workDirFd?: number; logFile: string } {
+  const imagesDirFd = openImageDir(imageDir, '--image-path', makeImages);
+  fds.push(imagesDirFd);
+  let workDirFd: number | undefined;
+  if (f.workPath) {
+    workDirFd = openImageDir(path.resolve(f.workPath), '--work-path', true);
+    fds.push(workDirFd);
+  }
+  return { imagesDirFd, workDirFd, logFile: path.join(f.workPath ? path.resolve(f.workPath) : imageDir, logName) };
 }
 
 /** The options every request carries, from the flags. */
@@ -120,9 +141,4 @@ export async function requireFeature(criu: string, version: string, feature: key
     throw new SkiffError(
       `${flag}: CRIU ${version} cannot do it on this host (${feature === 'memTrack' ? 'memory change tracking' : 'lazy pages: userfaultfd'} is not available)`,
     );
-}
-
-/** The log file CRIU writes: in the work directory when there is one, else beside the images. */
-export function logPath(f: CriuFlags, imageDir: string, name: string): string {
-  return path.join(f.workPath ? path.resolve(f.workPath) : imageDir, name);
 }
